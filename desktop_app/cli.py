@@ -1,0 +1,40 @@
+"""`attend` opens the app; `attend <command> ...` runs a command-line tool."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from desktop_app.commands import translate
+
+COMMANDS = {"translate": translate}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attend",
+        description="Translate and dictate with seq2seq models. Without a command, opens the app.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        module.add_parser(subparsers, name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        from desktop_app.gui.app import run_app
+
+        return run_app()
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from desktop_app.gui.app import run_app
+
+        return run_app()
+    return COMMANDS[args.command].run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Command-line tools; each module offers add_parser(subparsers, name) and run(args) -> exit code."""

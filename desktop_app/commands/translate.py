@@ -1,0 +1,82 @@
+"""attend translate --model FOLDER [TEXT ...]: translate text, or standard input line by line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from desktop_app.seq2seq import DecodeOptions, InputError, ModelFolderError, Translator
+from desktop_app.seq2seq.alignment import format_alignment
+from desktop_app.seq2seq.text import split_sentences
+
+
+def add_parser(subparsers, name: str) -> None:
+    parser = subparsers.add_parser(
+        name,
+        help="translate text with a model folder",
+        description="Translate TEXT (split into sentences), or standard input one sentence per line. "
+        "The translation streams to standard output as it is decoded.",
+    )
+    parser.add_argument("--model", required=True, help="model folder, e.g. models/en-de-transformer")
+    parser.add_argument("text", nargs="*", help="text to translate; omit to read standard input")
+    parser.add_argument("--beam", type=int, default=1, metavar="N", help="beam width (1 = greedy; default 1)")
+    parser.add_argument("--nbest", type=int, default=1, metavar="K", help="print the K best translations")
+    parser.add_argument("--length-penalty", type=float, default=1.0, metavar="A",
+                        help="beam score = log p / length^A (default 1.0)")
+    parser.add_argument("--max-length-ratio", type=float, default=2.0, metavar="R",
+                        help="stop after R x source length + 10 tokens (default 2.0)")
+    parser.add_argument("--show-attention", action="store_true",
+                        help="after each sentence, print its alignment: output pieces x source pieces, in percent")
+
+
+def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None,
+        stderr: TextIO | None = None) -> int:
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    try:
+        options = DecodeOptions(beam_size=args.beam, nbest=args.nbest,
+                                length_penalty=args.length_penalty, max_length_ratio=args.max_length_ratio)
+        translator = Translator.from_folder(args.model)
+    except (ModelFolderError, ValueError) as error:
+        print(f"attend translate: error: {error}", file=stderr)
+        return 2
+    if args.text:
+        lines = [" ".join(args.text)]
+        sentences_per_line = [split_sentences(lines[0])]
+    else:
+        lines = [line.rstrip("\n") for line in stdin]
+        sentences_per_line = [[line] if line.strip() else [] for line in lines]
+    failures = 0
+    for sentences in sentences_per_line:
+        for index, sentence in enumerate(sentences):
+            if index:
+                stdout.write(" ")
+            failures += not _translate_one(translator, sentence, options, args, stdout, stderr)
+        stdout.write("\n")
+        stdout.flush()
+    return 1 if failures else 0
+
+
+def _translate_one(translator: Translator, sentence: str, options: DecodeOptions, args, stdout, stderr) -> bool:
+    try:
+        steps = translator.stream(sentence, options)
+    except InputError as error:
+        print(f"attend translate: {error}", file=stderr)
+        return False
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as stop:
+            nbest = stop.value
+            break
+        if args.nbest == 1:
+            stdout.write(step.piece)
+            stdout.flush()
+    if args.nbest > 1:
+        stdout.write("\n".join(f"{rank}\t{h.score:.4f}\t{translator.hypothesis_text(h)}"
+                               for rank, h in enumerate(nbest, start=1)))
+    if args.show_attention:
+        output_pieces = translator.target_tokenizer.pieces(nbest[0].token_ids)
+        table = format_alignment(translator.source_pieces(sentence), output_pieces, nbest[0].attention)
+        stdout.write("\n" + table + "\n")
+    return True

@@ -1,0 +1,224 @@
+"""The one decoding generator: greedy and beam search over any Seq2SeqModel.
+
+    steps = decode(model, src_ids, DecodeOptions(beam_size=5), tokenizer)
+    for step in steps:            # Step(token_id, piece, attention, log_prob, ...)
+        show(step.piece, step.attention)
+
+The generator's return value (``StopIteration.value``, or `run_to_end`) is
+the n-best list of `Hypothesis`. Greedy search yields each token as soon as
+it is chosen; beam search yields a token as soon as every live and finished
+hypothesis agrees on it, and the rest when the search ends. Either way the
+yielded steps are exactly the best hypothesis, token for token.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .interface import Seq2SeqModel
+from .tokenizer import BOS_ID, EOS_ID, Tokenizer
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    beam_size: int = 1  # 1 = greedy search
+    nbest: int = 1  # hypotheses returned (at most beam_size)
+    length_penalty: float = 1.0  # hypothesis score = sum log p / length ** length_penalty
+    max_length_ratio: float = 2.0  # output at most ratio * source length + max_length_extra tokens
+    max_length_extra: int = 10
+
+    def __post_init__(self) -> None:
+        if self.beam_size < 1:
+            raise ValueError(f"beam size must be at least 1, got {self.beam_size}")
+        if not 1 <= self.nbest <= self.beam_size:
+            raise ValueError(f"nbest must be between 1 and the beam size ({self.beam_size}), got {self.nbest}")
+        if self.max_length_ratio <= 0:
+            raise ValueError(f"max_length_ratio must be positive, got {self.max_length_ratio}")
+
+    def max_length(self, src_len: int) -> int:
+        return max(1, int(self.max_length_ratio * src_len) + self.max_length_extra)
+
+
+@dataclass
+class Step:
+    token_id: int
+    piece: str  # text this token adds to the output ("" without a tokenizer)
+    attention: np.ndarray  # (src_len,) float32, sums to 1
+    log_prob: float
+    attention_heads: np.ndarray | None = None  # (layers, heads, src_len) for a Transformer
+
+
+@dataclass
+class Hypothesis:
+    token_ids: list[int]  # without BOS and EOS
+    log_probs: list[float]  # per token; one more than token_ids when EOS was reached
+    attention: np.ndarray  # (len(token_ids), src_len)
+    attention_heads: np.ndarray | None  # (len(token_ids), layers, heads, src_len)
+    finished: bool  # False when cut off at the maximum length
+    length_penalty: float = 1.0
+    score: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.score = sum(self.log_probs) / max(1, len(self.log_probs)) ** self.length_penalty
+
+
+def decode(
+    model: Seq2SeqModel,
+    src_ids: Sequence[int],
+    options: DecodeOptions = DecodeOptions(),
+    tokenizer: Tokenizer | None = None,
+) -> Generator[Step, None, list[Hypothesis]]:
+    """Decode one source sentence (ids ending in EOS) step by step."""
+    if len(src_ids) == 0:
+        raise ValueError("cannot decode an empty source sequence")
+    with torch.inference_mode():
+        src = torch.tensor([list(src_ids)], dtype=torch.long, device=_device(model))
+        memory = model.encode(src, torch.ones_like(src, dtype=torch.bool))
+        search = _greedy if options.beam_size == 1 else _beam
+        max_length = options.max_length(len(src_ids))
+        hypotheses = yield from _with_pieces(search(model, memory, options, max_length), tokenizer)
+    return hypotheses
+
+
+def run_to_end(steps: Generator[Step, None, list[Hypothesis]]) -> tuple[list[Step], list[Hypothesis]]:
+    """Drain a decode generator: (the streamed steps, the n-best hypotheses)."""
+    collected = []
+    while True:
+        try:
+            collected.append(next(steps))
+        except StopIteration as stop:
+            return collected, stop.value
+
+
+def _device(model: Seq2SeqModel) -> torch.device:
+    return next(model.parameters()).device  # type: ignore[attr-defined]
+
+
+def _with_pieces(
+    steps: Generator[Step, None, list[Hypothesis]], tokenizer: Tokenizer | None
+) -> Generator[Step, None, list[Hypothesis]]:
+    detokenizer = tokenizer.detokenizer() if tokenizer is not None else None
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if detokenizer is not None:
+            step.piece = detokenizer.push(step.token_id)
+        yield step
+
+
+def _numpy(x: torch.Tensor | None) -> np.ndarray | None:
+    return None if x is None else x.float().cpu().numpy()
+
+
+def _greedy(model, memory, options: DecodeOptions, max_length: int) -> Generator[Step, None, list[Hypothesis]]:
+    state = model.initial_state(memory)
+    prev = torch.full((1,), BOS_ID, dtype=torch.long, device=memory.mask.device)
+    steps: list[Step] = []
+    log_probs: list[float] = []
+    finished = False
+    for _ in range(max_length):
+        out = model.step(prev, memory, state)
+        log_prob, token = out.log_probs[0].max(dim=-1)
+        log_probs.append(float(log_prob))
+        if int(token) == EOS_ID:
+            finished = True
+            break
+        heads = _numpy(out.attention_heads)
+        step = Step(int(token), "", _numpy(out.attention)[0], float(log_prob), None if heads is None else heads[0])
+        steps.append(step)
+        yield step
+        prev, state = token.view(1), out.state
+    return [_hypothesis(steps, log_probs, finished, options.length_penalty, memory.mask.size(1))]
+
+
+def _hypothesis(steps: list[Step], log_probs: list[float], finished: bool, alpha: float, src_len: int) -> Hypothesis:
+    token_ids = [s.token_id for s in steps]
+    return Hypothesis(token_ids, log_probs, _stack(steps, src_len), _stack_heads(steps), finished, alpha)
+
+
+@dataclass
+class _Beam:
+    steps: list[Step]
+    log_probs: list[float]
+    total: float
+
+
+def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[Step, None, list[Hypothesis]]:
+    k, alpha, src_len = options.beam_size, options.length_penalty, memory.mask.size(1)
+    device = memory.mask.device
+    alive = [_Beam([], [], 0.0)]
+    state = model.initial_state(memory)
+    finished: list[Hypothesis] = []
+    finished_steps: list[list[Step]] = []
+    yielded = 0
+    for _ in range(max_length):
+        beam_memory = memory.select(torch.zeros(len(alive), dtype=torch.long, device=device))
+        prev = torch.tensor([b.steps[-1].token_id if b.steps else BOS_ID for b in alive], device=device)
+        out = model.step(prev, beam_memory, state)
+        totals = torch.tensor([b.total for b in alive], device=device)[:, None] + out.log_probs  # alive x vocab
+        top_totals, top_flat = totals.view(-1).topk(min(2 * k, totals.numel()))
+        vocab = out.log_probs.size(1)
+        attention, heads = _numpy(out.attention), _numpy(out.attention_heads)
+        next_alive, origins = [], []
+        for total, flat in zip(top_totals.tolist(), top_flat.tolist(), strict=True):
+            origin, token = divmod(flat, vocab)
+            if math.isinf(total):
+                break
+            parent = alive[origin]
+            log_probs = parent.log_probs + [float(out.log_probs[origin, token])]
+            if token == EOS_ID:
+                finished.append(_hypothesis(parent.steps, log_probs, True, alpha, src_len))
+                finished_steps.append(parent.steps)
+                continue
+            step = Step(token, "", attention[origin], log_probs[-1], None if heads is None else heads[origin])
+            next_alive.append(_Beam(parent.steps + [step], log_probs, total))
+            origins.append(origin)
+            if len(next_alive) == k:
+                break
+        if len(finished) >= k or not next_alive:
+            alive = []
+            break
+        alive = next_alive
+        state = out.state.select(torch.tensor(origins, device=device))
+        # The final best is the best finished hypothesis so far or an extension of a live one.
+        leader = [finished_steps[_best(finished)]] if finished else []
+        agreed = _common_prefix([b.steps for b in alive] + leader)
+        for step in agreed[yielded:]:
+            yield step
+        yielded = max(yielded, len(agreed))
+    for b in alive:  # cut off at the maximum length
+        finished.append(_hypothesis(b.steps, b.log_probs, False, alpha, src_len))
+        finished_steps.append(b.steps)
+    order = sorted(range(len(finished)), key=lambda i: -finished[i].score)
+    for step in finished_steps[order[0]][yielded:]:
+        yield step
+    return [finished[i] for i in order[: options.nbest]]
+
+
+def _best(hypotheses: list[Hypothesis]) -> int:
+    return max(range(len(hypotheses)), key=lambda i: hypotheses[i].score)
+
+
+def _stack(steps: list[Step], src_len: int) -> np.ndarray:
+    return np.stack([s.attention for s in steps]) if steps else np.zeros((0, src_len), np.float32)
+
+
+def _stack_heads(steps: list[Step]) -> np.ndarray | None:
+    return np.stack([s.attention_heads for s in steps]) if steps and steps[0].attention_heads is not None else None
+
+
+def _common_prefix(sequences: list[list[Step]]) -> list[Step]:
+    """Longest prefix (by token) shared by every sequence; the Step objects of the first."""
+    first = sequences[0]
+    length = min(len(s) for s in sequences)
+    for i in range(length):
+        if any(s[i].token_id != first[i].token_id for s in sequences[1:]):
+            return first[:i]
+    return first[:length]

@@ -1,0 +1,224 @@
+"""Self-describing model folders.
+
+    models/en-de-rnn/
+        config.json        architecture, its settings, languages, tokenizer files, metrics
+        model.safetensors  the weights (float16 or float32); never a pickle
+        source.model       SentencePiece model(s); one file when the vocabulary is joint
+        target.model
+        README.md          the model card
+
+`save_folder` writes one; `load_folder` validates it and rebuilds the model
+from these files alone, raising a specific ModelFolderError for each fault.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .architectures import architecture_of, build_model, parameter_count
+from .errors import ConfigError, CorruptFileError, MissingFileError, ShapeMismatchError
+from .tokenizer import Tokenizer
+
+FORMAT_VERSION = 1
+CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "config.json", "model.safetensors", "README.md"
+
+
+@dataclass
+class FolderConfig:
+    """What config.json holds besides the architecture's own settings."""
+
+    architecture: str
+    model: dict[str, Any]  # the architecture's config dataclass as a dict
+    task: str = "translation"
+    source_language: str = ""
+    target_language: str = ""
+    source_tokenizer: str = "source.model"
+    target_tokenizer: str = "target.model"
+    weights_dtype: str = "float32"
+    metrics: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+
+@dataclass
+class LoadedModel:
+    folder: Path
+    config: FolderConfig
+    model: nn.Module
+    source_tokenizer: Tokenizer
+    target_tokenizer: Tokenizer
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+
+def unique_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
+    """state_dict without the second name of tied tensors (safetensors stores each once)."""
+    seen: set[int] = set()
+    unique = {}
+    for name, tensor in model.state_dict().items():
+        if tensor.data_ptr() in seen:
+            continue
+        seen.add(tensor.data_ptr())
+        unique[name] = tensor
+    return unique
+
+
+def save_folder(
+    folder: str | Path,
+    model: nn.Module,
+    source_tokenizer_file: str | Path,
+    target_tokenizer_file: str | Path,
+    source_language: str = "",
+    target_language: str = "",
+    dtype: torch.dtype = torch.float32,
+    metrics: dict[str, Any] | None = None,
+    training: dict[str, Any] | None = None,
+    card: str | None = None,
+) -> Path:
+    """Write a complete model folder; a generated model card unless `card` is given."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    joint = Path(source_tokenizer_file).resolve() == Path(target_tokenizer_file).resolve()
+    source_name = "joint.model" if joint else "source.model"
+    target_name = "joint.model" if joint else "target.model"
+    _copy_if_needed(source_tokenizer_file, folder / source_name)
+    _copy_if_needed(target_tokenizer_file, folder / target_name)
+    architecture = architecture_of(model)
+    tensors = {k: v.detach().to("cpu", dtype if v.is_floating_point() else v.dtype).contiguous()
+               for k, v in unique_state_dict(model).items()}
+    save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"architecture": architecture})
+    config = FolderConfig(
+        architecture=architecture,
+        model=dataclasses.asdict(model.config),
+        source_language=source_language,
+        target_language=target_language,
+        source_tokenizer=source_name,
+        target_tokenizer=target_name,
+        weights_dtype=str(dtype).removeprefix("torch."),
+        metrics=metrics or {},
+        training=training or {},
+    )
+    (folder / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(config), indent=2, ensure_ascii=False) + "\n")
+    (folder / CARD_FILE).write_text(card if card is not None else default_card(config, model))
+    return folder
+
+
+def _copy_if_needed(source: str | Path, destination: Path) -> None:
+    if Path(source).resolve() != destination.resolve():
+        shutil.copyfile(source, destination)
+
+
+def default_card(config: FolderConfig, model: nn.Module) -> str:
+    settings = "\n".join(f"- `{k}`: {v}" for k, v in config.model.items())
+    metrics = "\n".join(f"- {k}: {v}" for k, v in config.metrics.items()) or "- none recorded"
+    return (
+        f"# {config.source_language or '?'} → {config.target_language or '?'} ({config.architecture})\n\n"
+        f"Parameters: {parameter_count(model):,}\n\n## Architecture\n{settings}\n\n## Metrics\n{metrics}\n"
+    )
+
+
+def read_folder_config(folder: str | Path) -> FolderConfig:
+    """Parse and check config.json alone (cheap: used to list models without loading them)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise MissingFileError(f"model folder {folder} does not exist")
+    path = _require(folder, CONFIG_FILE)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(f"{path} is not valid JSON: {error}") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must hold a JSON object")
+    known = {f.name for f in dataclasses.fields(FolderConfig)}
+    missing = sorted({"architecture", "model"} - set(raw))
+    if missing:
+        raise ConfigError(f"{path} lacks the key(s): {', '.join(missing)}")
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{path} has unknown key(s): {', '.join(unknown)}")
+    config = FolderConfig(**raw)
+    if not isinstance(config.model, dict) or not isinstance(config.architecture, str):
+        raise ConfigError(f"{path}: 'architecture' must be a string and 'model' an object")
+    if config.format_version > FORMAT_VERSION:
+        raise ConfigError(f"{path} uses format version {config.format_version}; this app reads up to {FORMAT_VERSION}")
+    return config
+
+
+def load_folder(folder: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Validate a model folder and rebuild its model (float32, eval mode) and tokenizers."""
+    folder = Path(folder)
+    config = read_folder_config(folder)
+    weights_path = _require(folder, WEIGHTS_FILE)
+    tokenizer_paths = [_require(folder, config.source_tokenizer), _require(folder, config.target_tokenizer)]
+    model = build_model(config.architecture, config.model)
+    _load_weights(model, weights_path)
+    source_tokenizer, target_tokenizer = (_load_tokenizer(p) for p in tokenizer_paths)
+    _check_vocab(model, source_tokenizer, target_tokenizer, folder)
+    return LoadedModel(folder, config, model.to(device).eval(), source_tokenizer, target_tokenizer)
+
+
+def _require(folder: Path, name: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise MissingFileError(f"model folder {folder} has no {name}")
+    return path
+
+
+def _load_tokenizer(path: Path) -> Tokenizer:
+    try:
+        return Tokenizer.load(path)
+    except (OSError, RuntimeError, ValueError) as error:
+        raise CorruptFileError(f"{path} is not a valid SentencePiece model: {error}") from error
+
+
+def _load_weights(model: nn.Module, path: Path) -> None:
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CorruptFileError(f"{path} is corrupt or truncated: {error}") from error
+    expected = unique_state_dict(model)
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        raise ShapeMismatchError(
+            f"{path} does not match config.json: "
+            + "; ".join(filter(None, [_listing("missing", missing), _listing("unexpected", unexpected)]))
+        )
+    for name, tensor in tensors.items():
+        if tensor.shape != expected[name].shape:
+            raise ShapeMismatchError(
+                f"{path}: tensor {name} has shape {tuple(tensor.shape)}, "
+                f"but config.json implies {tuple(expected[name].shape)}"
+            )
+    with torch.no_grad():
+        for name, tensor in tensors.items():
+            expected[name].copy_(tensor.to(expected[name].dtype))
+
+
+def _listing(label: str, names: list[str]) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"{label} tensor(s) {shown}"
+
+
+def _check_vocab(model: nn.Module, source: Tokenizer, target: Tokenizer, folder: Path) -> None:
+    for side, tokenizer, size in (("source", source, model.config.src_vocab_size),
+                                  ("target", target, model.config.tgt_vocab_size)):
+        if tokenizer.vocab_size != size:
+            raise ShapeMismatchError(
+                f"{folder}: the {side} tokenizer has {tokenizer.vocab_size} pieces "
+                f"but the model expects {size}"
+            )

@@ -1,0 +1,242 @@
+"""A small pre-norm Transformer encoder-decoder (Vaswani et al., 2017).
+
+Written out rather than taken from `torch.nn.Transformer` so that every
+cross-attention layer returns its weights per head, and so that decoding
+caches keys and values instead of re-running the target prefix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .interface import Selectable, StepOutput
+from .tokenizer import PAD_ID
+
+
+@dataclass
+class TransformerConfig:
+    src_vocab_size: int
+    tgt_vocab_size: int
+    d_model: int = 256  # width of every layer
+    heads: int = 4  # attention heads per layer (d_model must divide by it)
+    ff_size: int = 1024  # hidden width of the position-wise feed-forward block
+    encoder_layers: int = 4
+    decoder_layers: int = 4
+    dropout: float = 0.1  # on residual branches and embeddings
+    attention_dropout: float = 0.0  # on attention weights
+    max_positions: int = 1024  # longest sequence the positional table covers
+    tie_output_embeddings: bool = True
+    share_embeddings: bool = False  # one embedding for both sides (needs a joint vocabulary)
+
+    def validate(self) -> None:
+        if self.d_model % self.heads:
+            raise ValueError(f"d_model ({self.d_model}) must be divisible by heads ({self.heads})")
+        if self.share_embeddings and self.src_vocab_size != self.tgt_vocab_size:
+            raise ValueError("share_embeddings needs equal source and target vocabulary sizes")
+
+
+def sinusoidal_table(positions: int, size: int) -> torch.Tensor:
+    """(positions, size) table of sines and cosines."""
+    position = torch.arange(positions, dtype=torch.float32).unsqueeze(1)
+    rate = torch.exp(torch.arange(0, size, 2, dtype=torch.float32) * (-math.log(10000.0) / size))
+    table = torch.zeros(positions, size)
+    table[:, 0::2] = torch.sin(position * rate)
+    table[:, 1::2] = torch.cos(position * rate[: size // 2])
+    return table
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, d_model: int, heads: int, dropout: float):
+        super().__init__()
+        self.heads, self.head_size = heads, d_model // heads
+        self.query = nn.Linear(d_model, d_model)
+        self.key = nn.Linear(d_model, d_model)
+        self.value = nn.Linear(d_model, d_model)
+        self.out = nn.Linear(d_model, d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, len, d_model) -> (batch, heads, len, head_size)."""
+        return x.view(x.size(0), x.size(1), self.heads, self.head_size).transpose(1, 2)
+
+    def keys_values(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.split_heads(self.key(x)), self.split_heads(self.value(x))
+
+    def forward(
+        self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (batch, q_len, d_model); keys/values (batch, heads, k_len, head_size);
+        mask broadcastable to (batch, heads, q_len, k_len), True = may attend.
+        Returns output (batch, q_len, d_model) and weights (batch, heads, q_len, k_len)."""
+        query = self.split_heads(self.query(x))  # batch x heads x q_len x head_size
+        scores = torch.matmul(query, keys.transpose(-1, -2)) / math.sqrt(self.head_size)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)  # batch x heads x q_len x k_len
+        mixed = torch.matmul(self.dropout(weights), values)  # batch x heads x q_len x head_size
+        mixed = mixed.transpose(1, 2).reshape(x.size(0), x.size(1), -1)
+        return self.out(mixed), weights
+
+
+class FeedForward(nn.Sequential):
+    def __init__(self, d_model: int, ff_size: int, dropout: float):
+        super().__init__(nn.Linear(d_model, ff_size), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ff_size, d_model))
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, c: TransformerConfig):
+        super().__init__()
+        self.self_norm, self.ff_norm = nn.LayerNorm(c.d_model), nn.LayerNorm(c.d_model)
+        self.self_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
+        self.feed_forward = FeedForward(c.d_model, c.ff_size, c.dropout)
+        self.dropout = nn.Dropout(c.dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        normed = self.self_norm(x)
+        attended, _ = self.self_attention(normed, *self.self_attention.keys_values(normed), mask)
+        x = x + self.dropout(attended)
+        return x + self.dropout(self.feed_forward(self.ff_norm(x)))
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, c: TransformerConfig):
+        super().__init__()
+        self.self_norm, self.cross_norm, self.ff_norm = (nn.LayerNorm(c.d_model) for _ in range(3))
+        self.self_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
+        self.cross_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
+        self.feed_forward = FeedForward(c.d_model, c.ff_size, c.dropout)
+        self.dropout = nn.Dropout(c.dropout)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        self_kv: tuple[torch.Tensor, torch.Tensor],
+        self_mask: torch.Tensor | None,
+        cross_kv: tuple[torch.Tensor, torch.Tensor],
+        cross_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Returns the new x and the cross-attention weights (batch, heads, q_len, src_len)."""
+        attended, _ = self.self_attention(self.self_norm(x), *self_kv, self_mask)
+        x = x + self.dropout(attended)
+        attended, cross_weights = self.cross_attention(self.cross_norm(x), *cross_kv, cross_mask)
+        x = x + self.dropout(attended)
+        return x + self.dropout(self.feed_forward(self.ff_norm(x))), cross_weights
+
+
+@dataclass
+class TransformerMemory(Selectable):
+    cross_keys: list[torch.Tensor]  # per decoder layer: batch x heads x src_len x head_size
+    cross_values: list[torch.Tensor]
+    mask: torch.Tensor  # batch x src_len
+
+
+@dataclass
+class TransformerState(Selectable):
+    self_keys: list[torch.Tensor]  # per decoder layer: batch x heads x steps_so_far x head_size
+    self_values: list[torch.Tensor]
+    position: torch.Tensor  # (1,) int64, index of the next target position (shared by the batch)
+
+    def select(self, indices: torch.Tensor) -> TransformerState:
+        return TransformerState(
+            [k.index_select(0, indices) for k in self.self_keys],
+            [v.index_select(0, indices) for v in self.self_values],
+            self.position,
+        )
+
+
+class TransformerSeq2Seq(nn.Module):
+    architecture = "transformer"
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        config.validate()
+        self.config = config
+        self.src_embedding = nn.Embedding(config.src_vocab_size, config.d_model, padding_idx=PAD_ID)
+        self.tgt_embedding = (
+            self.src_embedding
+            if config.share_embeddings
+            else nn.Embedding(config.tgt_vocab_size, config.d_model, padding_idx=PAD_ID)
+        )
+        self.register_buffer("positions", sinusoidal_table(config.max_positions, config.d_model), persistent=False)
+        self.encoder_layers = nn.ModuleList(EncoderLayer(config) for _ in range(config.encoder_layers))
+        self.decoder_layers = nn.ModuleList(DecoderLayer(config) for _ in range(config.decoder_layers))
+        self.encoder_norm, self.decoder_norm = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
+        self.dropout = nn.Dropout(config.dropout)
+        self.output_layer = nn.Linear(config.d_model, config.tgt_vocab_size, bias=False)
+        if config.tie_output_embeddings:
+            self.output_layer.weight = self.tgt_embedding.weight
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        for name, parameter in self.named_parameters():
+            if parameter.dim() > 1:
+                nn.init.xavier_uniform_(parameter)
+            if "embedding" in name:
+                nn.init.normal_(parameter, std=self.config.d_model**-0.5)
+                with torch.no_grad():
+                    parameter[PAD_ID].zero_()
+
+    def _embed(self, embedding: nn.Embedding, tokens: torch.Tensor, start: int) -> torch.Tensor:
+        """tokens (batch, len) -> (batch, len, d_model) with positions start.. added."""
+        length = tokens.size(1)
+        if start + length > self.config.max_positions:
+            raise ValueError(
+                f"sequence of {start + length} tokens exceeds the model's {self.config.max_positions} positions"
+            )
+        scaled = embedding(tokens) * math.sqrt(self.config.d_model)
+        return self.dropout(scaled + self.positions[start : start + length])
+
+    # -- the Seq2SeqModel contract -------------------------------------------------
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> TransformerMemory:
+        attend_mask = src_mask[:, None, None, :]  # batch x 1 x 1 x src_len
+        x = self._embed(self.src_embedding, src, 0)
+        for layer in self.encoder_layers:
+            x = layer(x, attend_mask)
+        memory = self.encoder_norm(x)  # batch x src_len x d_model
+        cross = [layer.cross_attention.keys_values(memory) for layer in self.decoder_layers]
+        return TransformerMemory([k for k, _ in cross], [v for _, v in cross], src_mask)
+
+    def initial_state(self, memory: TransformerMemory) -> TransformerState:
+        batch = memory.mask.size(0)
+        empty = memory.cross_keys[0].new_zeros(batch, self.config.heads, 0, self.config.d_model // self.config.heads)
+        layers = self.config.decoder_layers
+        return TransformerState([empty] * layers, [empty] * layers, torch.zeros(1, dtype=torch.long))
+
+    def step(self, prev_tokens: torch.Tensor, memory: TransformerMemory, state: TransformerState) -> StepOutput:
+        x = self._embed(self.tgt_embedding, prev_tokens.unsqueeze(1), int(state.position))  # batch x 1 x d_model
+        cross_mask = memory.mask[:, None, None, :]
+        new_keys, new_values, all_weights = [], [], []
+        for i, layer in enumerate(self.decoder_layers):
+            key, value = layer.self_attention.keys_values(layer.self_norm(x))
+            keys = torch.cat([state.self_keys[i], key], dim=2)  # batch x heads x steps x head_size
+            values = torch.cat([state.self_values[i], value], dim=2)
+            x, weights = layer(x, (keys, values), None, (memory.cross_keys[i], memory.cross_values[i]), cross_mask)
+            new_keys.append(keys)
+            new_values.append(values)
+            all_weights.append(weights[:, :, 0, :])  # batch x heads x src_len
+        logits = self.output_layer(self.decoder_norm(x)).squeeze(1)  # batch x vocab
+        heads = torch.stack(all_weights, dim=1)  # batch x layers x heads x src_len
+        return StepOutput(
+            torch.log_softmax(logits.float(), dim=-1),
+            heads[:, -1].mean(dim=1),
+            heads,
+            TransformerState(new_keys, new_values, state.position + 1),
+        )
+
+    def forward(
+        self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        memory = self.encode(src, src_mask)
+        length = tgt_in.size(1)
+        causal = torch.ones(length, length, dtype=torch.bool, device=src.device).tril()[None, None]
+        cross_mask = src_mask[:, None, None, :]
+        x = self._embed(self.tgt_embedding, tgt_in, 0)
+        for i, layer in enumerate(self.decoder_layers):
+            self_kv = layer.self_attention.keys_values(layer.self_norm(x))
+            x, weights = layer(x, self_kv, causal, (memory.cross_keys[i], memory.cross_values[i]), cross_mask)
+        logits = self.output_layer(self.decoder_norm(x))  # batch x tgt_len x vocab
+        return logits, weights.mean(dim=1)  # last layer, averaged over heads

@@ -1,0 +1,66 @@
+"""attend translate on a model folder made by the tests."""
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop_app.cli import main
+
+from .conftest import SOURCES, TARGETS
+
+
+def test_translate_argument(tiny_folder, capsys):
+    assert main(["translate", "--model", str(tiny_folder.folder), SOURCES[1]]) == 0
+    assert capsys.readouterr().out == TARGETS[1] + "\n"
+
+
+def test_translate_paragraph_is_split_into_sentences(tiny_folder, capsys):
+    assert main(["translate", "--model", str(tiny_folder.folder), f"{SOURCES[0]} {SOURCES[5]}"]) == 0
+    assert capsys.readouterr().out == f"{TARGETS[0]} {TARGETS[5]}\n"
+
+
+def test_translate_standard_input_line_by_line(tiny_folder, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{SOURCES[2]}\n\n{SOURCES[3]}\n"))
+    assert main(["translate", "--model", str(tiny_folder.folder), "--beam", "3"]) == 0
+    assert capsys.readouterr().out.splitlines() == [TARGETS[2], "", TARGETS[3]]
+
+
+def test_nbest_lists_ranked_hypotheses(tiny_folder, capsys):
+    assert main(["translate", "--model", str(tiny_folder.folder), "--beam", "4", "--nbest", "3", SOURCES[6]]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["1", "2", "3"]
+    assert lines[0].split("\t")[2] == TARGETS[6]
+    scores = [float(line.split("\t")[1]) for line in lines]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_show_attention_prints_a_table(tiny_folder, capsys):
+    assert main(["translate", "--model", str(tiny_folder.folder), "--show-attention", "The water is cold."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Das Wasser ist kalt."
+    header, rows = out[1], [row for row in out[2:] if row]
+    assert header.split()[0] == "▁The" and header.split()[-1] == "</s>"
+    assert all(row.count("*") == 1 for row in rows)  # each output piece marks its strongest source piece
+    assert "".join(row.split()[0] for row in rows).replace("▁", " ").strip() == "Das Wasser ist kalt."
+
+
+def test_missing_model_is_a_clear_error(tmp_path, capsys):
+    assert main(["translate", "--model", str(tmp_path / "nope"), "hi"]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "Traceback" not in err
+
+
+def test_impossible_nbest_is_a_clear_error(tiny_folder, capsys):
+    assert main(["translate", "--model", str(tiny_folder.folder), "--beam", "2", "--nbest", "5", "x"]) == 2
+    assert "nbest" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("entry", [["-m", "desktop_app"]])
+def test_module_entry_point_runs(tiny_folder, entry):
+    result = subprocess.run([sys.executable, *entry, "translate", "--model", str(tiny_folder.folder), SOURCES[9]],
+                            capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == TARGETS[9]
