@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from desktop_app.commands import translate
+from desktop_app.commands import eval_mt, train_mt, translate
 
-COMMANDS = {"translate": translate}
+COMMANDS = {"translate": translate, "train-mt": train_mt, "eval-mt": eval_mt}
 
 
 def build_parser() -> argparse.ArgumentParser:

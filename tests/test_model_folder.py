@@ -30,7 +30,7 @@ def test_round_trip_gives_identical_output(tiny_folder, tmp_path):
     original = load_folder(tiny_folder.folder)
     copy = save_folder(tmp_path / "copy", original.model, original.folder / "source.model",
                        original.folder / "target.model", "en", "de")
-    first, second = _outputs(Translator(original), beam=3), _outputs(Translator.from_folder(copy), beam=3)
+    first, second = _outputs(Translator.from_loaded(original), beam=3), _outputs(Translator.from_folder(copy), beam=3)
     for a, b in zip(first, second, strict=True):
         assert a.text == b.text
         np.testing.assert_array_equal(a.attention, b.attention)
@@ -47,7 +47,7 @@ def test_float16_folder_is_smaller_and_translates_the_same(tiny_folder, tmp_path
 
 
 def SOURCES_TRANSLATED(loaded):
-    return [t.text for t in _outputs(Translator(loaded))]
+    return [t.text for t in _outputs(Translator.from_loaded(loaded))]
 
 
 def test_folder_is_self_describing(tiny_folder):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from .tokenizer import PAD_ID
 
@@ -15,11 +14,16 @@ def label_smoothed_nll(
 
     The smoothed loss spreads `smoothing` of the probability mass uniformly over the
     vocabulary (Szegedy et al., 2016); the nll is the plain negative log-likelihood, for
-    reporting perplexity.
+    reporting perplexity. Works from logsumexp so no (tokens x vocab) log-prob copy is kept.
     """
-    log_probs = F.log_softmax(logits.float(), dim=-1)  # batch x len x vocab
     keep = target != PAD_ID
-    nll = -log_probs.gather(-1, target.unsqueeze(-1)).squeeze(-1)  # batch x len
-    uniform = -log_probs.mean(dim=-1)  # batch x len
-    loss = (1.0 - smoothing) * nll + smoothing * uniform
-    return loss[keep].sum(), nll[keep].sum()
+    logits = logits[keep].float()  # tokens x vocab
+    target = target[keep]
+    normalizer = torch.logsumexp(logits, dim=-1)  # tokens
+    nll = normalizer - logits.gather(-1, target.unsqueeze(-1)).squeeze(-1)
+    if smoothing:
+        uniform = normalizer - logits.mean(dim=-1)
+        loss = (1.0 - smoothing) * nll + smoothing * uniform
+    else:
+        loss = nll
+    return loss.sum(), nll.detach().sum()

@@ -76,6 +76,9 @@ class Tokenizer:
     def encode(self, text: str) -> list[int]:
         return list(self._sp.EncodeAsIds(text))
 
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        return [list(ids) for ids in self._sp.Encode(list(texts), out_type=int)]
+
     def decode(self, ids: Sequence[int]) -> str:
         return self._sp.DecodeIds([int(i) for i in ids if int(i) > EOS_ID or int(i) == UNK_ID])
 

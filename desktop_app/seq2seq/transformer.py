@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .interface import Selectable, StepOutput
@@ -67,24 +68,37 @@ class MultiHeadAttention(nn.Module):
         return self.split_heads(self.key(x)), self.split_heads(self.value(x))
 
     def forward(
-        self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+        self,
+        x: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        mask: torch.Tensor | None,
+        need_weights: bool = True,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """x (batch, q_len, d_model); keys/values (batch, heads, k_len, head_size);
         mask broadcastable to (batch, heads, q_len, k_len), True = may attend.
-        Returns output (batch, q_len, d_model) and weights (batch, heads, q_len, k_len)."""
+        Returns output (batch, q_len, d_model) and weights (batch, heads, q_len, k_len),
+        or None for the weights when not needed (then a fused kernel does the work)."""
         query = self.split_heads(self.query(x))  # batch x heads x q_len x head_size
-        scores = torch.matmul(query, keys.transpose(-1, -2)) / math.sqrt(self.head_size)
-        if mask is not None:
-            scores = scores.masked_fill(~mask, float("-inf"))
-        weights = torch.softmax(scores, dim=-1)  # batch x heads x q_len x k_len
-        mixed = torch.matmul(self.dropout(weights), values)  # batch x heads x q_len x head_size
+        if need_weights:
+            scores = torch.matmul(query, keys.transpose(-1, -2)) / math.sqrt(self.head_size)
+            if mask is not None:
+                scores = scores.masked_fill(~mask, float("-inf"))
+            weights = torch.softmax(scores, dim=-1)  # batch x heads x q_len x k_len
+            mixed = torch.matmul(self.dropout(weights), values)  # batch x heads x q_len x head_size
+        else:
+            weights = None
+            dropout = self.dropout.p if self.training else 0.0
+            mixed = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask, dropout_p=dropout)
         mixed = mixed.transpose(1, 2).reshape(x.size(0), x.size(1), -1)
         return self.out(mixed), weights
 
 
 class FeedForward(nn.Sequential):
-    def __init__(self, d_model: int, ff_size: int, dropout: float):
-        super().__init__(nn.Linear(d_model, ff_size), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ff_size, d_model))
+    """Position-wise feed-forward block (dropout is applied to its output, on the residual branch)."""
+
+    def __init__(self, d_model: int, ff_size: int):
+        super().__init__(nn.Linear(d_model, ff_size), nn.ReLU(), nn.Linear(ff_size, d_model))
 
 
 class EncoderLayer(nn.Module):
@@ -92,12 +106,12 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.self_norm, self.ff_norm = nn.LayerNorm(c.d_model), nn.LayerNorm(c.d_model)
         self.self_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
-        self.feed_forward = FeedForward(c.d_model, c.ff_size, c.dropout)
+        self.feed_forward = FeedForward(c.d_model, c.ff_size)
         self.dropout = nn.Dropout(c.dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         normed = self.self_norm(x)
-        attended, _ = self.self_attention(normed, *self.self_attention.keys_values(normed), mask)
+        attended, _ = self.self_attention(normed, *self.self_attention.keys_values(normed), mask, need_weights=False)
         x = x + self.dropout(attended)
         return x + self.dropout(self.feed_forward(self.ff_norm(x)))
 
@@ -108,7 +122,7 @@ class DecoderLayer(nn.Module):
         self.self_norm, self.cross_norm, self.ff_norm = (nn.LayerNorm(c.d_model) for _ in range(3))
         self.self_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
         self.cross_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
-        self.feed_forward = FeedForward(c.d_model, c.ff_size, c.dropout)
+        self.feed_forward = FeedForward(c.d_model, c.ff_size)
         self.dropout = nn.Dropout(c.dropout)
 
     def forward(
@@ -118,11 +132,12 @@ class DecoderLayer(nn.Module):
         self_mask: torch.Tensor | None,
         cross_kv: tuple[torch.Tensor, torch.Tensor],
         cross_mask: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+        need_weights: bool = True,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Returns the new x and the cross-attention weights (batch, heads, q_len, src_len)."""
-        attended, _ = self.self_attention(self.self_norm(x), *self_kv, self_mask)
+        attended, _ = self.self_attention(self.self_norm(x), *self_kv, self_mask, need_weights=False)
         x = x + self.dropout(attended)
-        attended, cross_weights = self.cross_attention(self.cross_norm(x), *cross_kv, cross_mask)
+        attended, cross_weights = self.cross_attention(self.cross_norm(x), *cross_kv, cross_mask, need_weights)
         x = x + self.dropout(attended)
         return x + self.dropout(self.feed_forward(self.ff_norm(x))), cross_weights
 
@@ -235,8 +250,10 @@ class TransformerSeq2Seq(nn.Module):
         causal = torch.ones(length, length, dtype=torch.bool, device=src.device).tril()[None, None]
         cross_mask = src_mask[:, None, None, :]
         x = self._embed(self.tgt_embedding, tgt_in, 0)
+        last = len(self.decoder_layers) - 1
         for i, layer in enumerate(self.decoder_layers):
             self_kv = layer.self_attention.keys_values(layer.self_norm(x))
-            x, weights = layer(x, self_kv, causal, (memory.cross_keys[i], memory.cross_values[i]), cross_mask)
+            cross_kv = (memory.cross_keys[i], memory.cross_values[i])
+            x, weights = layer(x, self_kv, causal, cross_kv, cross_mask, need_weights=i == last)
         logits = self.output_layer(self.decoder_norm(x))  # batch x tgt_len x vocab
         return logits, weights.mean(dim=1)  # last layer, averaged over heads

@@ -10,7 +10,8 @@ import numpy as np
 
 from .decoding import DecodeOptions, Hypothesis, Step, decode, run_to_end
 from .model_folder import LoadedModel, load_folder
-from .tokenizer import EOS_ID
+from .interface import Seq2SeqModel
+from .tokenizer import EOS_ID, Tokenizer
 
 MAX_SOURCE_TOKENS = 400
 EOS_PIECE = "</s>"
@@ -41,15 +42,18 @@ class Translation:
 
 
 class Translator:
-    def __init__(self, loaded: LoadedModel):
-        self.loaded = loaded
-        self.model = loaded.model
-        self.source_tokenizer = loaded.source_tokenizer
-        self.target_tokenizer = loaded.target_tokenizer
+    def __init__(self, model: Seq2SeqModel, source_tokenizer: Tokenizer, target_tokenizer: Tokenizer):
+        self.model = model
+        self.source_tokenizer = source_tokenizer
+        self.target_tokenizer = target_tokenizer
+
+    @classmethod
+    def from_loaded(cls, loaded: LoadedModel) -> Translator:
+        return cls(loaded.model, loaded.source_tokenizer, loaded.target_tokenizer)
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> Translator:
-        return cls(load_folder(folder))
+        return cls.from_loaded(load_folder(folder))
 
     def source_ids(self, text: str) -> list[int]:
         if not text.strip():

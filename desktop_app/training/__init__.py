@@ -1,0 +1,1 @@
+"""Training and evaluation of translation models (Qt-free; runs on CPU, CUDA and under torchrun)."""

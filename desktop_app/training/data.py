@@ -1,0 +1,71 @@
+"""Parallel text: reading, tokenising, and token-count batches with length bucketing."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.seq2seq.batch import Batch, make_batch
+from desktop_app.seq2seq.tokenizer import Tokenizer
+
+
+@dataclass
+class ParallelText:
+    sources: list[str]
+    targets: list[str]
+
+
+def read_parallel(source_path: str | Path, target_path: str | Path) -> ParallelText:
+    """Line-aligned files; a line-count mismatch is an error, empty pairs are dropped."""
+    sources = Path(source_path).read_text(encoding="utf-8").splitlines()
+    targets = Path(target_path).read_text(encoding="utf-8").splitlines()
+    if len(sources) != len(targets):
+        raise ValueError(f"{source_path} has {len(sources)} lines but {target_path} has {len(targets)}")
+    pairs = [(s.strip(), t.strip()) for s, t in zip(sources, targets, strict=True) if s.strip() and t.strip()]
+    return ParallelText([s for s, _ in pairs], [t for _, t in pairs])
+
+
+def concatenate(parts: Sequence[ParallelText]) -> ParallelText:
+    return ParallelText([s for p in parts for s in p.sources], [t for p in parts for t in p.targets])
+
+
+TokenPair = tuple[list[int], list[int]]
+
+
+def tokenize_pairs(text: ParallelText, source: Tokenizer, target: Tokenizer, max_length: int) -> list[TokenPair]:
+    """Ids of each pair; pairs with a side longer than max_length pieces are dropped."""
+    pairs = []
+    for s, t in zip(source.encode_batch(text.sources), target.encode_batch(text.targets), strict=True):
+        if 0 < len(s) <= max_length and 0 < len(t) <= max_length:
+            pairs.append((s, t))
+    return pairs
+
+
+def token_batches(pairs: Sequence[TokenPair], max_tokens: int, seed: int) -> list[list[int]]:
+    """Indices of pairs grouped into batches of at most max_tokens padded tokens.
+
+    Pairs are sorted by length (with a little seeded noise so batches differ between
+    epochs), cut into batches whose padded source+target size stays under max_tokens,
+    and the batches are shuffled. The same seed always gives the same batches.
+    """
+    rng = random.Random(seed)
+    order = sorted(range(len(pairs)), key=lambda i: (len(pairs[i][1]) + rng.random(), len(pairs[i][0])))
+    batches, current, longest = [], [], 0
+    for index in order:
+        length = max(len(pairs[index][0]), len(pairs[index][1])) + 1
+        if current and max(longest, length) * 2 * (len(current) + 1) > max_tokens:
+            batches.append(current)
+            current, longest = [], 0
+        current.append(index)
+        longest = max(longest, length)
+    if current:
+        batches.append(current)
+    rng.shuffle(batches)
+    return batches
+
+
+def iterate_batches(pairs: Sequence[TokenPair], batch_indices: Sequence[list[int]]) -> Iterator[Batch]:
+    for indices in batch_indices:
+        yield make_batch([pairs[i] for i in indices])
