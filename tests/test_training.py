@@ -1,0 +1,103 @@
+"""train-mt: config checking, a full tiny run with export, resuming, and two-process DDP."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from desktop_app.cli import main
+from desktop_app.seq2seq import Translator
+from desktop_app.training.config import load_train_config
+from desktop_app.training.data import token_batches
+
+DATA = Path(__file__).parent / "data"
+CONFIG = DATA / "tiny-train.yaml"
+
+
+def _train(out, epochs):
+    return main(["train-mt", "--config", str(CONFIG), "--out", str(out), "--data-root", str(DATA),
+                 "--epochs", str(epochs)])
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "tiny"
+    assert _train(out, 2) == 0
+    return out
+
+
+def test_run_exports_a_loadable_model_folder(tiny_run):
+    config = json.loads((tiny_run / "model" / "config.json").read_text())
+    assert config["training"]["epochs"] == 2
+    assert config["metrics"]["dev"]["beam"] == 1
+    assert len(config["training"]["history"]) == 2
+    Translator.from_folder(tiny_run / "model").translate("I am hungry.")
+    records = [json.loads(line) for line in (tiny_run / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2]
+    assert {"train_nll", "lr", "dev_bleu", "dev_chrf"} <= set(records[0])
+
+
+def test_rerunning_resumes_where_it_stopped(tiny_run, capsys):
+    assert _train(tiny_run, 3) == 0
+    out = capsys.readouterr().out
+    assert "resumed from" in out and "epoch 3, batch 0" in out
+    records = [json.loads(line) for line in (tiny_run / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2, 3]
+    assert records[2]["step"] > records[1]["step"]
+
+
+def test_batches_respect_the_token_budget_and_are_reproducible():
+    pairs = [([5] * n, [6] * (n + 2)) for n in range(1, 40)]
+    batches = token_batches(pairs, max_tokens=120, seed=3)
+    assert sorted(i for b in batches for i in b) == list(range(len(pairs)))
+    for batch in batches:
+        longest = max(max(len(pairs[i][0]), len(pairs[i][1])) + 1 for i in batch)
+        assert len(batch) == 1 or longest * 2 * len(batch) <= 120
+    assert batches == token_batches(pairs, max_tokens=120, seed=3)
+    assert batches != token_batches(pairs, max_tokens=120, seed=4)
+
+
+def test_config_typos_are_rejected(tmp_path):
+    text = CONFIG.read_text().replace("warmup_steps", "warmup_stepz")
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(ValueError, match="warmup_stepz"):
+        load_train_config(tmp_path / "bad.yaml")
+
+
+def test_bundled_configs_parse():
+    for path in (Path(__file__).parents[1] / "configs" / "mt").glob("*.yaml"):
+        config = load_train_config(path)
+        assert config.model["architecture"] in ("rnn", "transformer")
+
+
+def test_two_processes_end_with_identical_weights(tmp_path):
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               str(Path(__file__).parent / "ddp_worker.py"), str(CONFIG), str(tmp_path), str(DATA)]
+    env = {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[1]), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    first, second = (load_file(str(tmp_path / f"rank-{r}.safetensors")) for r in (0, 1))
+    assert first.keys() == second.keys()
+    for name in first:
+        torch.testing.assert_close(first[name], second[name], rtol=0, atol=0)
+    initial = load_file(str(tmp_path / "initial-0.safetensors"))
+    assert any(not torch.equal(initial[n], first[n]) for n in first)  # training really happened
+
+
+def test_eval_mt_prints_sacrebleu_scores(tiny_folder, tmp_path, capsys):
+    assert main(["eval-mt", "--model", str(tiny_folder.folder), "--src", str(DATA / "tiny.en"),
+                 "--ref", str(DATA / "tiny.de"), "--beam", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "BLEU = 100.00" in out and "nrefs:1|case:mixed|eff:no|tok:13a" in out
+    assert "chrF = 100.00" in out and "sentences/s" in out
+
+
+def test_eval_mt_reports_line_count_mismatch(tiny_folder, tmp_path, capsys):
+    (tmp_path / "short.de").write_text("Hallo\n")
+    assert main(["eval-mt", "--model", str(tiny_folder.folder), "--src", str(DATA / "tiny.en"),
+                 "--ref", str(tmp_path / "short.de")]) == 2
+    assert "has 20 lines but" in capsys.readouterr().err
