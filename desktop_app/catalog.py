@@ -1,0 +1,60 @@
+"""Finding model folders: the bundled ones in models/ and any the user opened (Qt-free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.seq2seq import ModelFolderError, read_folder_config
+
+BUNDLED_MODELS = Path(__file__).resolve().parent.parent / "models"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    folder: Path
+    task: str  # "translation" or "speech"
+    source_language: str
+    target_language: str
+    architecture: str
+    error: str = ""  # non-empty when config.json could not be read
+
+    @property
+    def label(self) -> str:
+        if self.error:
+            return f"{self.folder.name} (damaged)"
+        direction = f"{self.source_language}→{self.target_language}" if self.target_language else self.source_language
+        return f"{self.folder.name}  ({direction}, {self.architecture})"
+
+    @property
+    def card(self) -> Path:
+        return self.folder / "README.md"
+
+
+def describe(folder: Path) -> ModelEntry:
+    try:
+        config = read_folder_config(folder)
+    except ModelFolderError as error:
+        return ModelEntry(folder, "unknown", "", "", "", error=str(error))
+    return ModelEntry(folder, config.task, config.source_language, config.target_language, config.architecture)
+
+
+def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:
+    """Model folders directly under each root (folders holding a config.json), sorted by name."""
+    entries = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for folder in sorted(p for p in root.iterdir() if (p / "config.json").exists()):
+            entry = describe(folder)
+            if task is None or entry.task == task or entry.error:
+                entries.append(entry)
+    return entries
+
+
+def reverse_of(entry: ModelEntry, candidates: list[ModelEntry]) -> ModelEntry | None:
+    """A model translating the other way, preferring the same architecture."""
+    matches = [c for c in candidates if not c.error and c.source_language == entry.target_language
+               and c.target_language == entry.source_language]
+    matches.sort(key=lambda c: c.architecture != entry.architecture)
+    return matches[0] if matches else None

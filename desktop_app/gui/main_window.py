@@ -1,0 +1,90 @@
+"""The main window: tabs, menus, status bar, remembered geometry, clean shutdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
+
+from desktop_app import __version__
+from desktop_app.catalog import BUNDLED_MODELS
+
+from .settings import Key, Settings
+from .translate_tab import TranslateTab
+from .translate_worker import TranslateWorker
+from .workers import WorkerThread
+
+ABOUT = f"""<h3>Attend {__version__}</h3>
+<p>Translate typed text and transcribe dictated speech with sequence-to-sequence models that
+ship with the app, and watch where each model attends.</p>
+<p><b>Data credits.</b> Translation models are trained on sentences from the
+<a href="https://tatoeba.org">Tatoeba project</a> as packaged by
+<a href="https://www.manythings.org/anki/">manythings.org</a> (CC-BY 2.0) and on Multi30k
+(Elliott et al., 2016). Speech models use Mini LibriSpeech (CC BY 4.0), CMU AN4, LJ Speech (public
+domain), the Free Spoken Digit Dataset (CC BY-SA 4.0) and Speech Commands background noise
+(CC BY 4.0). Each model's card lists exactly what it was trained on.</p>"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, model_roots: list[Path] | None = None):
+        super().__init__()
+        self.setWindowTitle("Attend")
+        self.settings = settings or Settings()
+        roots = model_roots if model_roots is not None else [BUNDLED_MODELS]
+        self.translate_thread = WorkerThread(TranslateWorker(), "translate-worker")
+        self.translate_tab = TranslateTab(self.translate_thread.worker, self.settings, roots)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.translate_tab, "&Translate")
+        self.setCentralWidget(self.tabs)
+        self.translate_tab.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self._menus()
+        self._restore()
+        self.statusBar().showMessage("Ready")
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "Open &model folder…", self.translate_tab.picker.open_folder, "Ctrl+O")
+        export = file_menu.addMenu("&Export heatmap")
+        for kind in ("png", "svg", "json"):
+            self._action(export, kind.upper() + "…", lambda checked=False, k=kind: self.translate_tab._export(k))
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self._action(edit_menu, "Copy &translation", self.translate_tab.copy_output, "Ctrl+Shift+C")
+        translate_menu = self.menuBar().addMenu("&Translate")
+        self._action(translate_menu, "&Translate now", self.translate_tab.translate_now)
+        self._action(translate_menu, "&Stop", self.translate_tab.stop, "Esc")
+        self._action(translate_menu, "S&wap direction", self.translate_tab.swap, "Ctrl+Shift+S")
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "Model &card", self.translate_tab.picker.show_card, "F1")
+        self._action(help_menu, "&About Attend", self.about)
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Attend", ABOUT)
+
+    def _restore(self) -> None:
+        geometry = self.settings.get(Key.GEOMETRY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 760)
+        self.tabs.setCurrentIndex(int(self.settings.get(Key.TAB, 0, int)))
+
+    def closeEvent(self, event) -> None:
+        self.settings.set(Key.GEOMETRY, self.saveGeometry())
+        self.settings.set(Key.TAB, self.tabs.currentIndex())
+        self.translate_tab.save_settings()
+        self.settings.sync()
+        self.translate_tab.debounce.stop()
+        self.translate_thread.stop(timeout_ms=1000)
+        super().closeEvent(event)

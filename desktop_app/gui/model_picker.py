@@ -1,0 +1,104 @@
+"""A combo box of model folders for one task, with 'Open folder…' and 'Model card'."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.catalog import ModelEntry, describe, find_models
+
+
+class ModelPicker(QWidget):
+    modelChanged = Signal(str)  # folder path, or "" when none is available
+
+    def __init__(self, task: str, roots: list[Path], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.task, self.roots = task, roots
+        self.extra: list[Path] = []
+        self.combo = QComboBox()
+        self.combo.setMinimumContentsLength(28)
+        self.combo.setToolTip("Model folders in models/ and any you opened")
+        open_button = QToolButton(text="Open…", toolTip="Use a model folder from disk")
+        card_button = QToolButton(text="Model card", toolTip="What this model is, how it was trained, its scores")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.combo, 1)
+        layout.addWidget(open_button)
+        layout.addWidget(card_button)
+        open_button.clicked.connect(self.open_folder)
+        card_button.clicked.connect(self.show_card)
+        self.combo.currentIndexChanged.connect(lambda _: self.modelChanged.emit(self.current_folder()))
+        self.refresh()
+
+    def entries(self) -> list[ModelEntry]:
+        return [self.combo.itemData(i) for i in range(self.combo.count())]
+
+    def refresh(self, select: str | None = None) -> None:
+        previous = select or self.current_folder()
+        found = find_models(*self.roots, task=self.task)
+        known = {e.folder.resolve() for e in found}
+        found += [describe(f) for f in self.extra if f.resolve() not in known]
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for entry in found:
+            self.combo.addItem(entry.label, entry)
+        index = next((i for i, e in enumerate(found) if str(e.folder) == previous), 0)
+        self.combo.setCurrentIndex(index if found else -1)
+        self.combo.blockSignals(False)
+        self.modelChanged.emit(self.current_folder())
+
+    def current(self) -> ModelEntry | None:
+        return self.combo.currentData()
+
+    def current_folder(self) -> str:
+        entry = self.current()
+        return str(entry.folder) if entry else ""
+
+    def select_folder(self, folder: str) -> bool:
+        for i in range(self.combo.count()):
+            if str(self.combo.itemData(i).folder) == folder:
+                self.combo.setCurrentIndex(i)
+                return True
+        return False
+
+    def add_folder(self, folder: Path) -> None:
+        if folder not in self.extra:
+            self.extra.append(folder)
+        self.refresh(select=str(folder))
+
+    def open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a model folder")
+        if folder:
+            self.add_folder(Path(folder))
+
+    def show_card(self) -> None:
+        entry = self.current()
+        if entry is None:
+            return
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Model card: {entry.folder.name}")
+        browser = QTextBrowser()
+        browser.setOpenExternalLinks(True)
+        if entry.card.is_file():
+            browser.setMarkdown(entry.card.read_text(encoding="utf-8"))
+        else:
+            browser.setPlainText(entry.error or f"{entry.folder} has no README.md model card.")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(browser)
+        layout.addWidget(buttons)
+        dialog.resize(640, 560)
+        dialog.open()

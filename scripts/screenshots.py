@@ -1,0 +1,63 @@
+"""Screenshots of the app for the README: python scripts/screenshots.py [--models DIR] [--out DIR].
+
+Runs the real window (under Xvfb or QT_QPA_PLATFORM=offscreen), types a sentence, waits
+for the translation to finish and grabs the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--models", default=str(Path(__file__).resolve().parents[1] / "models"))
+    parser.add_argument("--out", default="docs/screenshots")
+    parser.add_argument("--text", default="The children are playing in the garden. Where is the station?")
+    parser.add_argument("--model", default="", help="model folder name to select (default: the first)")
+    parser.add_argument("--view", default="", help="attention view to show, e.g. 'layer 2, head 1'")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.settings import Settings
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setStyle("Fusion")
+    settings = Settings(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings, model_roots=[Path(args.models)])
+    window.resize(1200, 820)
+    window.show()
+    tab = window.translate_tab
+    if args.model:
+        tab.picker.select_folder(str(Path(args.models) / args.model))
+    loop = QEventLoop()
+    tab.finished.connect(lambda job, done: loop.quit())
+    QTimer.singleShot(60000, loop.quit)
+    tab.set_source_text(args.text)
+    loop.exec()
+    tab.sentence_choice.setCurrentIndex(0)
+    if args.view:
+        tab.view_choice.setCurrentText(args.view)
+    tab.heatmap.hover_at("output", row=1)
+    app.processEvents()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "translate.png"
+    window.grab().save(str(path))
+    print(f"wrote {path}")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

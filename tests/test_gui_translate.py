@@ -1,0 +1,164 @@
+"""The Translate tab, offscreen: streaming, heatmap, cancelling, exports, errors, clean exit."""
+
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage
+
+from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.settings import Settings
+
+from .conftest import SOURCES, TARGETS
+
+LONG_TEXT = " ".join(SOURCES * 3)
+
+
+@pytest.fixture
+def window(qtbot, tiny_folder, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copytree(tiny_folder.folder, models / tiny_folder.folder.name)
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    main_window = MainWindow(settings, model_roots=[models])
+    qtbot.addWidget(main_window)
+    main_window.show()
+    yield main_window
+    main_window.close()
+
+
+def _tab(window):
+    return window.translate_tab
+
+
+def _finished_job(tab, completed=True):
+    return lambda job, done: job == tab.job and done == completed
+
+
+def test_typing_streams_a_translation_and_fills_the_heatmap(qtbot, window):
+    tab = _tab(window)
+    tokens = []
+    tab.worker.tokenReady.connect(lambda *args: tokens.append(args[2]), Qt.ConnectionType.QueuedConnection)
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        qtbot.keyClicks(tab.source, SOURCES[9])
+    assert tab.output.toPlainText() == TARGETS[9]
+    assert len(tokens) > 3 and "".join(tokens) == TARGETS[9]
+    alignment = tab.heatmap.alignment()
+    assert len(alignment.rows) == len(tokens)
+    assert tab.heatmap.matrix().shape == (len(tokens), len(alignment.source_pieces))
+
+
+def test_a_paragraph_is_translated_sentence_by_sentence(qtbot, window):
+    tab = _tab(window)
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        tab.set_source_text(f"{SOURCES[0]} {SOURCES[1]}")
+    assert tab.output.toPlainText() == f"{TARGETS[0]} {TARGETS[1]}"
+    assert tab.sentence_choice.count() == 2
+
+
+def test_typing_again_cancels_the_running_job(qtbot, window):
+    tab = _tab(window)
+    tab.as_you_type.setChecked(False)
+    tab.source.setPlainText(LONG_TEXT)
+    with qtbot.waitSignal(tab.worker.tokenReady, timeout=20000):
+        tab.translate_now()
+    first_job = tab.job
+    with qtbot.waitSignal(tab.finished, timeout=5000,
+                          check_params_cb=lambda job, done: job == first_job) as blocker:
+        qtbot.keyClicks(tab.source, "!")
+    assert blocker.args == [first_job, False]
+    assert tab.sentence_choice.count() < len(SOURCES) * 3
+
+
+def test_closing_mid_decode_exits_cleanly(qtbot, window):
+    tab = _tab(window)
+    tab.as_you_type.setChecked(False)
+    tab.source.setPlainText(LONG_TEXT)
+    with qtbot.waitSignal(tab.worker.tokenReady, timeout=20000):
+        tab.translate_now()
+    window.close()
+    assert window.translate_thread.thread.isFinished()
+
+
+def test_exports_are_valid_files(qtbot, window, tmp_path):
+    tab = _tab(window)
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        tab.set_source_text(SOURCES[3])
+    tab.export_to(str(tmp_path / "a.png"), "png")
+    tab.export_to(str(tmp_path / "a.svg"), "svg")
+    tab.export_to(str(tmp_path / "a.json"), "json")
+    image = QImage(str(tmp_path / "a.png"))
+    assert not image.isNull() and image.width() > 100
+    assert ET.parse(tmp_path / "a.svg").getroot().tag.endswith("svg")
+    loaded = Alignment.from_json((tmp_path / "a.json").read_text())
+    original = tab.heatmap.alignment()
+    assert loaded.source_pieces == original.source_pieces and loaded.output_pieces == original.output_pieces
+    assert abs(loaded.matrix() - original.matrix(tab.heatmap.view())).max() < 1e-4
+
+
+def test_hovering_a_word_highlights_its_aligned_words(qtbot, window):
+    tab = _tab(window)
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        tab.set_source_text(SOURCES[9])
+    matrix = tab.heatmap.matrix()
+    rows, columns = tab.heatmap.hover_at("output", row=0)
+    assert rows == {0} and int(matrix[0].argmax()) in columns
+    column = int(matrix[0].argmax())
+    rows, columns = tab.heatmap.hover_at("source", column=column)
+    assert columns == {column} and 0 in rows
+    assert "attends to" in tab.heatmap.describe(("cell", 0, column))
+
+
+def test_transformer_offers_layer_and_head_views(qtbot, window, tiny_folder):
+    tab = _tab(window)
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        tab.set_source_text(SOURCES[4])
+    views = [tab.view_choice.itemText(i) for i in range(tab.view_choice.count())]
+    if tiny_folder.architecture == "transformer":
+        assert "layer 1, head 2" in views
+        tab.view_choice.setCurrentText("layer 1, head 2")
+        assert tab.heatmap.matrix().shape == tab.heatmap.alignment().matrix().shape
+    else:
+        assert views == [AVERAGE_LAST_LAYER]
+
+
+def test_empty_input_says_so(qtbot, window):
+    tab = _tab(window)
+    tab.source.setPlainText("   ")
+    tab.translate_now()
+    assert "Type some text" in tab.message.text()
+
+
+def test_damaged_model_folder_shows_a_message(qtbot, window, tmp_path):
+    tab = _tab(window)
+    folder = tab.picker.current().folder
+    (folder / "model.safetensors").write_bytes(b"garbage")
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab, False)):
+        tab.set_source_text(SOURCES[0])
+    assert "cannot be used" in tab.message.text() and "corrupt or truncated" in tab.message.text()
+    (folder / "config.json").write_text("{broken")
+    tab.picker.refresh()
+    assert "damaged" in tab.picker.combo.currentText() and "not valid JSON" in tab.message.text()
+
+
+def test_no_models_at_all_is_explained(qtbot, tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    empty = MainWindow(settings, model_roots=[tmp_path / "nothing-here"])
+    qtbot.addWidget(empty)
+    assert "No translation model found" in empty.translate_tab.message.text()
+    empty.close()
+
+
+def test_choices_are_remembered(qtbot, tiny_folder, tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    first = MainWindow(settings, model_roots=[tiny_folder.folder.parent])
+    qtbot.addWidget(first)
+    first.translate_tab.beam.setValue(4)
+    first.translate_tab.as_you_type.setChecked(False)
+    first.close()
+    second = MainWindow(settings, model_roots=[tiny_folder.folder.parent])
+    qtbot.addWidget(second)
+    assert second.translate_tab.beam.value() == 4 and not second.translate_tab.as_you_type.isChecked()
+    second.close()
