@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QSettings
 
 
-class Key(str, Enum):
+class Key(StrEnum):
     GEOMETRY = "window/geometry"
     WINDOW_STATE = "window/state"
     TAB = "window/tab"

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from .decoding import DecodeOptions, Hypothesis, Step, decode, run_to_end
-from .model_folder import LoadedModel, load_folder
 from .interface import Seq2SeqModel
+from .model_folder import LoadedModel, load_folder
 from .tokenizer import EOS_ID, Tokenizer
 
 MAX_SOURCE_TOKENS = 400
