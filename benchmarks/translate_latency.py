@@ -1,0 +1,102 @@
+"""Translation speed on CPU: per-sentence latency, time to first token, load time, peak memory.
+
+    python benchmarks/translate_latency.py --model models/en-de-transformer [--threads 2] [--quantize]
+
+Prints median and p90 latency for 1-, 10- and 30-word sentences with greedy and beam-5 search,
+the time to the first streamed token, the model load time and the process's peak memory.
+With --quantize it measures the int8 dynamically quantised model in the same run, as a
+comparison against the float32 baseline. Goals: <= 15 ms per 10-word sentence (greedy),
+first token <= 20 ms, load <= 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from desktop_app.seq2seq import DecodeOptions, Translator, load_folder  # noqa: E402
+from desktop_app.seq2seq.quantize import quantize_dynamic_int8  # noqa: E402
+
+# Everyday sentences of exactly 1, 10 and 30 words (not taken from any test set).
+SENTENCES = {
+    1: ["Thanks.", "Hello.", "Wait.", "Really?", "Go!"],
+    10: ["I think we should leave before the rain starts again.",
+         "My sister bought a new bicycle for her long trip.",
+         "Could you please tell me where the nearest pharmacy is?",
+         "We have been waiting for the bus for twenty minutes.",
+         "He never reads the newspaper because he finds it boring."],
+    30: ["When we arrived at the small hotel near the station, the receptionist told us that our room was not "
+         "ready yet, so we left our bags and went for a walk.",
+         "My grandmother, who has lived in the same village for almost eighty years, still remembers the names of "
+         "all the families who lived on her street as a child.",
+         "If you want to learn a foreign language quickly, you should read every day, talk to native speakers as "
+         "often as possible, and not be afraid of mistakes."],
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def time_translation(translator: Translator, sentence: str, options: DecodeOptions) -> tuple[float, float]:
+    """(total seconds, seconds to the first streamed token)."""
+    start = time.perf_counter()
+    first = None
+    for _ in translator.stream(sentence, options):
+        if first is None:
+            first = time.perf_counter() - start
+    total = time.perf_counter() - start
+    return total, first if first is not None else total
+
+
+def measure(translator: Translator, label: str, repeats: int) -> None:
+    for beam in (1, 5):
+        options = DecodeOptions(beam_size=beam)
+        for words, sentences in SENTENCES.items():
+            translator.translate(sentences[0], options)  # warm-up
+            totals, firsts = [], []
+            for _ in range(repeats):
+                for sentence in sentences:
+                    total, first = time_translation(translator, sentence, options)
+                    totals.append(total * 1000)
+                    firsts.append(first * 1000)
+            print(f"{label:8s} beam {beam}  {words:2d} words   median {statistics.median(totals):7.1f} ms   "
+                  f"p90 {percentile(totals, 0.9):7.1f} ms   first token median {statistics.median(firsts):6.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=4)
+    parser.add_argument("--quantize", action="store_true", help="also measure the int8 dynamic-quantised model")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    loads = []
+    for _ in range(3):
+        start = time.perf_counter()
+        loaded = load_folder(args.model)
+        loads.append(time.perf_counter() - start)
+    print(f"model {args.model}: load median {1000 * statistics.median(loads):.0f} ms "
+          f"(first {1000 * loads[0]:.0f} ms), {args.threads} threads")
+    measure(Translator.from_loaded(loaded), "float32", args.repeats)
+    if args.quantize:
+        measure(Translator(quantize_dynamic_int8(loaded.model), loaded.source_tokenizer, loaded.target_tokenizer),
+                "int8", args.repeats)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory {peak_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
