@@ -6,12 +6,14 @@ from pathlib import Path
 from safetensors.torch import save_file
 
 from desktop_app.seq2seq.model_folder import unique_state_dict
-from desktop_app.training.config import load_train_config
+from desktop_app.training.config import load_train_config, to_dict
+from desktop_app.training.mt_task import TranslationTask
 from desktop_app.training.trainer import Trainer
 
 config_path, out, data_root = sys.argv[1:4]
 config = load_train_config(config_path)
-trainer = Trainer(config, Path(out), data_root=data_root, log=lambda message: None)
+task = TranslationTask(config, data_root=data_root, log=lambda message: None)
+trainer = Trainer(task, config.training, to_dict(config), Path(out), log=lambda message: None)
 trainer.prepare()
 
 
@@ -21,5 +23,5 @@ def save(name):
 
 
 save("initial")
-trainer._train_epoch()
+trainer.train_epoch()
 save("rank")

@@ -26,7 +26,8 @@ def add_parser(subparsers, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_app.training.config import load_train_config
+    from desktop_app.training.config import load_train_config, to_dict
+    from desktop_app.training.mt_task import TranslationTask
     from desktop_app.training.trainer import Trainer
 
     if args.threads:
@@ -41,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.epochs:
         config.training.epochs = args.epochs
-    trainer = Trainer(config, args.out, device=args.device, data_root=args.data_root,
-                      log=lambda message: print(message, flush=True))
+    log = lambda message: print(message, flush=True)  # noqa: E731
+    task = TranslationTask(config, data_root=args.data_root, log=log)
+    trainer = Trainer(task, config.training, to_dict(config), args.out, device=args.device, log=log)
     if not args.export_only:
         trainer.train()
     if trainer.dist.is_main:

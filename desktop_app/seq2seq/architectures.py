@@ -8,12 +8,14 @@ from typing import Any
 from torch import nn
 
 from .errors import ConfigError, UnknownArchitectureError
+from .las import LASConfig, LASRecognizer
 from .rnn import RNNConfig, RNNSeq2Seq
 from .transformer import TransformerConfig, TransformerSeq2Seq
 
 ARCHITECTURES: dict[str, tuple[type, type[nn.Module]]] = {
     "rnn": (RNNConfig, RNNSeq2Seq),
     "transformer": (TransformerConfig, TransformerSeq2Seq),
+    "las": (LASConfig, LASRecognizer),
 }
 
 

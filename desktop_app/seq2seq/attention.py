@@ -104,3 +104,40 @@ def make_attention(kind: str, query_size: int, key_size: int) -> Attention:
     if kind == "luong_general":
         return LuongGeneralAttention(query_size, key_size)
     raise ValueError(f"unknown attention type {kind!r}; choose one of {', '.join(ATTENTION_TYPES)}")
+
+
+class LocationAwareAttention(nn.Module):
+    """Chorowski et al. (2015): additive attention that also sees where it attended last step.
+
+    energy = v^T tanh(W_q q + W_k k + U conv(previous weights)), so the alignment moves
+    forward through long inputs (audio) instead of jumping.
+
+    previous: (batch, src_len), the last step's weights (zeros at the start).
+    """
+
+    def __init__(self, query_size: int, key_size: int, hidden_size: int, channels: int = 10, kernel: int = 31):
+        super().__init__()
+        self.key_layer = nn.Linear(key_size, hidden_size, bias=False)
+        self.query_layer = nn.Linear(query_size, hidden_size, bias=False)
+        self.location_conv = nn.Conv1d(1, channels, kernel, padding=kernel // 2, bias=False)
+        self.location_layer = nn.Linear(channels, hidden_size, bias=False)
+        self.energy_layer = nn.Linear(hidden_size, 1, bias=False)
+
+    def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
+        return self.key_layer(keys)  # batch x src_len x hidden
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        keys: torch.Tensor,
+        mask: torch.Tensor,
+        previous: torch.Tensor,
+        projected_keys: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if projected_keys is None:
+            projected_keys = self.project_keys(keys)
+        location = self.location_conv(previous.unsqueeze(1)).transpose(1, 2)  # batch x src_len x channels
+        energy = torch.tanh(self.query_layer(query).unsqueeze(1) + projected_keys + self.location_layer(location))
+        weights = masked_softmax(self.energy_layer(energy).squeeze(-1), mask)  # batch x src_len
+        context = torch.bmm(weights.unsqueeze(1), keys).squeeze(1)  # batch x key_size
+        return context, weights

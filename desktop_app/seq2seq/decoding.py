@@ -69,20 +69,31 @@ class Hypothesis:
 
 def decode(
     model: Seq2SeqModel,
-    src_ids: Sequence[int],
+    source: Sequence[int] | np.ndarray | torch.Tensor,
     options: DecodeOptions = DecodeOptions(),
     tokenizer: Tokenizer | None = None,
 ) -> Generator[Step, None, list[Hypothesis]]:
-    """Decode one source sentence (ids ending in EOS) step by step."""
-    if len(src_ids) == 0:
+    """Decode one input step by step.
+
+    source: token ids ending in EOS (text), or a (frames, features) float array (speech).
+    The maximum output length scales with the encoded length (source tokens or encoder frames).
+    """
+    if len(source) == 0:
         raise ValueError("cannot decode an empty source sequence")
     with torch.inference_mode():
-        src = torch.tensor([list(src_ids)], dtype=torch.long, device=_device(model))
-        memory = model.encode(src, torch.ones_like(src, dtype=torch.bool))
+        src = _as_batch(source, _device(model))
+        memory = model.encode(src, torch.ones(src.shape[:2], dtype=torch.bool, device=src.device))
         search = _greedy if options.beam_size == 1 else _beam
-        max_length = options.max_length(len(src_ids))
+        max_length = options.max_length(int(memory.mask.sum()))
         hypotheses = yield from _with_pieces(search(model, memory, options, max_length), tokenizer)
     return hypotheses
+
+
+def _as_batch(source, device: torch.device) -> torch.Tensor:
+    """ids -> (1, src_len) int64; features -> (1, frames, features) float32."""
+    if isinstance(source, np.ndarray | torch.Tensor) and source.ndim == 2:
+        return torch.as_tensor(source, dtype=torch.float32, device=device).unsqueeze(0)
+    return torch.tensor([list(source)], dtype=torch.long, device=device)
 
 
 def run_to_end(steps: Generator[Step, None, list[Hypothesis]]) -> tuple[list[Step], list[Hypothesis]]:

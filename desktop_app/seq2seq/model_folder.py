@@ -42,8 +42,9 @@ class FolderConfig:
     task: str = "translation"
     source_language: str = ""
     target_language: str = ""
-    source_tokenizer: str = "source.model"
+    source_tokenizer: str = "source.model"  # "" when the input is not text (speech)
     target_tokenizer: str = "target.model"
+    feature_stats: str = ""  # speech: file with the feature normalisation statistics
     weights_dtype: str = "float32"
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
@@ -55,7 +56,7 @@ class LoadedModel:
     folder: Path
     config: FolderConfig
     model: nn.Module
-    source_tokenizer: Tokenizer
+    source_tokenizer: Tokenizer | None  # None for speech models
     target_tokenizer: Tokenizer
 
     @property
@@ -78,7 +79,7 @@ def unique_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
 def save_folder(
     folder: str | Path,
     model: nn.Module,
-    source_tokenizer_file: str | Path,
+    source_tokenizer_file: str | Path | None,
     target_tokenizer_file: str | Path,
     source_language: str = "",
     target_language: str = "",
@@ -86,15 +87,26 @@ def save_folder(
     metrics: dict[str, Any] | None = None,
     training: dict[str, Any] | None = None,
     card: str | None = None,
+    task: str = "translation",
+    feature_stats_file: str | Path | None = None,
 ) -> Path:
-    """Write a complete model folder; a generated model card unless `card` is given."""
+    """Write a complete model folder; a generated model card unless `card` is given.
+
+    Speech models pass source_tokenizer_file=None and their feature statistics file.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    joint = Path(source_tokenizer_file).resolve() == Path(target_tokenizer_file).resolve()
-    source_name = "joint.model" if joint else "source.model"
+    joint = source_tokenizer_file is not None and (
+        Path(source_tokenizer_file).resolve() == Path(target_tokenizer_file).resolve())
+    source_name = "" if source_tokenizer_file is None else ("joint.model" if joint else "source.model")
     target_name = "joint.model" if joint else "target.model"
-    _copy_if_needed(source_tokenizer_file, folder / source_name)
+    if source_tokenizer_file is not None:
+        _copy_if_needed(source_tokenizer_file, folder / source_name)
     _copy_if_needed(target_tokenizer_file, folder / target_name)
+    stats_name = ""
+    if feature_stats_file is not None:
+        stats_name = "features.json"
+        _copy_if_needed(feature_stats_file, folder / stats_name)
     architecture = architecture_of(model)
     tensors = {k: v.detach().to("cpu", dtype if v.is_floating_point() else v.dtype).contiguous()
                for k, v in unique_state_dict(model).items()}
@@ -102,10 +114,12 @@ def save_folder(
     config = FolderConfig(
         architecture=architecture,
         model=dataclasses.asdict(model.config),
+        task=task,
         source_language=source_language,
         target_language=target_language,
         source_tokenizer=source_name,
         target_tokenizer=target_name,
+        feature_stats=stats_name,
         weights_dtype=str(dtype).removeprefix("torch."),
         metrics=metrics or {},
         training=training or {},
@@ -123,8 +137,10 @@ def _copy_if_needed(source: str | Path, destination: Path) -> None:
 def default_card(config: FolderConfig, model: nn.Module) -> str:
     settings = "\n".join(f"- `{k}`: {v}" for k, v in config.model.items())
     metrics = "\n".join(f"- {k}: {v}" for k, v in config.metrics.items()) or "- none recorded"
+    title = (f"{config.source_language or '?'} speech recognition" if config.task == "speech"
+             else f"{config.source_language or '?'} → {config.target_language or '?'}")
     return (
-        f"# {config.source_language or '?'} → {config.target_language or '?'} ({config.architecture})\n\n"
+        f"# {title} ({config.architecture})\n\n"
         f"Parameters: {parameter_count(model):,}\n\n## Architecture\n{settings}\n\n## Metrics\n{metrics}\n"
     )
 
@@ -161,10 +177,14 @@ def load_folder(folder: str | Path, device: str | torch.device = "cpu") -> Loade
     folder = Path(folder)
     config = read_folder_config(folder)
     weights_path = _require(folder, WEIGHTS_FILE)
-    tokenizer_paths = [_require(folder, config.source_tokenizer), _require(folder, config.target_tokenizer)]
+    source_path = _require(folder, config.source_tokenizer) if config.source_tokenizer else None
+    target_path = _require(folder, config.target_tokenizer)
+    if config.feature_stats:
+        _require(folder, config.feature_stats)
     model = build_model(config.architecture, config.model)
     _load_weights(model, weights_path)
-    source_tokenizer, target_tokenizer = (_load_tokenizer(p) for p in tokenizer_paths)
+    source_tokenizer = _load_tokenizer(source_path) if source_path else None
+    target_tokenizer = _load_tokenizer(target_path)
     _check_vocab(model, source_tokenizer, target_tokenizer, folder)
     return LoadedModel(folder, config, model.to(device).eval(), source_tokenizer, target_tokenizer)
 
@@ -214,9 +234,11 @@ def _listing(label: str, names: list[str]) -> str:
     return f"{label} tensor(s) {shown}"
 
 
-def _check_vocab(model: nn.Module, source: Tokenizer, target: Tokenizer, folder: Path) -> None:
-    for side, tokenizer, size in (("source", source, model.config.src_vocab_size),
-                                  ("target", target, model.config.tgt_vocab_size)):
+def _check_vocab(model: nn.Module, source: Tokenizer | None, target: Tokenizer, folder: Path) -> None:
+    sides = [("target", target, model.config.tgt_vocab_size)]
+    if source is not None:
+        sides.append(("source", source, model.config.src_vocab_size))
+    for side, tokenizer, size in sides:
         if tokenizer.vocab_size != size:
             raise ShapeMismatchError(
                 f"{folder}: the {side} tokenizer has {tokenizer.vocab_size} pieces "

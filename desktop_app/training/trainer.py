@@ -1,12 +1,12 @@
-"""`attend train-mt`: tokenizer, model, training loop with resumable checkpoints, export.
+"""The training engine shared by `attend train-mt` and `attend train-asr`.
 
 Run folder (e.g. runs/en-de-transformer):
     config.yaml           the configuration this run was started with
-    joint.model           SentencePiece model(s) (or source.model / target.model)
+    *.model               SentencePiece model(s) the task trained
     checkpoint.pt         the latest resumable state (model, optimizer, position, history)
     epochs/epoch-NNN.safetensors   weights after each epoch (the last few are kept)
     best.safetensors      weights with the best dev score so far
-    log.jsonl             one record per epoch (loss, learning rate, dev BLEU/chrF, time)
+    log.jsonl             one record per epoch (loss, learning rate, dev scores, time)
     model/                the exported model folder
 
 The run can be killed at any moment: starting the same command again resumes from
@@ -14,6 +14,9 @@ checkpoint.pt at the batch where it stopped (checkpoints are written every epoch
 every `checkpoint_minutes`). Under torchrun, each process trains on its share of the
 batches with DistributedDataParallel (gloo on CPU, NCCL on CUDA); process 0 evaluates,
 checkpoints and logs.
+
+What is trained is a `Task` (translation, speech): it prepares data and tokenizers,
+builds the model, cuts batches, computes the loss, scores dev and writes the model folder.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import torch
 import torch.distributed as dist
@@ -36,14 +41,10 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm import tqdm
 
-from desktop_app.seq2seq import DecodeOptions, Tokenizer, Translator, save_folder
-from desktop_app.seq2seq.architectures import build_model, parameter_count
-from desktop_app.seq2seq.loss import label_smoothed_nll
+from desktop_app.seq2seq.architectures import parameter_count
 from desktop_app.seq2seq.model_folder import unique_state_dict
 
-from .config import CorpusPaths, TrainConfig, to_dict
-from .data import concatenate, iterate_batches, read_parallel, token_batches, tokenize_pairs
-from .evaluate import evaluate
+from .config import OptimConfig
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Progress:
     batches_done: int = 0  # batches of this epoch already trained (per process)
     step: int = 0  # optimizer updates so far
     lr_scale: float = 1.0  # plateau schedule multiplier
-    best_score: float = -1.0
+    best_score: float = -1e9
     best_epoch: int = 0
     epochs_without_improvement: int = 0
     train_seconds: float = 0.0
@@ -72,6 +73,29 @@ class Distributed:
         return self.rank == 0
 
 
+class Task(Protocol):
+    """What the engine needs from a kind of model."""
+
+    def prepare(self, out: Path, is_main: bool, barrier) -> None:
+        """Read data, train or load tokenizers (process 0 writes files, then `barrier()`)."""
+
+    def build_model(self) -> nn.Module: ...
+
+    def batches(self, seed: int) -> list[list[int]]:
+        """The epoch's batches as lists of example indices; the same seed gives the same list."""
+
+    def iterate(self, batches: list[list[int]]) -> Iterator[Any]:
+        """Batch objects with a `.to(device)` method."""
+
+    def loss(self, model: nn.Module, batch: Any) -> tuple[torch.Tensor, float, int]:
+        """(loss sum to backpropagate, nll sum for reporting, target tokens)."""
+
+    def dev_score(self, model: nn.Module) -> dict[str, float]:
+        """Dev metrics; the key "score" is what is maximised."""
+
+    def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path: ...
+
+
 def start_distributed(device: torch.device) -> Distributed:
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size == 1:
@@ -81,66 +105,31 @@ def start_distributed(device: torch.device) -> Distributed:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, out: Path, device: str = "cpu", data_root: str | None = None,
+    def __init__(self, task: Task, options: OptimConfig, config_dict: dict, out: Path, device: str = "cpu",
                  log=print):
-        self.config, self.out = config, Path(out)
+        self.task, self.options, self.config_dict = task, options, config_dict
+        self.out = Path(out)
         self.device = torch.device(device)
-        self.data_root = Path(data_root or config.data_root)
         self.log = log
         self.dist = start_distributed(self.device)
         if self.device.type == "cuda" and self.dist.world_size > 1:
             self.device = torch.device("cuda", self.dist.rank % torch.cuda.device_count())
-        self.options = config.training
 
     # -- set-up -------------------------------------------------------------------
-    def _path(self, corpus_file: str) -> Path:
-        path = Path(corpus_file)
-        return path if path.is_absolute() else self.data_root / path
-
-    def _read(self, corpus: CorpusPaths):
-        return read_parallel(self._path(corpus.src), self._path(corpus.tgt))
-
     def prepare(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
         if self.dist.is_main:
-            (self.out / "config.yaml").write_text(yaml.safe_dump(to_dict(self.config), sort_keys=False))
-        train = concatenate([self._read(c) for c in self.config.data.train])
-        dev = self._read(self.config.data.dev)
-        limit = self.config.data.dev_limit or len(dev.sources)
-        self.dev_sources, self.dev_references = dev.sources[:limit], dev.targets[:limit]
-        self.source_tokenizer, self.target_tokenizer = self._tokenizers(train)
-        self.pairs = tokenize_pairs(train, self.source_tokenizer, self.target_tokenizer, self.config.data.max_length)
-        self.log(f"{len(self.pairs):,} training pairs ({len(train.sources) - len(self.pairs):,} dropped as too long)")
+            (self.out / "config.yaml").write_text(yaml.safe_dump(self.config_dict, sort_keys=False))
+        self.task.prepare(self.out, self.dist.is_main, self._barrier)
         torch.manual_seed(self.options.seed)
-        settings = dict(self.config.model_settings, src_vocab_size=self.source_tokenizer.vocab_size,
-                        tgt_vocab_size=self.target_tokenizer.vocab_size)
-        self.model = build_model(self.config.architecture, settings).to(self.device)
-        self.log(f"{self.config.architecture} model with {parameter_count(self.model):,} parameters")
+        self.model = self.task.build_model().to(self.device)
+        self.log(f"{type(self.model).__name__} with {parameter_count(self.model):,} parameters")
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.options.learning_rate,
                                            betas=tuple(self.options.adam_betas),
                                            weight_decay=self.options.weight_decay)
         self.progress = Progress()
         self._resume()
-        self.wrapped = (nn.parallel.DistributedDataParallel(self.model) if self.dist.world_size > 1 else self.model)
-
-    def _tokenizer_files(self) -> tuple[Path, Path]:
-        if self.config.tokenizer.joint:
-            return self.out / "joint.model", self.out / "joint.model"
-        return self.out / "source.model", self.out / "target.model"
-
-    def _tokenizers(self, train) -> tuple[Tokenizer, Tokenizer]:
-        source_file, target_file = self._tokenizer_files()
-        if self.dist.is_main and not target_file.exists():
-            settings = self.config.tokenizer
-            kwargs = dict(vocab_size=settings.vocab_size, model_type=settings.model_type,
-                          character_coverage=settings.character_coverage)
-            if settings.joint:
-                Tokenizer.train(train.sources + train.targets, source_file, **kwargs)
-            else:
-                Tokenizer.train(train.sources, source_file, **kwargs)
-                Tokenizer.train(train.targets, target_file, **kwargs)
-        self._barrier()
-        return Tokenizer.load(source_file), Tokenizer.load(target_file)
+        self.wrapped = nn.parallel.DistributedDataParallel(self.model) if self.dist.world_size > 1 else self.model
 
     def _barrier(self) -> None:
         if self.dist.world_size > 1:
@@ -188,12 +177,11 @@ class Trainer:
     def train(self) -> None:
         self.prepare()
         while not self.progress.finished and self.progress.epoch <= self.options.epochs:
-            self._train_epoch()
+            self.train_epoch()
             self._end_epoch()
 
     def _my_batches(self) -> list[list[int]]:
-        seed = self.options.seed * 1000 + self.progress.epoch
-        batches = token_batches(self.pairs, self.options.batch_tokens, seed=seed)
+        batches = self.task.batches(seed=self.options.seed * 1000 + self.progress.epoch)
         usable = len(batches) // self.dist.world_size * self.dist.world_size
         return batches[self.dist.rank : usable : self.dist.world_size]
 
@@ -202,7 +190,7 @@ class Trainer:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return nullcontext()
 
-    def _train_epoch(self) -> None:
+    def train_epoch(self) -> None:
         batches = self._my_batches()
         p = self.progress
         bar = tqdm(total=len(batches), initial=p.batches_done, desc=f"epoch {p.epoch}", unit="batch",
@@ -210,7 +198,7 @@ class Trainer:
         tokens = nll_sum = 0.0
         lr = self.learning_rate(max(1, p.step))
         started = last_checkpoint = time.time()
-        for batch in iterate_batches(self.pairs, batches[p.batches_done :]):
+        for batch in self.task.iterate(batches[p.batches_done :]):
             p.step += 1
             lr = self.learning_rate(p.step)
             for group in self.optimizer.param_groups:
@@ -234,9 +222,7 @@ class Trainer:
         self.wrapped.train()
         self.optimizer.zero_grad(set_to_none=True)
         with self._autocast():
-            logits, _ = self.wrapped(batch.src, batch.src_mask, batch.tgt_in)
-        loss, nll = label_smoothed_nll(logits, batch.tgt_out, self.options.label_smoothing)
-        tokens = batch.target_tokens
+            loss, nll, tokens = self.task.loss(self.wrapped, batch)
         (loss / tokens).backward()
         if self.options.clip_norm:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.options.clip_norm)
@@ -248,21 +234,22 @@ class Trainer:
         control = torch.zeros(2)
         if self.dist.is_main:
             score = self.dev_score()
-            improved = score["chrf"] + score["bleu"] > p.best_score
+            improved = score["score"] > p.best_score
             epoch_file = self.out / "epochs" / f"epoch-{p.epoch:03d}.safetensors"
             epoch_file.parent.mkdir(exist_ok=True)
             self._save_weights(epoch_file)
             self._prune_epoch_files()
             if improved:
-                p.best_score, p.best_epoch, p.epochs_without_improvement = score["chrf"] + score["bleu"], p.epoch, 0
+                p.best_score, p.best_epoch, p.epochs_without_improvement = score["score"], p.epoch, 0
                 shutil.copyfile(epoch_file, self.out / "best.safetensors")
             else:
                 p.epochs_without_improvement += 1
                 patience = self.options.plateau_patience
                 if self.options.schedule == "plateau" and p.epochs_without_improvement % patience == 0:
                     p.lr_scale *= self.options.plateau_factor
-            record = {"epoch": p.epoch, "step": p.step, **self._epoch_stats, "dev_bleu": score["bleu"],
-                      "dev_chrf": score["chrf"], "best_epoch": p.best_epoch, "train_seconds": round(p.train_seconds)}
+            dev = {f"dev_{k}": v for k, v in score.items() if k != "score"}
+            record = {"epoch": p.epoch, "step": p.step, **self._epoch_stats, **dev,
+                      "best_epoch": p.best_epoch, "train_seconds": round(p.train_seconds)}
             p.history.append(record)
             with (self.out / "log.jsonl").open("a") as log_file:
                 log_file.write(json.dumps(record) + "\n")
@@ -292,13 +279,9 @@ class Trainer:
         for old in files[:-keep]:
             old.unlink()
 
-    def dev_score(self, model: nn.Module | None = None) -> dict:
-        model = model or self.model
-        model.eval()
-        translator = Translator(model, self.source_tokenizer, self.target_tokenizer)
-        score, _ = evaluate(translator, self.dev_sources, self.dev_references,
-                            DecodeOptions(beam_size=self.options.dev_beam))
-        return {"bleu": round(score.bleu, 2), "chrf": round(score.chrf, 2)}
+    def dev_score(self) -> dict[str, float]:
+        self.model.eval()
+        return self.task.dev_score(self.model)
 
     # -- export -------------------------------------------------------------------
     def export(self, command: str) -> Path:
@@ -314,18 +297,17 @@ class Trainer:
             self._load_weights(path)
             scored[label] = self.dev_score()
             self.log(f"dev {label}: {scored[label]}")
-        winner = max(scored, key=lambda k: scored[k]["bleu"] + scored[k]["chrf"])
+        winner = max(scored, key=lambda k: scored[k]["score"])
         self._load_weights(candidates[winner])
-        dtype = getattr(torch, self.options.export_dtype)
-        source_file, target_file = self._tokenizer_files()
         training = {
             "command": command, "selected": winner, "epochs": self.progress.epoch - 1, "steps": self.progress.step,
             "train_hours": round(self.progress.train_seconds / 3600, 2), "device": describe_device(self.device),
-            "processes": self.dist.world_size, "config": to_dict(self.config), "history": self.progress.history,
+            "processes": self.dist.world_size, "config": self.config_dict, "history": self.progress.history,
         }
-        metrics = {"dev": {**scored[winner], "beam": self.options.dev_beam}}
-        folder = save_folder(self.out / "model", self.model, source_file, target_file, self.config.source_language,
-                             self.config.target_language, dtype=dtype, metrics=metrics, training=training)
+        dev = {k: v for k, v in scored[winner].items() if k != "score"}
+        metrics = {"dev": {**dev, "beam": self.options.dev_beam}}
+        folder = self.task.export(self.model.eval(), self.out / "model", getattr(torch, self.options.export_dtype),
+                                  metrics, training)
         self.log(f"exported {folder} ({winner})")
         return folder
 

@@ -1,0 +1,161 @@
+"""Listen, attend and spell (Chan et al., 2016) with a joint CTC head (Kim et al., 2017).
+
+Listener: two stride-2 convolutions (x4 fewer frames: one encoder frame = 40 ms) and a
+bidirectional LSTM. Speller: an LSTM decoder with input feeding and location-aware
+attention over the encoder frames, emitting SentencePiece units. The CTC head on the
+encoder gives a second, alignment-friendly loss and fast partial results.
+
+Shapes:
+    src:      (batch, frames, n_mels) float, normalised log-mel
+    src_mask: (batch, frames) bool
+    memory frames: (frames - 1) // 2 + 1 applied twice
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .attention import LocationAwareAttention
+from .interface import Selectable, StepOutput
+from .tokenizer import PAD_ID
+
+CTC_BLANK = PAD_ID  # padding never appears in targets, so it doubles as the CTC blank
+SUBSAMPLING = 4
+
+
+@dataclass
+class LASConfig:
+    tgt_vocab_size: int  # SentencePiece units (the CTC blank is the padding id)
+    n_mels: int = 80
+    conv_channels: int = 32  # channels of the two subsampling convolutions
+    encoder_hidden: int = 256  # per direction
+    encoder_layers: int = 3
+    embedding_size: int = 128
+    decoder_hidden: int = 320
+    attention_size: int = 128
+    location_channels: int = 10
+    location_kernel: int = 31
+    dropout: float = 0.2
+    ctc_weight: float = 0.3  # training loss = ctc_weight * CTC + (1 - ctc_weight) * attention CE
+
+    def validate(self) -> None:
+        if not 0.0 <= self.ctc_weight <= 1.0:
+            raise ValueError(f"ctc_weight must be in [0, 1], got {self.ctc_weight}")
+        if self.location_kernel % 2 == 0:
+            raise ValueError(f"location_kernel must be odd, got {self.location_kernel}")
+
+
+def subsampled_lengths(lengths: torch.Tensor) -> torch.Tensor:
+    for _ in range(2):
+        lengths = (lengths - 1) // 2 + 1
+    return lengths
+
+
+@dataclass
+class LASMemory(Selectable):
+    outputs: torch.Tensor  # batch x frames' x 2*encoder_hidden
+    projected_keys: torch.Tensor  # batch x frames' x attention_size
+    mask: torch.Tensor  # batch x frames'
+
+
+@dataclass
+class LASState(Selectable):
+    hidden: tuple[torch.Tensor, torch.Tensor]  # 1 x batch x decoder_hidden (h, c)
+    attentional: torch.Tensor  # batch x decoder_hidden
+    weights: torch.Tensor  # batch x frames', the last attention weights
+    batch_dims = {"hidden": 1}
+
+
+class Listener(nn.Module):
+    def __init__(self, c: LASConfig):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, c.conv_channels, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(c.conv_channels, c.conv_channels, 3, stride=2, padding=1), nn.ReLU(),
+        )
+        bands = (c.n_mels - 1) // 2 + 1
+        bands = (bands - 1) // 2 + 1
+        self.projection = nn.Linear(c.conv_channels * bands, 2 * c.encoder_hidden)
+        self.dropout = nn.Dropout(c.dropout)
+        self.rnn = nn.LSTM(2 * c.encoder_hidden, c.encoder_hidden, num_layers=c.encoder_layers, batch_first=True,
+                           bidirectional=True, dropout=c.dropout if c.encoder_layers > 1 else 0.0)
+
+    def forward(self, src: torch.Tensor, src_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """-> outputs (batch, frames', 2*hidden), mask (batch, frames')."""
+        x = self.conv(src.unsqueeze(1))  # batch x channels x frames' x bands'
+        x = x.permute(0, 2, 1, 3).flatten(2)  # batch x frames' x channels*bands'
+        x = self.dropout(torch.relu(self.projection(x)))
+        lengths = subsampled_lengths(src_mask.sum(dim=1)).clamp(min=1, max=x.size(1))
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        outputs, _ = self.rnn(packed)
+        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=x.size(1))
+        mask = torch.arange(x.size(1), device=src.device)[None, :] < lengths.to(src.device)[:, None]
+        return self.dropout(outputs), mask
+
+
+class LASRecognizer(nn.Module):
+    architecture = "las"
+
+    def __init__(self, config: LASConfig):
+        super().__init__()
+        config.validate()
+        self.config = config
+        key_size = 2 * config.encoder_hidden
+        self.listener = Listener(config)
+        self.ctc_head = nn.Linear(key_size, config.tgt_vocab_size)
+        self.embedding = nn.Embedding(config.tgt_vocab_size, config.embedding_size, padding_idx=PAD_ID)
+        self.decoder_rnn = nn.LSTM(config.embedding_size + config.decoder_hidden, config.decoder_hidden,
+                                   batch_first=True)
+        self.attention = LocationAwareAttention(config.decoder_hidden, key_size, config.attention_size,
+                                                config.location_channels, config.location_kernel)
+        self.attentional_layer = nn.Linear(config.decoder_hidden + key_size, config.decoder_hidden, bias=False)
+        self.dropout = nn.Dropout(config.dropout)
+        self.output_layer = nn.Linear(config.decoder_hidden, config.tgt_vocab_size)
+
+    # -- the Seq2SeqModel contract -------------------------------------------------
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> LASMemory:
+        outputs, mask = self.listener(src, src_mask)
+        return LASMemory(outputs, self.attention.project_keys(outputs), mask)
+
+    def initial_state(self, memory: LASMemory) -> LASState:
+        batch = memory.outputs.size(0)
+        zeros = memory.outputs.new_zeros(1, batch, self.config.decoder_hidden)
+        return LASState((zeros, zeros.clone()), zeros[0].clone(), memory.outputs.new_zeros(memory.mask.shape))
+
+    def step(self, prev_tokens: torch.Tensor, memory: LASMemory, state: LASState) -> StepOutput:
+        logits, new_state = self._logits_step(prev_tokens, memory, state)
+        return StepOutput(torch.log_softmax(logits.float(), dim=-1), new_state.weights, None, new_state)
+
+    def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor):
+        memory = self.encode(src, src_mask)
+        logits, attention = self.teacher_forced(memory, tgt_in)
+        return logits, attention
+
+    # -- training helpers -------------------------------------------------------------
+    def teacher_forced(self, memory: LASMemory, tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """-> logits (batch, tgt_len, vocab), attention (batch, tgt_len, frames')."""
+        state = self.initial_state(memory)
+        all_logits, all_weights = [], []
+        for t in range(tgt_in.size(1)):
+            logits, state = self._logits_step(tgt_in[:, t], memory, state)
+            all_logits.append(logits)
+            all_weights.append(state.weights)
+        return torch.stack(all_logits, dim=1), torch.stack(all_weights, dim=1)
+
+    def ctc_log_probs(self, memory: LASMemory) -> torch.Tensor:
+        """(batch, frames', vocab) log-probabilities of the CTC head."""
+        return torch.log_softmax(self.ctc_head(memory.outputs).float(), dim=-1)
+
+    # -- internals ---------------------------------------------------------------------
+    def _logits_step(self, prev_tokens: torch.Tensor, memory: LASMemory, state: LASState):
+        embedded = self.dropout(self.embedding(prev_tokens))  # batch x emb
+        rnn_input = torch.cat([embedded, state.attentional], dim=-1).unsqueeze(1)
+        output, hidden = self.decoder_rnn(rnn_input, state.hidden)
+        query = output.squeeze(1)  # batch x decoder_hidden
+        context, weights = self.attention(query, memory.outputs, memory.mask, state.weights, memory.projected_keys)
+        attentional = torch.tanh(self.attentional_layer(torch.cat([query, context], dim=-1)))
+        logits = self.output_layer(self.dropout(attentional))  # batch x vocab
+        return logits, LASState(hidden, attentional, weights)

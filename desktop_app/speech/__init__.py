@@ -1,0 +1,1 @@
+"""Speech: audio loading and log-mel features, the synthetic corpus, recognition (Qt-free)."""

@@ -1,0 +1,110 @@
+"""Speech in, text out: features around the one decoding generator, plus CTC partials.
+
+A transcript carries each token's attention row over encoder frames (40 ms each), so the
+app can draw the alignment over the spectrogram, and each word's time span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from desktop_app.seq2seq import DecodeOptions, Hypothesis, LoadedModel, Step, load_folder, run_to_end
+from desktop_app.seq2seq.decoding import decode
+from desktop_app.seq2seq.errors import ConfigError, CorruptFileError
+from desktop_app.seq2seq.las import CTC_BLANK, SUBSAMPLING
+
+from .features import FRAMES_PER_SECOND, SAMPLE_RATE, AudioError, FeatureNormalizer, log_mel
+
+FRAME_SECONDS = SUBSAMPLING / FRAMES_PER_SECOND  # one encoder frame = 40 ms
+MIN_SECONDS = 0.1
+SPEECH_DECODE = DecodeOptions(beam_size=1, max_length_ratio=0.6, max_length_extra=5)
+
+
+@dataclass
+class WordSpan:
+    word: str
+    start: float  # seconds from the start of the audio given to the recognizer
+    end: float
+
+
+@dataclass
+class Transcript:
+    text: str
+    steps: list[Step]
+    pieces: list[str]  # SentencePiece pieces of the output tokens
+    attention: np.ndarray  # (tokens, encoder frames)
+    words: list[WordSpan]
+    duration: float  # seconds of audio
+    frame_seconds: float = FRAME_SECONDS
+
+
+class Recognizer:
+    def __init__(self, loaded: LoadedModel):
+        if loaded.config.task != "speech":
+            raise ConfigError(f"{loaded.folder} is a {loaded.config.task} model, not a speech model")
+        self.loaded = loaded
+        self.model = loaded.model
+        self.tokenizer = loaded.target_tokenizer
+        try:
+            self.normalizer = FeatureNormalizer.load(loaded.folder / loaded.config.feature_stats)
+        except (ValueError, KeyError, OSError) as error:
+            raise CorruptFileError(f"{loaded.folder / loaded.config.feature_stats} is damaged: {error}") from error
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> Recognizer:
+        return cls(load_folder(folder))
+
+    def features(self, audio: np.ndarray) -> np.ndarray:
+        """16 kHz mono float32 (samples,) -> normalised (frames, 80)."""
+        if audio.ndim != 1:
+            raise AudioError(f"expected mono audio, got shape {audio.shape}")
+        if audio.size < MIN_SECONDS * SAMPLE_RATE:
+            raise AudioError(f"the audio is too short to transcribe ({audio.size / SAMPLE_RATE:.2f} s)")
+        if not np.all(np.isfinite(audio)):
+            raise AudioError("the audio contains invalid samples (NaN or infinity)")
+        return self.normalizer(log_mel(audio))
+
+    def stream(self, audio: np.ndarray, options: DecodeOptions = SPEECH_DECODE) -> Generator[Step, None, list[Hypothesis]]:
+        return decode(self.model, self.features(audio), options, self.tokenizer)
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions = SPEECH_DECODE) -> Transcript:
+        steps, nbest = run_to_end(self.stream(audio, options))
+        return self.transcript(steps, nbest[0], audio.size / SAMPLE_RATE)
+
+    def transcript(self, steps: list[Step], best: Hypothesis, duration: float) -> Transcript:
+        pieces = self.tokenizer.pieces(best.token_ids)
+        text = "".join(s.piece for s in steps)
+        return Transcript(text, steps, pieces, best.attention, word_spans(pieces, best.attention), duration)
+
+    def ctc_text(self, audio: np.ndarray) -> str:
+        """Fast greedy CTC transcript from the encoder alone (used for partial results)."""
+        features = torch.as_tensor(self.features(audio)).unsqueeze(0)
+        with torch.inference_mode():
+            memory = self.model.encode(features, torch.ones(features.shape[:2], dtype=torch.bool))
+            best = self.model.ctc_log_probs(memory)[0].argmax(dim=-1).tolist()
+        ids = [t for i, t in enumerate(best) if t != CTC_BLANK and (i == 0 or t != best[i - 1])]
+        return self.tokenizer.decode(ids)
+
+
+def word_spans(pieces: list[str], attention: np.ndarray, frame_seconds: float = FRAME_SECONDS) -> list[WordSpan]:
+    """Group pieces into words ('▁' starts one) and time each word by where its tokens attend.
+
+    A token covers the frames holding at least half its row's peak weight; a word spans
+    its tokens' frames.
+    """
+    words: list[WordSpan] = []
+    for piece, row in zip(pieces, attention, strict=True):
+        strong = np.flatnonzero(row >= 0.5 * row.max()) if row.size else np.array([0])
+        start, end = strong.min() * frame_seconds, (strong.max() + 1) * frame_seconds
+        text = piece.replace("\u2581", " ")
+        if text.startswith(" ") or not words:
+            words.append(WordSpan(text.strip(), start, end))
+        else:
+            last = words[-1]
+            words[-1] = WordSpan(last.word + text, min(last.start, start), max(last.end, end))
+    return [w for w in words if w.word]
