@@ -6,9 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from desktop_app.commands import eval_mt, train_mt, translate
+from desktop_app.commands import eval_asr, eval_mt, make_speech_corpus, train_asr, train_mt, transcribe, translate
 
-COMMANDS = {"translate": translate, "train-mt": train_mt, "eval-mt": eval_mt}
+COMMANDS = {"translate": translate, "train-mt": train_mt, "eval-mt": eval_mt,
+            "train-asr": train_asr, "eval-asr": eval_asr, "transcribe": transcribe,
+            "make-speech-corpus": make_speech_corpus}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,11 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-torch.set_num_threads(2)
+torch.set_num_threads(1)  # tiny models: one thread avoids synchronisation overhead
 
 DATA = Path(__file__).parent / "data"
 SOURCES = (DATA / "tiny.en").read_text(encoding="utf-8").splitlines()
@@ -68,3 +69,75 @@ def tiny_folder(request, tiny_tokenizers, tmp_path_factory) -> TinySetup:
     tokenizer_dir = tiny_tokenizers[2]
     save_folder(folder, model, tokenizer_dir / "source.model", tokenizer_dir / "target.model", "en", "de")
     return TinySetup(folder, request.param)
+
+
+SPOKEN = ["open the door", "turn on the light", "what time is it", "call my sister"]
+TINY_LAS = dict(conv_channels=8, encoder_hidden=48, encoder_layers=2, embedding_size=24, decoder_hidden=64,
+                attention_size=32, location_channels=4, location_kernel=7, dropout=0.0)
+
+
+def speak(text: str, path: Path, voice: str = "en-us", rate: int = 160) -> Path:
+    """Synthesize `text` to a wav file with espeak-ng."""
+    import subprocess
+
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(path), text], check=True)
+    return path
+
+
+@dataclass
+class TinySpeech:
+    folder: Path  # a speech model folder overfit on SPOKEN
+    wavs: list[Path]  # SPOKEN, synthesized
+
+
+@pytest.fixture(scope="session")
+def tiny_asr(tmp_path_factory) -> TinySpeech:
+    import torch.nn.functional as F
+
+    from desktop_app.seq2seq import Tokenizer, save_folder
+    from desktop_app.seq2seq.architectures import build_model
+    from desktop_app.seq2seq.loss import label_smoothed_nll
+    from desktop_app.speech.features import FeatureNormalizer, load_audio, log_mel
+    from desktop_app.speech.recognizer import decode_features
+    from desktop_app.training.asr_task import ctc_targets, speech_batch
+
+    work = tmp_path_factory.mktemp("speech")
+    wavs = [speak(text, work / f"{i}.wav") for i, text in enumerate(SPOKEN)]
+    audios = [load_audio(w) for w in wavs]
+    features = [log_mel(a) for a in audios]
+    # Also learn each utterance with the silence a streaming segment carries around it.
+    padded = [log_mel(np.concatenate([np.zeros(4800, np.float32), a, np.zeros(11200, np.float32)])) for a in audios]
+    normalizer = FeatureNormalizer.fit(features)
+    normalizer.save(work / "features.json")
+    tokenizer = Tokenizer.train(SPOKEN, work / "units.model", vocab_size=30)
+    torch.manual_seed(0)
+    model = build_model("las", dict(TINY_LAS, tgt_vocab_size=tokenizer.vocab_size))
+    optimizer = torch.optim.Adam(model.parameters(), 3e-3)
+    batch = speech_batch([normalizer(f) for f in features + padded], [tokenizer.encode(t) for t in SPOKEN * 2])
+    for step in range(800):
+        model.train()
+        optimizer.zero_grad()
+        logits, _, ctc_log_probs, lengths = model(batch.src, batch.src_mask, batch.tgt_in, with_ctc=True)
+        loss, _ = label_smoothed_nll(logits, batch.tgt_out)
+        targets, target_lengths = ctc_targets(batch.tgt_out)
+        ctc = F.ctc_loss(ctc_log_probs.transpose(0, 1), targets, lengths, target_lengths, blank=0,
+                         reduction="sum", zero_infinity=True)
+        ((0.5 * loss + 0.5 * ctc) / batch.target_tokens).backward()
+        optimizer.step()
+        if step % 25 == 24:
+            model.eval()
+            both = features + padded
+            if [decode_features(model, normalizer(f), tokenizer) for f in both] == SPOKEN * 2 and all(
+                    _ctc_text(model, normalizer(f), tokenizer) == t for f, t in zip(both, SPOKEN * 2, strict=True)):
+                break
+    folder = save_folder(work / "asr-tiny", model.eval(), None, work / "units.model", "en", "", task="speech",
+                         feature_stats_file=work / "features.json")
+    return TinySpeech(folder, wavs)
+
+
+def _ctc_text(model, features, tokenizer) -> str:
+    with torch.inference_mode():
+        src = torch.as_tensor(features).unsqueeze(0)
+        memory = model.encode(src, torch.ones(src.shape[:2], dtype=torch.bool))
+        best = model.ctc_log_probs(memory)[0].argmax(-1).tolist()
+    return tokenizer.decode([t for i, t in enumerate(best) if t and (i == 0 or t != best[i - 1])])

@@ -129,9 +129,13 @@ class LASRecognizer(nn.Module):
         logits, new_state = self._logits_step(prev_tokens, memory, state)
         return StepOutput(torch.log_softmax(logits.float(), dim=-1), new_state.weights, None, new_state)
 
-    def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor):
+    def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor, with_ctc: bool = False):
+        """Teacher forcing: logits (batch, tgt_len, vocab), attention (batch, tgt_len, frames');
+        with_ctc adds the CTC log-probabilities (batch, frames', vocab) and encoder lengths (batch,)."""
         memory = self.encode(src, src_mask)
         logits, attention = self.teacher_forced(memory, tgt_in)
+        if with_ctc:
+            return logits, attention, self.ctc_log_probs(memory), memory.mask.sum(dim=1)
         return logits, attention
 
     # -- training helpers -------------------------------------------------------------

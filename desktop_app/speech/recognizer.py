@@ -69,7 +69,8 @@ class Recognizer:
             raise AudioError("the audio contains invalid samples (NaN or infinity)")
         return self.normalizer(log_mel(audio))
 
-    def stream(self, audio: np.ndarray, options: DecodeOptions = SPEECH_DECODE) -> Generator[Step, None, list[Hypothesis]]:
+    def stream(self, audio: np.ndarray,
+               options: DecodeOptions = SPEECH_DECODE) -> Generator[Step, None, list[Hypothesis]]:
         return decode(self.model, self.features(audio), options, self.tokenizer)
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions = SPEECH_DECODE) -> Transcript:
@@ -89,6 +90,12 @@ class Recognizer:
             best = self.model.ctc_log_probs(memory)[0].argmax(dim=-1).tolist()
         ids = [t for i, t in enumerate(best) if t != CTC_BLANK and (i == 0 or t != best[i - 1])]
         return self.tokenizer.decode(ids)
+
+
+def decode_features(model, features: np.ndarray, tokenizer, options: DecodeOptions = SPEECH_DECODE) -> str:
+    """Text of normalised features through the decoding generator (used by evaluation and training)."""
+    steps, _ = run_to_end(decode(model, features, options, tokenizer))
+    return "".join(step.piece for step in steps)
 
 
 def word_spans(pieces: list[str], attention: np.ndarray, frame_seconds: float = FRAME_SECONDS) -> list[WordSpan]:

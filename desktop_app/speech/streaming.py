@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from desktop_app.seq2seq import DecodeOptions
+
 from .features import SAMPLE_RATE
-from .recognizer import Recognizer, Transcript
+from .recognizer import SPEECH_DECODE, Recognizer, Transcript
 
 VAD_FRAME = 480  # 30 ms at 16 kHz, a frame size WebRTC VAD accepts
 
@@ -57,8 +59,8 @@ class VoiceActivity:
 class StreamingRecognizer:
     def __init__(self, recognizer: Recognizer, partial_interval: float = 0.5, start_speech: float = 0.12,
                  end_silence: float = 0.6, pre_roll: float = 0.3, max_segment: float = 20.0,
-                 vad: VoiceActivity | None = None):
-        self.recognizer = recognizer
+                 vad: VoiceActivity | None = None, options: DecodeOptions = SPEECH_DECODE):
+        self.recognizer, self.options = recognizer, options
         self.vad = vad or VoiceActivity()
         self.partial_interval, self.end_silence, self.max_segment = partial_interval, end_silence, max_segment
         self._start_frames = max(1, round(start_speech * SAMPLE_RATE / VAD_FRAME))
@@ -122,7 +124,7 @@ class StreamingRecognizer:
         audio = np.concatenate(self._segment)
         self._segment = []
         self._speech_run = 0
-        transcript = self.recognizer.transcribe(audio)
+        transcript = self.recognizer.transcribe(audio, self.options)
         segment = self._segments
         self._segments += 1
         if not transcript.text.strip():

@@ -1,0 +1,76 @@
+"""attend eval-asr --model FOLDER --manifest FILE: WER and CER (jiwer), real-time factor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+
+
+def add_parser(subparsers, name: str) -> None:
+    parser = subparsers.add_parser(
+        name,
+        help="score a speech model on a manifest (WER, CER, real-time factor)",
+        description="Transcribe every utterance of a manifest (TSV: id, path, duration, text, voice) and "
+        "score against its text with jiwer; also per voice.",
+    )
+    parser.add_argument("--model", required=True, help="speech model folder")
+    parser.add_argument("--manifest", required=True, nargs="+", help="manifest TSV file(s)")
+    parser.add_argument("--beam", type=int, default=1, help="beam width (default 1 = greedy)")
+    parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    import torch
+
+    from desktop_app.seq2seq import ModelFolderError
+    from desktop_app.speech.evaluate import word_error_rates
+    from desktop_app.speech.features import AudioError, load_audio
+    from desktop_app.speech.manifest import read_manifest
+    from desktop_app.speech.recognizer import SPEECH_DECODE, Recognizer
+
+    torch.set_num_threads(args.threads)
+    try:
+        recognizer = Recognizer.from_folder(args.model)
+        manifests = {m: read_manifest(m)[: args.limit or None] for m in args.manifest}
+    except (ModelFolderError, OSError, ValueError) as error:
+        print(f"attend eval-asr: error: {error}", file=sys.stderr)
+        return 2
+    options = replace(SPEECH_DECODE, beam_size=args.beam)
+    report = {}
+    for name, items in manifests.items():
+        references, hypotheses, by_voice = [], [], defaultdict(lambda: ([], []))
+        audio_seconds = compute_seconds = 0.0
+        for item in items:
+            try:
+                audio = load_audio(item.path)
+            except AudioError as error:
+                print(f"attend eval-asr: skipping {item.id}: {error}", file=sys.stderr)
+                continue
+            start = time.perf_counter()
+            text = recognizer.transcribe(audio, options).text
+            compute_seconds += time.perf_counter() - start
+            audio_seconds += audio.size / 16000
+            references.append(item.text)
+            hypotheses.append(text)
+            by_voice[item.voice][0].append(item.text)
+            by_voice[item.voice][1].append(text)
+        rates = word_error_rates(references, hypotheses)
+        report[name] = {"utterances": len(references), "wer": round(100 * rates["wer"], 2),
+                        "cer": round(100 * rates["cer"], 2), "rtf": round(compute_seconds / audio_seconds, 4),
+                        "voices": {v: round(100 * word_error_rates(*pair)["wer"], 2) for v, pair in by_voice.items()}}
+    if args.json:
+        print(json.dumps({"model": args.model, "beam": args.beam, "results": report}, indent=1))
+        return 0
+    for name, r in report.items():
+        print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
+              f"real-time factor {r['rtf']:.3f}, beam {args.beam}, {args.threads} threads)")
+        for voice, wer in sorted(r["voices"].items()):
+            print(f"    {voice:40s} WER {wer:6.2f}%")
+    return 0

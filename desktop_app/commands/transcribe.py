@@ -1,0 +1,61 @@
+"""attend transcribe FILE...: speech to text with a speech model folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "asr-en"
+
+
+def add_parser(subparsers, name: str) -> None:
+    parser = subparsers.add_parser(
+        name,
+        help="transcribe audio files (wav, flac, ogg, mp3; any rate or channel count)",
+        description="Transcribe audio files. Long recordings are cut at pauses (voice activity) and "
+        "each segment is decoded with attention; --words prints each word's time span.",
+    )
+    parser.add_argument("files", nargs="+", help="audio files")
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="speech model folder (default models/asr-en)")
+    parser.add_argument("--beam", type=int, default=1, help="beam width (default 1 = greedy)")
+    parser.add_argument("--words", action="store_true", help="print word time spans")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from desktop_app.seq2seq import ModelFolderError
+    from desktop_app.speech.features import AudioError, load_audio
+    from desktop_app.speech.recognizer import SPEECH_DECODE, Recognizer
+    from desktop_app.speech.segments import transcribe_long
+
+    try:
+        recognizer = Recognizer.from_folder(args.model)
+    except ModelFolderError as error:
+        print(f"attend transcribe: error: {error}", file=sys.stderr)
+        return 2
+    options = replace(SPEECH_DECODE, beam_size=args.beam)
+    failures = 0
+    for name in args.files:
+        try:
+            audio = load_audio(name)
+            finals = transcribe_long(recognizer, audio, options)
+        except AudioError as error:
+            print(f"attend transcribe: {name}: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        text = " ".join(f.text for f in finals)
+        if args.json:
+            words = [{"word": w.word, "start": round(f.start + w.start, 2), "end": round(f.start + w.end, 2)}
+                     for f in finals for w in f.transcript.words]
+            print(json.dumps({"file": name, "text": text, "words": words}, ensure_ascii=False))
+            continue
+        print(text if len(args.files) == 1 else f"{name}\t{text}")
+        if args.words:
+            for final in finals:
+                for w in final.transcript.words:
+                    print(f"  {final.start + w.start:7.2f} {final.start + w.end:7.2f}  {w.word}")
+    return 1 if failures else 0

@@ -1,0 +1,130 @@
+"""Speech: features, the tiny recognizer, streaming, bad audio, and the speech commands."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+from desktop_app.cli import main
+from desktop_app.seq2seq import MissingFileError, load_folder
+from desktop_app.speech import features as features_module
+from desktop_app.speech.features import N_MELS, SAMPLE_RATE, AudioError, FeatureNormalizer, load_audio, log_mel
+from desktop_app.speech.recognizer import Recognizer
+from desktop_app.speech.streaming import Final, Partial, StreamingRecognizer
+
+from .conftest import SPOKEN
+
+
+def test_log_mel_has_80_bands_at_100_frames_per_second():
+    audio = np.random.default_rng(0).normal(0, 0.1, SAMPLE_RATE * 2).astype(np.float32)
+    features = log_mel(audio)
+    assert features.shape == (2 * 100 + 1, N_MELS)
+    assert np.isfinite(log_mel(np.zeros(SAMPLE_RATE, np.float32))).all()
+
+
+def test_normalizer_gives_zero_mean_unit_variance(tmp_path):
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(3.0, 2.0, (50, N_MELS)).astype(np.float32) for _ in range(4)]
+    normalizer = FeatureNormalizer.fit(arrays)
+    normalizer.save(tmp_path / "f.json")
+    normalized = np.concatenate([FeatureNormalizer.load(tmp_path / "f.json")(a) for a in arrays])
+    assert abs(normalized.mean()) < 1e-4 and abs(normalized.std() - 1) < 1e-3
+
+
+def test_any_rate_and_channel_count_becomes_16k_mono(tmp_path):
+    t = np.arange(8000 * 2) / 8000
+    stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 440 * t)], axis=1) * 0.3
+    soundfile.write(tmp_path / "a.wav", stereo, 8000)
+    soundfile.write(tmp_path / "a.ogg", stereo, 8000)
+    for name in ("a.wav", "a.ogg"):
+        audio = load_audio(tmp_path / name)
+        assert audio.ndim == 1 and abs(audio.size - 2 * SAMPLE_RATE) < 200
+
+
+@pytest.mark.parametrize(("content", "message"), [(b"", "is empty"), (b"RIFF\x00\x01garbage" * 10, "not a readable")])
+def test_bad_audio_files_give_clear_errors(tmp_path, content, message):
+    (tmp_path / "bad.wav").write_bytes(content)
+    with pytest.raises(AudioError, match=message):
+        load_audio(tmp_path / "bad.wav")
+
+
+def test_very_long_audio_is_refused(tmp_path, monkeypatch):
+    soundfile.write(tmp_path / "long.wav", np.zeros(SAMPLE_RATE * 3, np.float32), SAMPLE_RATE)
+    monkeypatch.setattr(features_module, "MAX_SECONDS", 2)
+    with pytest.raises(AudioError, match="minutes long"):
+        load_audio(tmp_path / "long.wav")
+
+
+def test_tiny_recognizer_transcribes_what_it_learned(tiny_asr):
+    recognizer = Recognizer.from_folder(tiny_asr.folder)
+    for wav, text in zip(tiny_asr.wavs, SPOKEN, strict=True):
+        audio = load_audio(wav)
+        transcript = recognizer.transcribe(audio)
+        assert transcript.text == text
+        assert recognizer.ctc_text(audio) == text
+        assert transcript.attention.shape[0] == len(transcript.pieces)
+        assert [w.word for w in transcript.words] == text.split()
+        assert all(0 <= w.start < w.end <= transcript.duration + 0.05 for w in transcript.words)
+
+
+def test_speech_folder_needs_its_feature_statistics(tiny_asr, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_asr.folder, copy)
+    assert load_folder(copy).config.task == "speech"
+    (copy / "features.json").unlink()
+    with pytest.raises(MissingFileError, match="features.json"):
+        load_folder(copy)
+
+
+def _stream(recognizer, audio, chunk=1600):
+    stream = StreamingRecognizer(recognizer)
+    events = []
+    for start in range(0, audio.size, chunk):
+        events += stream.push(audio[start : start + chunk])
+    return events + stream.flush()
+
+
+def test_streaming_gives_partials_then_the_offline_result(tiny_asr):
+    recognizer = Recognizer.from_folder(tiny_asr.folder)
+    speech = load_audio(tiny_asr.wavs[1])
+    silence = np.zeros(SAMPLE_RATE, np.float32)
+    events = _stream(recognizer, np.concatenate([silence, speech, silence]))
+    partials = [e for e in events if isinstance(e, Partial)]
+    finals = [e for e in events if isinstance(e, Final)]
+    assert len(partials) >= 1 and len(finals) == 1
+    assert events.index(partials[0]) < events.index(finals[0])
+    assert finals[0].text == SPOKEN[1] == recognizer.transcribe(finals[0].audio).text
+    assert 0.5 <= finals[0].start <= 1.05
+
+
+def test_silence_and_hiss_give_no_text(tiny_asr):
+    recognizer = Recognizer.from_folder(tiny_asr.folder)
+    quiet = np.random.default_rng(0).normal(0, 0.0005, SAMPLE_RATE * 3).astype(np.float32)
+    assert _stream(recognizer, np.zeros(SAMPLE_RATE * 3, np.float32)) == []
+    assert _stream(recognizer, quiet) == []
+
+
+def test_transcribe_command_handles_formats_and_errors(tiny_asr, tmp_path, capsys):
+    audio, rate = soundfile.read(tiny_asr.wavs[2])
+    stereo_8k = np.stack([audio, audio], axis=1)[::2]  # 8 kHz-ish stereo copy
+    soundfile.write(tmp_path / "s.flac", stereo_8k, rate // 2)
+    (tmp_path / "broken.wav").write_bytes(b"not audio at all")
+    code = main(["transcribe", "--model", str(tiny_asr.folder), "--json", str(tiny_asr.wavs[2]),
+                 str(tmp_path / "broken.wav")])
+    captured = capsys.readouterr()
+    assert code == 1 and "broken.wav" in captured.err and "Traceback" not in captured.err
+    result = json.loads(captured.out.strip().splitlines()[0])
+    assert result["text"] == SPOKEN[2] and [w["word"] for w in result["words"]] == SPOKEN[2].split()
+
+
+def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):
+    rows = ["id\tpath\tduration\ttext\tvoice"] + [
+        f"u{i}\t{wav}\t{soundfile.info(str(wav)).duration:.3f}\t{text}\tespeak-ng:en-us"
+        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))]
+    (tmp_path / "m.tsv").write_text("\n".join(rows) + "\n")
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(tmp_path / "m.tsv")]) == 0
+    out = capsys.readouterr().out
+    assert "WER 0.00%" in out and "CER 0.00%" in out and "real-time factor" in out

@@ -1,0 +1,228 @@
+"""The synthetic speech corpus: transcript normalisation, a tiny seeded build, festival batches."""
+
+import csv
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import soundfile
+
+from desktop_app.cli import main
+from desktop_app.speech import corpus
+from desktop_app.speech.corpus import Availability, CorpusConfig, Utterance, make_plan, read_manifest
+from desktop_app.speech.text import dictation_target, normalize_transcript
+
+SENTENCES = """The water is cold.
+Where is the station?
+I came home, and then I slept.
+She bought 3 apples in 1995.
+Tom is reading a book.
+We should leave now!
+My sister lives in a small town.
+Do you like green tea?
+It is raining again.
+The children are playing outside.
+He opened the window.
+Please close the door.
+This is a good idea.
+They walked to school together.
+Can you help me?
+A
+NASA launched a rocket.
+The cat sleeps on the warm sofa all day long.
+"""
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("I have 21 apples.", "i have twenty one apples"),
+    ("She was born in 1995.", "she was born in nineteen ninety five"),
+    ("It costs 105 dollars, not 2,000.", "it costs one hundred five dollars not two thousand"),
+    ("Meet me at 7:30 on May 3rd!", "meet me at seven thirty on may third"),
+    ("AS YOU KNOW AND AS I HAVE GIVEN YOU PROOF", "as you know and as i have given you proof"),  # LibriSpeech
+    ("U M N Y H SIX", "u m n y h six"),  # AN4
+    ('the Gutenberg, or "forty-two line Bible" of about fourteen fifty-five,',  # LJSpeech
+     "the gutenberg or forty two line bible of about fourteen fifty five"),
+    ("Mr. Smith’s dog; isn't it 'nice'?", "mister smith's dog isn't it nice"),
+    ("zero", "zero"),  # FSDD
+    ("  ...  ", ""),
+])
+def test_normalize_transcript(raw, expected):
+    assert normalize_transcript(raw) == expected
+
+
+@pytest.mark.parametrize("spoken, expected", [
+    ("I came home comma and then I slept period", "i came home, and then i slept."),
+    ("Really exclamation point Is it question mark", "really! is it?"),
+    ("Dear Sam colon you are late full stop", "dear sam: you are late."),
+    ("first semicolon second exclamation mark", "first; second!"),
+    ("comma hello", "hello"),  # nothing to attach the comma to
+])
+def test_spoken_punctuation_becomes_symbols(spoken, expected):
+    assert dictation_target(spoken) == expected
+
+
+@pytest.mark.parametrize("kind", ["number", "year", "date", "time", "digits"])
+def test_generated_items_say_exactly_their_target(kind):
+    generate = corpus.GENERATED_KINDS[kind][1]
+    rng = random.Random(0)
+    for _ in range(30):
+        item = generate(rng)
+        assert not any(character.isdigit() for character in item.spoken)  # engines never read digits
+        assert item.text == normalize_transcript(item.spoken) != ""
+
+
+def test_dictation_item_speaks_its_punctuation():
+    sentence = corpus.sentence_item("I came home, and then I slept.")
+    item = corpus.dictation_item([sentence], random.Random(0))
+    assert item.spoken.split()[3] == "comma" and item.spoken.split()[-1] in ("period", "full", "stop")
+    assert item.text == "i came home, and then i slept."
+    assert corpus.dictation_item([corpus.sentence_item("It was a long period of time.")], random.Random(0)) is None
+
+
+def test_sentence_filter():
+    assert corpus.sentence_item("She bought 3 apples.").spoken == "She bought three apples."
+    for rejected in ("Hello", "NASA launched a rocket.", "I paid 5 € at the café.", "See the list, etc. here."):
+        assert corpus.sentence_item(rejected) is None
+
+
+@pytest.fixture(scope="module")
+def text_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("text") / "sentences.en"
+    path.write_text(SENTENCES, encoding="utf-8")
+    return path
+
+
+def _availability(*engines):
+    return {name: Availability(corpus.ENGINES[name].voices) for name in engines}
+
+
+def test_plan_is_decided_by_the_seed(text_file, tmp_path):
+    def plan(seed):
+        config = CorpusConfig(out=tmp_path, text_file=text_file, seed=seed, train_utterances=20, dev_utterances=3,
+                              test_utterances=4, held_out_sentences=3, dev_sentences=3, engines=("espeak-ng", "flite"))
+        return make_plan(config, _availability("espeak-ng", "flite"), {})
+
+    assert plan(7).utterances == plan(7).utterances
+    assert plan(7).utterances != plan(8).utterances
+    held_out = plan(7)
+    test_texts = {u.text for u in held_out.split("test-sentences")}
+    assert test_texts == {u.text for u in held_out.split("test-voices")}
+    assert not test_texts & {u.text for u in held_out.split("train") + held_out.split("dev")}
+
+
+def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(corpus.FestivalEngine, "check",
+                        lambda self: Availability((), "festival is not installed (apt-get install festival)"))
+    code = main(["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run",
+                 "--engines", "flite,festival", "--train-utterances", "4", "--held-out-sentences", "2",
+                 "--dev-sentences", "2", "--no-real-speech"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "WARNING: festival is not installed" in captured.err
+    assert "festival" not in captured.out.split("training voices")[0]
+    assert not list(tmp_path.iterdir())  # a dry run writes nothing
+
+
+@pytest.mark.parametrize("bad", [["--generated-share", "1.5"], ["--engines", "sapi"], ["--jobs", "0"],
+                                 ["--held-out-voices", "flite:nobody"], ["--train-utterances", "-1"],
+                                 ["--text-file", "no/such/file.txt"]])
+def test_bad_arguments_exit_2(bad, text_file, tmp_path, capsys):
+    args = ["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run", *bad]
+    assert main(args) == 2
+    assert "attend make-speech-corpus: error:" in capsys.readouterr().err
+
+
+TINY = ["--train-utterances", "5", "--dev-utterances", "1", "--test-utterances", "2", "--held-out-sentences", "2",
+        "--dev-sentences", "2", "--engines", "espeak-ng,flite", "--jobs", "1", "--seed", "3", "--no-progress",
+        "--no-real-speech"]
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(text_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus")
+    assert main(["make-speech-corpus", "--out", str(out), "--text-file", str(text_file), *TINY]) == 0
+    return out
+
+
+def _rows(out: Path, split: str) -> list[dict[str, str]]:
+    return read_manifest(out / f"{split}.tsv")
+
+
+def test_tiny_corpus_manifests_and_audio(tiny_corpus):
+    counts = {"train": 5, "dev": 1, "test-sentences": 2, "test-voices": 2}
+    for split, count in counts.items():
+        assert (tiny_corpus / f"{split}.tsv").read_text(encoding="utf-8").split("\n")[0] == \
+            "id\tpath\tduration\ttext\tvoice"
+        rows = _rows(tiny_corpus, split)
+        assert len(rows) == count
+        for row in rows:
+            info = soundfile.info(str(tiny_corpus / row["path"]))
+            assert (info.samplerate, info.channels, info.format) == (16000, 1, "FLAC")
+            assert abs(info.frames / info.samplerate - float(row["duration"])) < 0.001
+            assert 0.4 < float(row["duration"]) < 15
+            assert row["voice"].split(":")[0] in ("espeak-ng", "flite")
+            assert row["path"] == f"audio/{row['voice'].replace(':', '/')}/{row['id']}.flac"
+            assert row["text"] and row["text"] == row["text"].lower()
+    assert (tiny_corpus / "plan.tsv").exists() and (tiny_corpus / "corpus.json").exists()
+
+
+def test_tiny_corpus_holds_out_voices_and_sentences(tiny_corpus):
+    train = _rows(tiny_corpus, "train") + _rows(tiny_corpus, "dev")
+    held_out_voice = lambda row: any(corpus.matches(corpus.Voice(*row["voice"].split(":")), pattern)  # noqa: E731
+                                     for pattern in corpus.DEFAULT_HELD_OUT_VOICES)
+    assert not any(held_out_voice(row) for row in train)
+    assert all(held_out_voice(row) for row in _rows(tiny_corpus, "test-voices"))
+    test_texts = {row["text"] for split in ("test-sentences", "test-voices") for row in _rows(tiny_corpus, split)}
+    assert not test_texts & {row["text"] for row in train}
+
+
+def test_rerun_skips_existing_audio(tiny_corpus, text_file, capsys):
+    files = sorted((tiny_corpus / "audio").rglob("*.flac"))
+    stamps = [path.stat().st_mtime_ns for path in files]
+    files[0].unlink()  # as if the first run had stopped before this one
+    capsys.readouterr()
+    assert main(["make-speech-corpus", "--out", str(tiny_corpus), "--text-file", str(text_file), *TINY]) == 0
+    assert "9 of 10 utterances already exist" in capsys.readouterr().out
+    assert [path.stat().st_mtime_ns for path in files[1:]] == stamps[1:]
+    assert files[0].exists() and len(_rows(tiny_corpus, "train")) == 5
+
+
+@pytest.mark.parametrize("voice", ["kal_diphone", "cmu_us_slt_arctic_hts"])
+def test_festival_says_a_batch_in_one_process(voice, tmp_path):
+    spoken = "The water is cold, and the wind is strong."
+    batch = [Utterance(f"fest-{rate}", "train", f"festival:{voice}", "sentence", spoken,
+                       normalize_transcript(spoken), rate, None, 0.1) for rate in (0.8, 1.25)]
+    results = corpus.render_batch("festival", batch, tmp_path)
+    assert [error for _, _, error in results] == ["", ""]
+    slow, fast = (duration for _, duration, _ in results)
+    assert slow > 1.2 * fast > 1.0  # one process, each utterance at its own rate
+    info = soundfile.info(str(tmp_path / batch[0].path))
+    assert (info.samplerate, info.channels) == (16000, 1)
+
+
+def test_import_real_speech(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    rows = [("librispeech/1-2-3.ogg", "3.20", "librispeech", "AS YOU KNOW MISTER KARA"),
+            ("ljspeech/LJ001.ogg", "1.9", "ljspeech", "in being comparatively modern."),
+            ("fsdd/0_george_1.ogg", "0.5", "fsdd", "zero")]
+    with (shared / "train.tsv").open("w", encoding="utf-8") as handle:
+        handle.write("path\tduration\tsource\ttext\n" + "".join("\t".join(row) + "\n" for row in rows))
+    counts = corpus.import_real_speech(shared, tmp_path / "out")
+    assert counts == {"real-train": 3}
+    with (tmp_path / "out" / "real-train.tsv").open(encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle, delimiter="\t"))
+    assert [row["text"] for row in written] == ["as you know mister kara", "in being comparatively modern", "zero"]
+    assert written[0]["path"] == str(shared.resolve() / "librispeech/1-2-3.ogg")
+    assert [row["voice"] for row in written] == ["real:librispeech", "real:ljspeech", "real:fsdd"]
+    assert written[0]["duration"] == "3.200"
+
+
+def test_corpus_builder_loads_no_qt_and_no_torch():
+    code = ("import sys, desktop_app.speech.corpus, desktop_app.commands.make_speech_corpus; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).parents[1])
+    assert result.stdout.strip() == "[]"
