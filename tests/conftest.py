@@ -141,3 +141,29 @@ def _ctc_text(model, features, tokenizer) -> str:
         memory = model.encode(src, torch.ones(src.shape[:2], dtype=torch.bool))
         best = model.ctc_log_probs(memory)[0].argmax(-1).tolist()
     return tokenizer.decode([t for i, t in enumerate(best) if t and (i == 0 or t != best[i - 1])])
+
+
+@pytest.fixture
+def recorder():
+    """Receives worker signals on the GUI thread (a QObject's slots), so they arrive queued and in order."""
+    from PySide6.QtCore import QObject, Slot
+
+    class Recorder(QObject):
+        def __init__(self):
+            super().__init__()
+            self.events: list[str] = []
+            self.tokens: list[str] = []
+
+        @Slot(int, int, str)
+        def partial(self, job, segment, text):
+            self.events.append("partial")
+
+        @Slot(int, object)
+        def final(self, job, result):
+            self.events.append("final")
+
+        @Slot(int, int, str, str, object, object)
+        def token(self, job, sentence, piece, model_piece, row, heads):
+            self.tokens.append(piece)
+
+    return Recorder()

@@ -4,7 +4,7 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
 from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
@@ -37,10 +37,10 @@ def _finished_job(tab, completed=True):
     return lambda job, done: job == tab.job and done == completed
 
 
-def test_typing_streams_a_translation_and_fills_the_heatmap(qtbot, window):
+def test_typing_streams_a_translation_and_fills_the_heatmap(qtbot, window, recorder):
     tab = _tab(window)
-    tokens = []
-    tab.worker.tokenReady.connect(lambda *args: tokens.append(args[2]), Qt.ConnectionType.QueuedConnection)
+    tab.worker.tokenReady.connect(recorder.token)
+    tokens = recorder.tokens
     with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
         qtbot.keyClicks(tab.source, SOURCES[9])
     assert tab.output.toPlainText() == TARGETS[9]

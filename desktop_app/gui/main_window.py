@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 from desktop_app import __version__
 from desktop_app.catalog import BUNDLED_MODELS
 
+from .dictate_tab import DictateTab
+from .dictate_worker import DictateWorker
 from .settings import Key, Settings
 from .translate_tab import TranslateTab
 from .translate_worker import TranslateWorker
@@ -28,17 +30,23 @@ domain), the Free Spoken Digit Dataset (CC BY-SA 4.0) and Speech Commands backgr
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings | None = None, model_roots: list[Path] | None = None):
+    def __init__(self, settings: Settings | None = None, model_roots: list[Path] | None = None,
+                 audio_source_factory=None):
         super().__init__()
         self.setWindowTitle("Attend")
         self.settings = settings or Settings()
         roots = model_roots if model_roots is not None else [BUNDLED_MODELS]
         self.translate_thread = WorkerThread(TranslateWorker(), "translate-worker")
         self.translate_tab = TranslateTab(self.translate_thread.worker, self.settings, roots)
+        self.dictate_thread = WorkerThread(DictateWorker(), "dictate-worker")
+        self.dictate_tab = DictateTab(self.dictate_thread.worker, self.settings, roots, audio_source_factory)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.translate_tab, "&Translate")
+        self.tabs.addTab(self.dictate_tab, "&Dictate")
         self.setCentralWidget(self.tabs)
-        self.translate_tab.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        for tab in (self.translate_tab, self.dictate_tab):
+            tab.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.dictate_tab.translateRequested.connect(self.translate_text)
         self._menus()
         self._restore()
         self.statusBar().showMessage("Ready")
@@ -57,6 +65,11 @@ class MainWindow(QMainWindow):
         self._action(translate_menu, "&Translate now", self.translate_tab.translate_now)
         self._action(translate_menu, "&Stop", self.translate_tab.stop, "Esc")
         self._action(translate_menu, "S&wap direction", self.translate_tab.swap, "Ctrl+Shift+S")
+        dictate_menu = self.menuBar().addMenu("&Dictate")
+        self._action(dictate_menu, "&Record / stop", self.dictate_tab.toggle_recording)
+        self._action(dictate_menu, "&Open audio file…", self.dictate_tab.open_file, "Ctrl+Shift+O")
+        self._action(dictate_menu, "Refresh &microphones", self.dictate_tab.refresh_devices)
+        self._action(dictate_menu, "&Translate the transcript", lambda: self.translate_text(self.dictate_tab.text()))
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Model &card", self.translate_tab.picker.show_card, "F1")
         self._action(help_menu, "&About Attend", self.about)
@@ -68,6 +81,13 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
+
+    def translate_text(self, text: str) -> None:
+        if not text.strip():
+            self.statusBar().showMessage("There is no transcript to translate yet", 8000)
+            return
+        self.tabs.setCurrentWidget(self.translate_tab)
+        self.translate_tab.set_source_text(text)
 
     def about(self) -> None:
         QMessageBox.about(self, "About Attend", ABOUT)
@@ -86,5 +106,7 @@ class MainWindow(QMainWindow):
         self.translate_tab.save_settings()
         self.settings.sync()
         self.translate_tab.debounce.stop()
+        self.dictate_tab.shutdown()
         self.translate_thread.stop(timeout_ms=1000)
+        self.dictate_thread.stop(timeout_ms=1000)
         super().closeEvent(event)

@@ -139,7 +139,7 @@ class TranslateTab(QWidget):
         self.export_svg.clicked.connect(lambda: self._export("svg"))
         self.export_json.clicked.connect(lambda: self._export("json"))
         for keys in (QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")):
-            QShortcut(keys, self, activated=self.translate_now)
+            QShortcut(keys, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut, activated=self.translate_now)
 
     def _restore(self) -> None:
         self.beam.setValue(int(self.settings.get(Key.TRANSLATE_BEAM, 1, int)))

@@ -1,0 +1,324 @@
+"""The Dictate tab: speak (or open a recording), watch partial text revise itself, keep the finals,
+and see the attention over the spectrogram."""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.transcript_files import Segment, to_srt, to_text
+
+from .audio_input import ArraySource, MicrophoneSource, MicrophoneUnavailable, input_devices
+from .dictate_worker import DictateRequest, DictateWorker, FinalResult
+from .model_picker import ModelPicker
+from .settings import Key, Settings
+from .spectrogram import SpectrogramWidget
+
+AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.opus *.aiff *.au);;All files (*)"
+
+
+def recordings_folder() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or str(Path.home())
+    return Path(base) / "recordings"
+
+
+class DictateTab(QWidget):
+    status = Signal(str)
+    translateRequested = Signal(str)
+    requested = Signal(object)  # DictateRequest, to the worker's thread
+    finished = Signal(int, bool)  # job, completed: after the tab has shown the outcome
+
+    def __init__(self, worker: DictateWorker, settings: Settings, model_roots: list[Path],
+                 source_factory=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.worker, self.settings = worker, settings
+        self.source_factory = source_factory or (lambda device: MicrophoneSource(device))
+        self.source = None
+        self.job = 0
+        self.finals: list[FinalResult] = []
+        self.partial_text = ""
+        self.recording_path = ""
+        self._build(model_roots)
+        self._connect()
+        self.refresh_devices()
+
+    # -- construction -------------------------------------------------------------
+    def _build(self, model_roots: list[Path]) -> None:
+        self.picker = ModelPicker("speech", model_roots)
+        self.devices = QComboBox(toolTip="Microphone")
+        self.record_button = QPushButton("● Record", toolTip="Start or stop recording (Ctrl+R)")
+        self.open_button = QPushButton("Open audio file…")
+        self.level = QProgressBar(minimum=-60, maximum=0, value=-60, textVisible=False, toolTip="Input level")
+        self.level.setFixedWidth(140)
+        top = QHBoxLayout()
+        for widget, stretch in ((QLabel("Model"), 0), (self.picker, 2), (QLabel("Microphone"), 0),
+                                (self.devices, 1), (self.level, 0), (self.record_button, 0), (self.open_button, 0)):
+            top.addWidget(widget, stretch)
+        self.transcript = QTextEdit(readOnly=True, placeholderText="Press Record and speak; the text appears here")
+        self.message = QLabel(wordWrap=True, objectName="message")
+        self.copy_button = QPushButton("Copy")
+        self.save_txt = QPushButton("Save TXT…")
+        self.save_srt = QPushButton("Save SRT…")
+        self.save_audio = QPushButton("Save recording…", enabled=False)
+        self.translate_button = QPushButton("Translate this →")
+        actions = QHBoxLayout()
+        actions.addWidget(self.message, 1)
+        for button in (self.copy_button, self.save_txt, self.save_srt, self.save_audio, self.translate_button):
+            actions.addWidget(button)
+        self.segment_choice = QComboBox(toolTip="Which segment's attention to show")
+        self.spectrogram = SpectrogramWidget()
+        spectrogram_bar = QHBoxLayout()
+        spectrogram_bar.addWidget(QLabel("Segment"))
+        spectrogram_bar.addWidget(self.segment_choice)
+        spectrogram_bar.addStretch(1)
+        upper, lower = QWidget(), QWidget()
+        upper_layout, lower_layout = QVBoxLayout(upper), QVBoxLayout(lower)
+        for layout in (upper_layout, lower_layout):
+            layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.transcript, 1)
+        upper_layout.addLayout(actions)
+        lower_layout.addLayout(spectrogram_bar)
+        lower_layout.addWidget(self.spectrogram, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(upper)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+    def _connect(self) -> None:
+        self.requested.connect(self.worker.run)
+        self.worker.level.connect(self._on_level)
+        self.worker.frames.connect(self._on_frames)
+        self.worker.partial.connect(self._on_partial)
+        self.worker.final.connect(self._on_final)
+        self.worker.jobFinished.connect(self._on_job_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.modelLoaded.connect(lambda job, folder: self.status.emit(f"Loaded {Path(folder).name}"))
+        self.record_button.clicked.connect(self.toggle_recording)
+        self.open_button.clicked.connect(self.open_file)
+        self.copy_button.clicked.connect(self.copy_text)
+        self.save_txt.clicked.connect(lambda: self._save_transcript("txt"))
+        self.save_srt.clicked.connect(lambda: self._save_transcript("srt"))
+        self.save_audio.clicked.connect(self.save_recording)
+        self.translate_button.clicked.connect(lambda: self.translateRequested.emit(self.text()))
+        self.segment_choice.currentIndexChanged.connect(self._show_segment)
+        self.picker.modelChanged.connect(self._on_model_changed)
+        QShortcut(QKeySequence("Ctrl+R"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+                  activated=self.toggle_recording)
+        self._on_model_changed(self.picker.current_folder())
+
+    def refresh_devices(self) -> None:
+        self.devices.clear()
+        try:
+            devices = input_devices()
+        except MicrophoneUnavailable as error:
+            self.devices.addItem("no microphone", None)
+            self.devices.setEnabled(False)
+            self._show_message(str(error))
+            return
+        if not devices:
+            self.devices.addItem("no microphone", None)
+            self._show_message("No microphone was found. You can still open audio files.")
+        for device in devices:
+            self.devices.addItem(device.name + (" (default)" if device.default else ""), device.index)
+            if device.default:
+                self.devices.setCurrentIndex(self.devices.count() - 1)
+
+    # -- actions ------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.source is not None
+
+    def toggle_recording(self) -> None:
+        if self.busy:
+            self.stop_recording()
+        else:
+            self.start_recording()
+
+    def start_recording(self) -> None:
+        folder = self._model_folder()
+        if not folder:
+            return
+        self._reset()
+        self.job = self.worker.begin()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.recording_path = str(recordings_folder() / f"dictation-{stamp}.wav")
+        source = self.source_factory(self.devices.currentData())
+        try:
+            source.start(self.worker.feed, self.worker.end_of_input)
+        except MicrophoneUnavailable as error:
+            self.worker.cancel()
+            self._show_message(str(error))
+            return
+        self.source = source
+        self.requested.emit(DictateRequest(self.job, folder, record_to=self.recording_path))
+        self.record_button.setText("■ Stop")
+        self.status.emit(f"Recording to {self.recording_path}")
+
+    def stop_recording(self) -> None:
+        if self.source is not None:
+            source, self.source = self.source, None
+            source.stop()  # ends the input; the worker finishes the last segment
+        self.record_button.setText("● Record")
+
+    def open_file(self) -> None:
+        start = self.settings.get(Key.LAST_DIRECTORY, str(Path.home()), str)
+        path, _ = QFileDialog.getOpenFileName(self, "Transcribe an audio file", start, AUDIO_FILTER)
+        if path:
+            self.settings.set(Key.LAST_DIRECTORY, str(Path(path).parent))
+            self.transcribe_file(path)
+
+    def transcribe_file(self, path: str) -> None:
+        folder = self._model_folder()
+        if not folder:
+            return
+        self.stop_recording()
+        self._reset()
+        self.recording_path = ""
+        self.job = self.worker.begin()
+        self.requested.emit(DictateRequest(self.job, folder, audio_file=path))
+        self.status.emit(f"Transcribing {Path(path).name}…")
+
+    def play_array(self, audio, realtime: bool = False) -> None:
+        """Dictate from samples as if from a microphone (used by tests and demos)."""
+        self.source_factory = lambda device: ArraySource(audio, realtime)
+        self.start_recording()
+
+    def shutdown(self) -> None:
+        """Window closing: stop the source and the running job."""
+        if self.source is not None:
+            self.source.stop()
+            self.source = None
+        self.worker.cancel()
+
+    # -- worker signals -------------------------------------------------------------
+    def _on_level(self, job: int, db: float) -> None:
+        if job == self.job:
+            self.level.setValue(int(max(-60, min(0, db))))
+
+    def _on_frames(self, job: int, frames) -> None:
+        if job == self.job and self.busy:
+            self.spectrogram.add_frames(frames)
+
+    def _on_partial(self, job: int, segment: int, text: str) -> None:
+        if job == self.job:
+            self.partial_text = text
+            self._render()
+
+    def _on_final(self, job: int, result: FinalResult) -> None:
+        if job != self.job:
+            return
+        self.finals.append(result)
+        self.partial_text = ""
+        self._render()
+        self.segment_choice.addItem(f"{len(self.finals)}: {result.start:.1f}–{result.end:.1f} s")
+        self.segment_choice.setCurrentIndex(len(self.finals) - 1)
+
+    def _on_job_finished(self, job: int, completed: bool) -> None:
+        if job != self.job:
+            return
+        self.source = None
+        self.record_button.setText("● Record")
+        self.level.setValue(-60)
+        self.partial_text = ""
+        self._render()
+        self.save_audio.setEnabled(bool(self.recording_path) and Path(self.recording_path).exists())
+        self._show_segment(self.segment_choice.currentIndex())
+        if completed:
+            self.status.emit(f"{len(self.finals)} segment(s) transcribed" if self.finals else "No speech was heard")
+        self.finished.emit(job, completed)
+
+    def _on_failed(self, job: int, message: str) -> None:
+        if job == self.job:
+            self.stop_recording()
+            self._show_message(message)
+            self.status.emit(message)
+
+    # -- text and files -------------------------------------------------------------
+    def segments(self) -> list[Segment]:
+        return [Segment(f.start, f.end, f.text) for f in self.finals]
+
+    def text(self) -> str:
+        return to_text(self.segments()).strip()
+
+    def _render(self) -> None:
+        final = html.escape(self.text())
+        partial = html.escape(self.partial_text)
+        self.transcript.setHtml(f"{final} <span style='color:gray; font-style:italic'>{partial}</span>")
+
+    def copy_text(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())
+        self.status.emit("Transcript copied")
+
+    def _save_transcript(self, kind: str) -> None:
+        if not self.finals:
+            self._show_message("There is no transcript to save yet.")
+            return
+        start = str(Path(self.settings.get(Key.LAST_DIRECTORY, str(Path.home()), str)) / f"transcript.{kind}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the transcript", start, f"{kind.upper()} (*.{kind})")
+        if path:
+            self.save_transcript(path, kind)
+
+    def save_transcript(self, path: str, kind: str) -> None:
+        content = to_srt(self.segments()) if kind == "srt" else to_text(self.segments())
+        Path(path).write_text(content, encoding="utf-8")
+        self.status.emit(f"Saved {path}")
+
+    def save_recording(self) -> None:
+        if not self.recording_path:
+            return
+        target, _ = QFileDialog.getSaveFileName(self, "Save the recording", str(Path.home() / "dictation.wav"),
+                                                "WAV audio (*.wav)")
+        if target:
+            Path(target).write_bytes(Path(self.recording_path).read_bytes())
+            self.status.emit(f"Saved {target}")
+
+    # -- helpers ----------------------------------------------------------------------
+    def _model_folder(self) -> str:
+        folder = self.picker.current_folder()
+        entry = self.picker.current()
+        if not folder:
+            self._show_message("No speech model found. Put a speech model folder in models/ or use Open….")
+        elif entry.error:
+            self._show_message(f"This model folder is damaged: {entry.error}")
+            return ""
+        return folder
+
+    def _on_model_changed(self, folder: str) -> None:
+        if not folder:
+            self._show_message("No speech model found. Put a speech model folder in models/ or use Open….")
+        elif self.picker.current().error:
+            self._show_message(f"This model folder is damaged: {self.picker.current().error}")
+
+    def _reset(self) -> None:
+        self.finals, self.partial_text = [], ""
+        self.segment_choice.clear()
+        self.spectrogram.clear()
+        self._show_message("")
+        self._render()
+
+    def _show_segment(self, index: int) -> None:
+        """While recording the view stays live; afterwards it shows the chosen segment."""
+        if 0 <= index < len(self.finals) and not self.busy:
+            self.spectrogram.show_segment(self.finals[index])
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)

@@ -1,0 +1,188 @@
+"""Dictation on a worker thread: audio chunks in; level, spectrogram frames, partial and final text out.
+
+The recording is written to disk as it arrives (and flushed every second), so nothing is
+lost if the app dies mid-sentence.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Signal, Slot
+
+from .workers import Worker
+
+CHUNK = 1600  # 100 ms at 16 kHz
+_END = object()
+
+
+@dataclass(frozen=True)
+class DictateRequest:
+    job: int
+    model_folder: str
+    record_to: str = ""  # write the microphone audio here while it is captured
+    audio_file: str = ""  # transcribe this file instead of listening
+
+
+@dataclass
+class FinalResult:
+    """A finished segment, as plain data for the window."""
+
+    segment: int
+    text: str
+    start: float  # seconds since recording (or the file) began
+    end: float
+    pieces: list[str]
+    attention: np.ndarray  # (tokens, encoder frames)
+    frame_seconds: float  # seconds per encoder frame
+    words: list[tuple[str, float, float]]  # (word, start, end) relative to the segment start
+    mel: np.ndarray = field(repr=False)  # (frames, 80) log-mel of the segment, for display
+
+
+class DictateWorker(Worker):
+    modelLoaded = Signal(int, str)
+    level = Signal(int, float)  # job, dBFS of the latest chunk
+    frames = Signal(int, object)  # job, (frames, 80) log-mel of the latest chunk
+    partial = Signal(int, int, str)  # job, segment, text so far
+    final = Signal(int, object)  # job, FinalResult
+    progress = Signal(int, float)  # job, seconds of audio processed (files)
+    jobFinished = Signal(int, bool)  # job, completed
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._queue: queue.Queue = queue.Queue()
+        self._recognizers: dict[str, object] = {}
+
+    # -- called from any thread -------------------------------------------------------
+    def begin(self) -> int:
+        """GUI thread: a new job with an empty input queue."""
+        self._queue = queue.Queue()
+        return self.next_job()
+
+    def feed(self, chunk: np.ndarray) -> None:
+        self._queue.put(chunk)
+
+    def end_of_input(self) -> None:
+        self._queue.put(_END)
+
+    # -- the job ----------------------------------------------------------------------
+    @Slot(object)
+    def run(self, request: DictateRequest) -> None:
+        if not self.is_wanted(request.job):
+            return
+        try:
+            completed = self._run(request)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message, never a crash
+            self.failed.emit(request.job, _describe(error))
+            completed = False
+        self.jobFinished.emit(request.job, completed)
+
+    def _recognizer(self, folder: str, job: int):
+        if folder not in self._recognizers:
+            from desktop_app.speech.recognizer import Recognizer
+
+            self._recognizers = {folder: Recognizer.from_folder(folder)}
+            self.modelLoaded.emit(job, folder)
+        return self._recognizers[folder]
+
+    def _run(self, request: DictateRequest) -> bool:
+        from desktop_app.speech.streaming import StreamingRecognizer
+
+        stream = StreamingRecognizer(self._recognizer(request.model_folder, request.job))
+        chunks = self._file_chunks(request) if request.audio_file else self._queued_chunks(request.job)
+        writer = _open_recording(request.record_to)
+        try:
+            seen = 0
+            for chunk in chunks:
+                if not self.is_wanted(request.job):
+                    return False
+                if writer is not None:
+                    writer.write(chunk)
+                seen += chunk.size
+                self._chunk_signals(request.job, chunk, seen, bool(request.audio_file))
+                for event in stream.push(chunk):
+                    self._emit(request.job, event)
+            for event in stream.flush():
+                self._emit(request.job, event)
+            return self.is_wanted(request.job)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    def _queued_chunks(self, job: int):
+        while self.is_wanted(job):
+            try:
+                item = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if item is _END:
+                return
+            yield item
+
+    def _file_chunks(self, request: DictateRequest):
+        from desktop_app.speech.features import load_audio
+
+        audio = load_audio(request.audio_file)
+        for start in range(0, audio.size, CHUNK):
+            yield audio[start : start + CHUNK]
+
+    def _chunk_signals(self, job: int, chunk: np.ndarray, seen: int, from_file: bool) -> None:
+        from desktop_app.speech.features import log_mel
+
+        rms = float(np.sqrt(np.mean(np.square(chunk)))) if chunk.size else 0.0
+        self.level.emit(job, 20 * np.log10(max(rms, 1e-5)))
+        if chunk.size >= 512:  # one FFT window
+            self.frames.emit(job, log_mel(chunk))
+        if from_file:
+            self.progress.emit(job, seen / 16000)
+
+    def _emit(self, job: int, event) -> None:
+        from desktop_app.speech.features import log_mel
+        from desktop_app.speech.streaming import Final
+
+        if not isinstance(event, Final):
+            self.partial.emit(job, event.segment, event.text)
+            return
+        t = event.transcript
+        self.final.emit(job, FinalResult(
+            event.segment, event.text, event.start, event.end, t.pieces, t.attention, t.frame_seconds,
+            [(w.word, w.start, w.end) for w in t.words], log_mel(event.audio)))
+
+
+class _RecordingWriter:
+    """16-bit WAV written as it arrives; the header is brought up to date every second."""
+
+    def __init__(self, path: str):
+        import soundfile
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._file = soundfile.SoundFile(path, "w", samplerate=16000, channels=1, subtype="PCM_16", format="WAV")
+        self._last_flush = time.monotonic()
+
+    def write(self, chunk: np.ndarray) -> None:
+        self._file.write(chunk)
+        if time.monotonic() - self._last_flush > 1.0:
+            self._file.flush()
+            self._last_flush = time.monotonic()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _open_recording(path: str) -> _RecordingWriter | None:
+    return _RecordingWriter(path) if path else None
+
+
+def _describe(error: Exception) -> str:
+    from desktop_app.seq2seq import ModelFolderError
+    from desktop_app.speech.features import AudioError
+
+    if isinstance(error, ModelFolderError):
+        return f"The speech model folder cannot be used: {error}"
+    if isinstance(error, AudioError):
+        return f"This audio cannot be transcribed: {error}"
+    return f"Transcription failed: {type(error).__name__}: {error}"

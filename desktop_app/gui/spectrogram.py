@@ -1,0 +1,120 @@
+"""The spectrogram view: a live scrolling spectrogram while recording, and for a finished
+segment its spectrogram with the attention of every output token drawn under it on the same
+time axis, and each word's time span."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+from PySide6.QtCore import QRect, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .colormap import VIRIDIS
+from .dictate_worker import FinalResult
+from .heatmap import label_text
+
+LIVE_SECONDS = 6.0
+MEL_FRAME_SECONDS = 0.01
+_LUT = np.array([c.rgb() for c in VIRIDIS], dtype=np.uint32)
+
+
+def to_image(values: np.ndarray, low: float | None = None, high: float | None = None) -> QImage:
+    """(rows, columns) values -> an RGB image (row 0 at the top), colours scaled to low..high."""
+    low = float(np.min(values)) if low is None else low
+    high = float(np.max(values)) if high is None else high
+    scaled = np.clip((values - low) / max(high - low, 1e-6), 0, 1)
+    pixels = np.ascontiguousarray(_LUT[(scaled * (len(_LUT) - 1)).astype(np.intp)])
+    image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.shape[1] * 4, QImage.Format.Format_RGB32)
+    return image.copy()  # own the pixels
+
+
+class SpectrogramWidget(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._live: deque[np.ndarray] = deque(maxlen=int(LIVE_SECONDS / MEL_FRAME_SECONDS))
+        self._segment: FinalResult | None = None
+        self._repaint = QTimer(self, singleShot=True, interval=50)
+        self._repaint.timeout.connect(self.update)
+        self.setMinimumHeight(220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def add_frames(self, frames: np.ndarray) -> None:
+        """Live mode: append (frames, 80) log-mel columns."""
+        self._segment = None
+        self._live.extend(frames)
+        if not self._repaint.isActive():
+            self._repaint.start()
+
+    def show_segment(self, result: FinalResult | None) -> None:
+        self._segment = result
+        self.update()
+
+    def clear(self) -> None:
+        self._live.clear()
+        self._segment = None
+        self.update()
+
+    def segment(self) -> FinalResult | None:
+        return self._segment
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
+        if self._segment is not None:
+            self._paint_segment(painter, palette)
+        elif self._live:
+            self._paint_live(painter)
+        else:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             "Record or open an audio file: the spectrogram and the attention appear here")
+        painter.end()
+
+    def _paint_live(self, painter: QPainter) -> None:
+        frames = np.stack(self._live)  # time x mels
+        image = to_image(frames.T[::-1], low=-12.0, high=4.0)
+        width = int(self.width() * len(self._live) / self._live.maxlen)
+        painter.drawImage(QRect(self.width() - width, 0, width, self.height()), image)
+
+    def _paint_segment(self, painter: QPainter, palette: QPalette) -> None:
+        result = self._segment
+        metrics = QFontMetrics(self.font())
+        left = max([metrics.horizontalAdvance(label_text(p)) for p in result.pieces] + [40]) + 10
+        width = self.width() - left - 6
+        duration = max(result.mel.shape[0] * MEL_FRAME_SECONDS, 1e-3)
+        spec_height = max(60, int(self.height() * 0.4))
+        words_height = metrics.height() + 6
+        painter.drawImage(QRect(left, 0, width, spec_height), to_image(result.mel.T[::-1]))
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        right_middle = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(QRect(0, 0, left - 6, spec_height), right_middle, "audio")
+        self._paint_words(painter, result, left, width, duration, spec_height, words_height, palette)
+        top = spec_height + words_height
+        rows = max(1, len(result.pieces))
+        row_height = max(4, min(22, (self.height() - top - 4) // rows))
+        if result.attention.size:
+            attention = result.attention / np.maximum(result.attention.max(axis=1, keepdims=True), 1e-6)
+            span = result.attention.shape[1] * result.frame_seconds / duration
+            painter.drawImage(QRectF(left, top, width * min(span, 1.0), row_height * rows), to_image(attention, 0, 1))
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        for row, piece in enumerate(result.pieces):
+            rect = QRect(0, top + row * row_height, left - 6, row_height)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label_text(piece))
+
+    def _paint_words(self, painter, result, left, width, duration, y, height, palette) -> None:
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        painter.setPen(QPen(accent, 1))
+        for word, start, end in result.words:
+            x0 = left + int(width * start / duration)
+            x1 = max(x0 + 2, left + int(width * end / duration))
+            painter.fillRect(QRect(x0, y + 2, x1 - x0, 3), QColor(accent))
+            painter.drawText(QRect(x0, y + 4, max(x1 - x0, 40), height), Qt.AlignmentFlag.AlignLeft, word)
+
+    def save_png(self, path: str) -> None:
+        image = QImage(self.size(), QImage.Format.Format_ARGB32)
+        self.render(image)
+        if not image.save(path, "PNG"):
+            raise OSError(f"could not write {path}")

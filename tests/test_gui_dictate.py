@@ -1,0 +1,127 @@
+"""The Dictate tab, offscreen, with a fake microphone: partial then final text, files, errors, exit."""
+
+import shutil
+
+import numpy as np
+import pytest
+import soundfile
+from PySide6.QtCore import QSettings
+
+from desktop_app.gui import audio_input, dictate_tab
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.settings import Settings
+from desktop_app.speech.features import load_audio
+
+from .conftest import SPOKEN
+
+SILENCE = np.zeros(16000, np.float32)
+
+
+@pytest.fixture
+def window(qtbot, tiny_asr, tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copytree(tiny_asr.folder, models / "asr-tiny")
+    monkeypatch.setattr(dictate_tab, "recordings_folder", lambda: tmp_path / "recordings")
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    main_window = MainWindow(settings, model_roots=[models])
+    qtbot.addWidget(main_window)
+    main_window.show()
+    yield main_window
+    main_window.close()
+
+
+def test_fake_microphone_gives_partial_then_final_text(qtbot, window, tiny_asr, recorder):
+    tab = window.dictate_tab
+    speech = load_audio(tiny_asr.wavs[1])
+    audio = np.concatenate([SILENCE, speech, SILENCE])
+    tab.worker.partial.connect(recorder.partial)
+    tab.worker.final.connect(recorder.final)
+    order = recorder.events
+    with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: done):
+        tab.play_array(audio)
+    assert tab.text() == SPOKEN[1]
+    assert "partial" in order and order.index("partial") < order.index("final")
+    recorded, rate = soundfile.read(tab.recording_path, dtype="float32")
+    assert rate == 16000 and recorded.size == audio.size
+    assert np.abs(recorded - audio).max() < 1e-3  # the recording on disk is what was heard
+    assert tab.save_audio.isEnabled()
+    assert tab.spectrogram.segment() is not None and tab.spectrogram.segment().text == SPOKEN[1]
+
+
+def test_silence_gives_no_text(qtbot, window):
+    tab = window.dictate_tab
+    with qtbot.waitSignal(tab.finished, timeout=30000):
+        tab.play_array(np.zeros(16000 * 2, np.float32))
+    assert tab.text() == "" and tab.finals == []
+
+
+def test_opening_an_audio_file_transcribes_it(qtbot, window, tiny_asr, tmp_path):
+    tab = window.dictate_tab
+    audio, rate = soundfile.read(tiny_asr.wavs[3])
+    soundfile.write(tmp_path / "clip.flac", np.concatenate([np.zeros(rate), audio]), rate)
+    with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: done):
+        tab.transcribe_file(str(tmp_path / "clip.flac"))
+    assert tab.text() == SPOKEN[3]
+    tab.save_transcript(str(tmp_path / "t.srt"), "srt")
+    tab.save_transcript(str(tmp_path / "t.txt"), "txt")
+    srt = (tmp_path / "t.srt").read_text().splitlines()
+    assert srt[0] == "1" and " --> " in srt[1] and srt[2] == SPOKEN[3]
+    assert (tmp_path / "t.txt").read_text().strip() == SPOKEN[3]
+
+
+def test_unsupported_audio_file_shows_a_message(qtbot, window, tmp_path):
+    tab = window.dictate_tab
+    (tmp_path / "notes.mp3").write_bytes(b"this is not audio")
+    with qtbot.waitSignal(tab.finished, timeout=30000):
+        tab.transcribe_file(str(tmp_path / "notes.mp3"))
+    assert "cannot be transcribed" in tab.message.text() and "notes.mp3" in tab.message.text()
+
+
+def test_translate_this_sends_the_transcript(qtbot, window, tiny_asr):
+    tab = window.dictate_tab
+    with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: done):
+        tab.transcribe_file(str(tiny_asr.wavs[0]))
+    tab.translate_button.click()
+    assert window.tabs.currentWidget() is window.translate_tab
+    assert window.translate_tab.source.toPlainText() == SPOKEN[0]
+
+
+def test_closing_while_recording_exits_cleanly(qtbot, window, tiny_asr):
+    tab = window.dictate_tab
+    speech = load_audio(tiny_asr.wavs[2])
+    with qtbot.waitSignal(tab.worker.level, timeout=30000):
+        tab.play_array(np.concatenate([speech] * 20), realtime=True)
+    window.close()
+    assert window.dictate_thread.thread.isFinished() and window.translate_thread.thread.isFinished()
+
+
+def test_missing_portaudio_is_explained_and_translation_still_works(qtbot, tiny_folder, tmp_path, monkeypatch):
+    def no_portaudio():
+        raise audio_input.MicrophoneUnavailable(audio_input.PORTAUDIO_HELP)
+
+    monkeypatch.setattr(dictate_tab, "input_devices", no_portaudio)
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    main_window = MainWindow(settings, model_roots=[tiny_folder.folder.parent])
+    qtbot.addWidget(main_window)
+    assert "libportaudio2" in main_window.dictate_tab.message.text()
+    assert "No speech model found" not in main_window.dictate_tab.message.text()
+    translate = main_window.translate_tab
+    with qtbot.waitSignal(translate.finished, timeout=20000, check_params_cb=lambda job, done: done):
+        translate.set_source_text("I am hungry.")
+    assert translate.output.toPlainText() == "Ich habe Hunger."
+    main_window.close()
+
+
+def test_microphone_that_cannot_open_is_explained(qtbot, window):
+    class BrokenMicrophone:
+        def start(self, on_chunk, on_end):
+            raise audio_input.MicrophoneUnavailable("The microphone could not be opened: device busy")
+
+        def stop(self):
+            pass
+
+    tab = window.dictate_tab
+    tab.source_factory = lambda device: BrokenMicrophone()
+    tab.start_recording()
+    assert "could not be opened" in tab.message.text() and not tab.busy
