@@ -11,7 +11,9 @@ RUN_PACKAGES=(
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
 )
-TEST_PACKAGES=("${RUN_PACKAGES[@]}" espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox)
+# Tests also synthesize speech, and play it through a PulseAudio null sink into the microphone path.
+TEST_PACKAGES=("${RUN_PACKAGES[@]}" espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox
+  pulseaudio pulseaudio-utils libasound2-plugins)
 
 case "${1:-run}" in
   run) wanted=("${RUN_PACKAGES[@]}") ;;

@@ -153,6 +153,11 @@ def recorder():
             super().__init__()
             self.events: list[str] = []
             self.tokens: list[str] = []
+            self.levels = 0
+
+        @Slot(int, float)
+        def level(self, job, db):
+            self.levels += 1
 
         @Slot(int, int, str)
         def partial(self, job, segment, text):

@@ -1,0 +1,88 @@
+"""The real microphone path end to end: PulseAudio null sink -> its monitor as the default
+source -> PortAudio/sounddevice -> the Dictate tab. A spoken wav is played into the sink and
+must come back through the app: as the same audio, and (with a bundled speech model) as text."""
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from PySide6.QtCore import QSettings
+
+from desktop_app.gui import dictate_tab
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.settings import Settings
+from desktop_app.speech.features import load_audio
+
+from .conftest import SPOKEN, speak
+
+BUNDLED_ASR = Path(__file__).parents[1] / "models" / "asr-en"
+SINK = "attend_test_sink"
+
+
+def _pactl(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=20)
+
+
+@pytest.fixture(scope="module")
+def pulse_null_sink():
+    """A running PulseAudio server whose default source is the monitor of a null sink."""
+    if shutil.which("pulseaudio") is None:
+        pytest.fail("pulseaudio is not installed: run scripts/system-packages.sh test")
+    if _pactl("info").returncode != 0:
+        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, timeout=30)
+        deadline = time.monotonic() + 15
+        while _pactl("info").returncode != 0 and time.monotonic() < deadline:
+            time.sleep(0.2)  # waiting for a server process to come up, not for the app
+    assert _pactl("info").returncode == 0, "PulseAudio did not start"
+    if SINK not in _pactl("list", "short", "sinks").stdout:
+        _pactl("load-module", "module-null-sink", f"sink_name={SINK}")
+    _pactl("set-default-sink", SINK)
+    _pactl("set-default-source", f"{SINK}.monitor")
+    return SINK
+
+
+def _best_alignment(recorded: np.ndarray, played: np.ndarray) -> float:
+    """Peak normalised cross-correlation of the played audio inside the recording."""
+    size = 1 << int(np.ceil(np.log2(recorded.size + played.size)))
+    spectrum = np.fft.rfft(recorded, size) * np.conj(np.fft.rfft(played, size))
+    lag = int(np.argmax(np.fft.irfft(spectrum, size)[: recorded.size]))
+    segment = recorded[lag : lag + played.size]
+    if segment.size < played.size * 0.9:
+        return 0.0
+    played = played[: segment.size]
+    return float(np.dot(segment, played) / (np.linalg.norm(segment) * np.linalg.norm(played) + 1e-9))
+
+
+def test_spoken_audio_travels_through_the_microphone_path(qtbot, pulse_null_sink, tiny_asr, tmp_path, monkeypatch,
+                                                          recorder):
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copytree(BUNDLED_ASR if BUNDLED_ASR.exists() else tiny_asr.folder, models / "asr")
+    monkeypatch.setattr(dictate_tab, "recordings_folder", lambda: tmp_path / "recordings")
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings, model_roots=[models])
+    qtbot.addWidget(window)
+    tab = window.dictate_tab
+    tab.refresh_devices()
+    assert tab.devices.isEnabled(), tab.message.text()
+    wav = speak(SPOKEN[0], tmp_path / "spoken.wav")
+
+    tab.worker.level.connect(recorder.level)  # one signal per 100 ms chunk captured
+    tab.start_recording()
+    qtbot.waitUntil(lambda: recorder.levels >= 1, timeout=20000)
+    subprocess.run(["paplay", f"--device={pulse_null_sink}", str(wav)], check=True, timeout=60)
+    after_playing = recorder.levels
+    qtbot.waitUntil(lambda: recorder.levels >= after_playing + 8, timeout=20000)  # capture the tail too
+    with qtbot.waitSignal(tab.finished, timeout=30000):
+        tab.stop_recording()
+
+    recorded, rate = soundfile.read(tab.recording_path, dtype="float32")
+    assert rate == 16000 and recorded.size > 16000
+    assert _best_alignment(recorded, load_audio(wav)) > 0.9  # the app captured what was played
+    if BUNDLED_ASR.exists():
+        assert "door" in tab.text()
+    window.close()
