@@ -128,3 +128,35 @@ def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):
     assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(tmp_path / "m.tsv")]) == 0
     out = capsys.readouterr().out
     assert "WER 0.00%" in out and "CER 0.00%" in out and "real-time factor" in out
+
+
+def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path, capsys):
+    import yaml
+
+    from .conftest import TINY_LAS
+
+    noise_dir = tmp_path / "noise"
+    noise_dir.mkdir()
+    noise = np.random.default_rng(0).normal(0, 0.05, SAMPLE_RATE * 2).astype(np.float32)
+    soundfile.write(noise_dir / "white.ogg", noise, SAMPLE_RATE)
+    rows = ["id\tpath\tduration\ttext\tvoice"] + [
+        f"u{i}\t{wav}\t{soundfile.info(str(wav)).duration:.3f}\t{text}\tespeak-ng:en-us"
+        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))]
+    (tmp_path / "train.tsv").write_text("\n".join(rows) + "\n")
+    config = {
+        "name": "asr-tiny", "language": "en", "data_root": str(tmp_path),
+        "data": {"train": [{"path": "train.tsv", "repeat": 2}], "dev": ["train.tsv"], "batch_seconds": 8,
+                 "noise_dir": str(noise_dir), "feature_cache": str(tmp_path / "cache")},
+        "tokenizer": {"vocab_size": 30},
+        "model": {"architecture": "las", **TINY_LAS},
+        "training": {"epochs": 1, "warmup_steps": 2, "learning_rate": 0.003, "average_last": 1,
+                     "export_dtype": "float32"},
+    }
+    (tmp_path / "asr.yaml").write_text(yaml.safe_dump(config))
+    assert main(["train-asr", "--config", str(tmp_path / "asr.yaml"), "--out", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "8 training utterances" in out and '"dev_train_wer"' in out
+    folder = tmp_path / "run" / "model"
+    assert json.loads((folder / "config.json").read_text())["task"] == "speech"
+    assert len(list((tmp_path / "cache").rglob("*.npy"))) == 4  # features computed once per file
+    Recognizer.from_folder(folder).transcribe(load_audio(tiny_asr.wavs[0]))

@@ -69,9 +69,16 @@ def test_config_typos_are_rejected(tmp_path):
 
 
 def test_bundled_configs_parse():
-    for path in (Path(__file__).parents[1] / "configs" / "mt").glob("*.yaml"):
+    from desktop_app.seq2seq.architectures import make_config
+    from desktop_app.training.asr_config import load_asr_config
+
+    configs = Path(__file__).parents[1] / "configs"
+    for path in (configs / "mt").glob("*.yaml"):
         config = load_train_config(path)
-        assert config.model["architecture"] in ("rnn", "transformer")
+        make_config(config.architecture, dict(config.model_settings, src_vocab_size=8, tgt_vocab_size=8))
+    for path in (configs / "asr").glob("*.yaml"):
+        config = load_asr_config(path)
+        make_config("las", dict(config.model_settings, tgt_vocab_size=8))
 
 
 def test_two_processes_end_with_identical_weights(tmp_path):
