@@ -1,0 +1,132 @@
+"""Evaluate a trained translation run on the test sets once, write its model card, copy it to models/.
+
+    python scripts/bundle_mt.py --run runs/en-de-transformer --name en-de-transformer
+
+Scores Tatoeba test and Multi30k test2016 with `attend eval-mt` (greedy and beam 5), records
+the exact commands next to the figures, and writes models/NAME/README.md. Refuses to replace
+an existing bundled model that scores higher on Tatoeba test (beam 5) unless --force.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = "../shared/data/mt"
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French"}
+
+
+def test_sets(source: str, target: str) -> dict[str, tuple[str, str]]:
+    other = (set((source, target)) - {"en"}).pop()
+    pair = {"de": "tatoeba-deu-en", "fr": "tatoeba-fra-en", "zh": "tatoeba-cmn-en"}[other]
+    multi30k = f"{DATA}/multi30k/test_2016_flickr"
+    sets = {"Tatoeba test": (f"{DATA}/{pair}/test.{source}", f"{DATA}/{pair}/test.{target}")}
+    if other in ("de", "fr"):
+        sets["Multi30k test2016"] = (f"{multi30k}.{source}", f"{multi30k}.{target}")
+    return sets
+
+
+def evaluate(model: Path, src: str, ref: str, beam: int) -> tuple[dict, str]:
+    command = ["attend", "eval-mt", "--model", str(model), "--src", src, "--ref", ref, "--beam", str(beam),
+               "--json"]
+    result = subprocess.run([sys.executable, "-m", "desktop_app", *command[1:]], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    return json.loads(result.stdout), " ".join(command)
+
+
+def card(config: dict, name: str, results: list[dict], parameters: int, size_mb: float) -> str:
+    training = config["training"]
+    source, target = config["source_language"], config["target_language"]
+    model = config["model"]
+    rows = "\n".join(f"| {r['set']} | {r['beam']} | {r['bleu']:.1f} | {r['chrf']:.1f} "
+                     f"| {r['sentences_per_second']:.0f} |" for r in results)
+    commands = "\n".join(f"    {r['command']}" for r in results)
+    history = "\n".join(f"| {h['epoch']} | {h['train_nll']:.3f} | {h.get('dev_bleu', '')} "
+                        f"| {h.get('dev_chrf', '')} |" for h in training.get("history", []))
+    settings = ", ".join(f"{k}={v}" for k, v in model.items())
+    tokenizers = " / ".join(sorted({config["source_tokenizer"], config["target_tokenizer"]}))
+    return f"""# {name}: {LANGUAGE_NAMES.get(source, source)} → {LANGUAGE_NAMES.get(target, target)}
+
+Architecture: **{config['architecture']}** ({settings}).
+Parameters: {parameters:,}. Weights: {config['weights_dtype']} safetensors, {size_mb:.1f} MB on disk.
+Tokenizer: SentencePiece ({tokenizers}).
+
+## Test scores (sacreBLEU, 13a tokenisation, detokenised output; measured once, after training)
+
+| test set | beam | BLEU | chrF | sentences/s (2 threads) |
+|---|---|---|---|---|
+{rows}
+
+Signature: `{results[0]['bleu_signature']}`; `{results[0]['chrf_signature']}`.
+Measured with:
+
+{commands}
+
+## Training
+
+Data: Tatoeba {source}-{target} train (leak-free split of `../shared/data/mt`) plus Multi30k train;
+tuned on Tatoeba dev only. Selected: {training.get('selected', '?')} (dev BLEU {config['metrics']['dev'].get('bleu')},
+chrF {config['metrics']['dev'].get('chrf')}, greedy).
+
+    {training.get('command', '?')}
+
+Epochs: {training.get('epochs')}, updates: {training.get('steps')}, training time: {training.get('train_hours')} h
+on {training.get('device')} ({training.get('processes')} process(es)).
+
+| epoch | train nll | dev BLEU | dev chrF |
+|---|---|---|---|
+{history}
+
+## Data licenses and credits
+
+- Tatoeba (tatoeba.org), as packaged by manythings.org/anki: CC-BY 2.0.
+  Attribution: www.manythings.org/anki and tatoeba.org.
+- Multi30k: Elliott et al., "Multi30K: Multilingual English-German Image Descriptions", 2016.
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", required=True, type=Path)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--force", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from desktop_app.seq2seq import load_folder
+    from desktop_app.seq2seq.architectures import parameter_count
+
+    staged = args.run / "model"
+    config = json.loads((staged / "config.json").read_text())
+    results = []
+    for set_name, (src, ref) in test_sets(config["source_language"], config["target_language"]).items():
+        for beam in (1, 5):
+            scores, command = evaluate(staged, src, ref, beam)
+            results.append({"set": set_name, "beam": beam, "command": command, **scores})
+            print(f"{set_name} beam {beam}: BLEU {scores['bleu']} chrF {scores['chrf']}", flush=True)
+    destination = ROOT / "models" / args.name
+    if destination.exists() and not args.force:
+        old = json.loads((destination / "config.json").read_text()).get("metrics", {}).get("test", [])
+        old_best = max((r["bleu"] for r in old if r["set"] == "Tatoeba test" and r["beam"] == 5), default=-1)
+        new_best = max(r["bleu"] for r in results if r["set"] == "Tatoeba test" and r["beam"] == 5)
+        if new_best <= old_best:
+            print(f"not replacing {destination}: Tatoeba test BLEU {new_best} <= bundled {old_best}")
+            return 1
+    config["metrics"]["test"] = results
+    (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    size_mb = (staged / "model.safetensors").stat().st_size / 2**20
+    (staged / "README.md").write_text(card(config, args.name, results, parameter_count(load_folder(staged).model),
+                                           size_mb))
+    if destination.exists():
+        shutil.rmtree(destination)
+    shutil.copytree(staged, destination)
+    print(f"bundled {destination}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
