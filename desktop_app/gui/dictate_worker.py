@@ -50,7 +50,6 @@ class DictateWorker(Worker):
     partial = Signal(int, int, str)  # job, segment, text so far
     final = Signal(int, object)  # job, FinalResult
     progress = Signal(int, float)  # job, seconds of audio processed (files)
-    jobFinished = Signal(int, bool)  # job, completed
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,14 +71,7 @@ class DictateWorker(Worker):
     # -- the job ----------------------------------------------------------------------
     @Slot(object)
     def run(self, request: DictateRequest) -> None:
-        if not self.is_wanted(request.job):
-            return
-        try:
-            completed = self._run(request)
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message, never a crash
-            self.failed.emit(request.job, _describe(error))
-            completed = False
-        self.jobFinished.emit(request.job, completed)
+        self.run_job(request.job, lambda: self._run(request), _describe)
 
     def _recognizer(self, folder: str, job: int):
         if folder not in self._recognizers:

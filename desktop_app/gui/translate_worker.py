@@ -22,7 +22,6 @@ class TranslateWorker(Worker):
     sentenceStarted = Signal(int, int, list)  # job, sentence index, source pieces
     tokenReady = Signal(int, int, str, str, object, object)  # job, sentence, text piece, model piece, row, heads
     sentenceFinished = Signal(int, int, str)  # job, sentence index, its translation
-    jobFinished = Signal(int, bool)  # job, completed (False when cancelled)
 
     def __init__(self) -> None:
         super().__init__()
@@ -30,14 +29,7 @@ class TranslateWorker(Worker):
 
     @Slot(object)
     def translate(self, request: TranslateRequest) -> None:
-        if not self.is_wanted(request.job):
-            return
-        try:
-            completed = self._run(request)
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message, never a crash
-            self.failed.emit(request.job, _describe(error))
-            completed = False
-        self.jobFinished.emit(request.job, completed)
+        self.run_job(request.job, lambda: self._run(request), _describe)
 
     def _translator(self, folder: str, job: int):
         if folder not in self._translators:

@@ -18,6 +18,7 @@ NO_JOB = -1
 
 class Worker(QObject):
     failed = Signal(int, str)  # job, a message for people (never a traceback)
+    jobFinished = Signal(int, bool)  # job, completed (False when cancelled or failed)
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,6 +37,18 @@ class Worker(QObject):
 
     def is_wanted(self, job: int) -> bool:
         return job == self._wanted_job
+
+    def run_job(self, job: int, work, describe) -> None:
+        """Run `work()` (returns True when it completed) for a still-wanted job; any exception
+        becomes `failed(job, describe(error))`; `jobFinished(job, completed)` always follows."""
+        if not self.is_wanted(job):
+            return
+        try:
+            completed = work()
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message, never a crash
+            self.failed.emit(job, describe(error))
+            completed = False
+        self.jobFinished.emit(job, completed)
 
 
 class WorkerThread:

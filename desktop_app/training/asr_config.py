@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from desktop_app.speech.augment import AugmentConfig
 
-from .config import OptimConfig, from_dict
+from .config import ModelSection, OptimConfig, load_config
 
 
 @dataclass
@@ -37,7 +35,7 @@ class SpeechTokenizerConfig:
 
 
 @dataclass
-class ASRTrainConfig:
+class ASRTrainConfig(ModelSection):
     name: str  # required, e.g. asr-en
     language: str  # required, e.g. "en"
     data: SpeechDataConfig
@@ -47,20 +45,6 @@ class ASRTrainConfig:
     training: OptimConfig = field(default_factory=OptimConfig)
     data_root: str = "."
 
-    @property
-    def architecture(self) -> str:
-        return self.model["architecture"]
-
-    @property
-    def model_settings(self) -> dict[str, Any]:
-        return {k: v for k, v in self.model.items() if k != "architecture"}
-
 
 def load_asr_config(path: str | Path) -> ASRTrainConfig:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path} must hold a mapping of settings")
-    config = from_dict(ASRTrainConfig, raw, str(path))
-    if config.model.get("architecture") != "las":
-        raise ValueError(f"{path}: model.architecture must be 'las'")
-    return config
+    return load_config(ASRTrainConfig, path, ("las",))

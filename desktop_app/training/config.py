@@ -60,16 +60,10 @@ class OptimConfig:
     export_dtype: str = "float16"  # weights dtype of the exported model folder
 
 
-@dataclass
-class TrainConfig:
-    name: str  # required: the model's name, e.g. en-de-transformer
-    source_language: str  # required, e.g. "en"
-    target_language: str  # required, e.g. "de"
-    data: DataConfig
-    model: dict[str, Any]  # required: {"architecture": "rnn"|"transformer", ...its settings}
-    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
-    training: OptimConfig = field(default_factory=OptimConfig)
-    data_root: str = "../shared/data/mt"  # relative corpus paths resolve here (overridable)
+class ModelSection:
+    """Mixin for configs whose `model` mapping holds the architecture name and its settings."""
+
+    model: dict[str, Any]
 
     @property
     def architecture(self) -> str:
@@ -80,14 +74,31 @@ class TrainConfig:
         return {k: v for k, v in self.model.items() if k != "architecture"}
 
 
-def load_train_config(path: str | Path) -> TrainConfig:
+@dataclass
+class TrainConfig(ModelSection):
+    name: str  # required: the model's name, e.g. en-de-transformer
+    source_language: str  # required, e.g. "en"
+    target_language: str  # required, e.g. "de"
+    data: DataConfig
+    model: dict[str, Any]  # required: {"architecture": "rnn"|"transformer", ...its settings}
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    training: OptimConfig = field(default_factory=OptimConfig)
+    data_root: str = "../shared/data/mt"  # relative corpus paths resolve here (overridable)
+
+
+def load_config(cls: type, path: str | Path, architectures: tuple[str, ...]) -> Any:
+    """Read a YAML/JSON config into dataclass `cls`, requiring one of `architectures`."""
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(raw, dict):
         raise ValueError(f"{path} must hold a mapping of settings")
-    config = from_dict(TrainConfig, raw, str(path))
-    if "architecture" not in config.model:
-        raise ValueError(f"{path}: model.architecture is required")
+    config = from_dict(cls, raw, str(path))
+    if config.model.get("architecture") not in architectures:
+        raise ValueError(f"{path}: model.architecture must be one of {', '.join(architectures)}")
     return config
+
+
+def load_train_config(path: str | Path) -> TrainConfig:
+    return load_config(TrainConfig, path, ("rnn", "transformer"))
 
 
 def from_dict(cls: type, raw: Any, where: str) -> Any:

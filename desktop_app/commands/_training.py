@@ -1,0 +1,47 @@
+"""What train-mt and train-asr share: their options and the train-then-export run."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Callable
+
+
+def add_training_arguments(parser: argparse.ArgumentParser, config_help: str, root_help: str) -> None:
+    parser.add_argument("--config", required=True, help=config_help)
+    parser.add_argument("--out", required=True, help="run folder for checkpoints, logs and the exported model")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (CUDA trains in bfloat16 autocast)")
+    parser.add_argument("--data-root", default=None, help=root_help)
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads per process (0 = torch default)")
+    parser.add_argument("--epochs", type=int, default=0, help="override the config's number of epochs")
+    parser.add_argument("--export-only", action="store_true", help="skip training; export the run's model")
+
+
+def run_training(args: argparse.Namespace, command: str, load_config: Callable, make_task: Callable) -> int:
+    """Load the config, train (resuming if the run folder has a checkpoint), export. -> exit code"""
+    import torch
+
+    from desktop_app.training.config import to_dict
+    from desktop_app.training.trainer import Trainer
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        print(f"attend {command}: error: --device cuda but no CUDA GPU is available", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(args.config)
+    except (OSError, ValueError) as error:
+        print(f"attend {command}: error: {error}", file=sys.stderr)
+        return 2
+    if args.epochs:
+        config.training.epochs = args.epochs
+    log = lambda message: print(message, flush=True)  # noqa: E731
+    task = make_task(config, data_root=args.data_root, log=log)
+    trainer = Trainer(task, config.training, to_dict(config), args.out, device=args.device, log=log)
+    if not args.export_only:
+        trainer.train()
+    if trainer.dist.is_main:
+        trainer.export(command="attend " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    return 0
