@@ -22,6 +22,8 @@ def main() -> int:
     parser.add_argument("--text", default="The children are playing in the garden. Where is the station?")
     parser.add_argument("--model", default="", help="model folder name to select (default: the first)")
     parser.add_argument("--view", default="", help="attention view to show, e.g. 'layer 2, head 1'")
+    parser.add_argument("--speech", default="Please call my sister and tell her that the meeting is at three.",
+                        help="sentence spoken with espeak-ng for the Dictate screenshot")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -55,8 +57,32 @@ def main() -> int:
     path = out / "translate.png"
     window.grab().save(str(path))
     print(f"wrote {path}")
+    dictate(app, window, args.speech, out / "dictate.png")
     window.close()
     return 0
+
+
+def dictate(app, window, sentence: str, path: Path) -> None:
+    """Speak `sentence` with espeak-ng, transcribe it in the Dictate tab, grab the window."""
+    import subprocess
+
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    tab = window.dictate_tab
+    window.tabs.setCurrentWidget(tab)
+    if not tab.picker.current_folder():
+        print("no speech model: skipping the Dictate screenshot")
+        return
+    wav = Path(tempfile.mkdtemp()) / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), sentence], check=True)
+    loop = QEventLoop()
+    tab.finished.connect(lambda job, done: loop.quit())
+    QTimer.singleShot(120000, loop.quit)
+    tab.transcribe_file(str(wav))
+    loop.exec()
+    app.processEvents()
+    window.grab().save(str(path))
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

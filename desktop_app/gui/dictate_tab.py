@@ -82,6 +82,7 @@ class DictateTab(QWidget):
         for button in (self.copy_button, self.save_txt, self.save_srt, self.save_audio, self.translate_button):
             actions.addWidget(button)
         self.segment_choice = QComboBox(toolTip="Which segment's attention to show")
+        self.segment_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.spectrogram = SpectrogramWidget()
         spectrogram_bar = QHBoxLayout()
         spectrogram_bar.addWidget(QLabel("Segment"))
