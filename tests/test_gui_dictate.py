@@ -1,11 +1,14 @@
 """The Dictate tab, offscreen, with a fake microphone: partial then final text, files, errors, exit."""
 
+import json
 import shutil
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 import soundfile
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QImage
 
 from desktop_app.gui import audio_input, dictate_tab
 from desktop_app.gui.main_window import MainWindow
@@ -65,6 +68,13 @@ def test_opening_an_audio_file_transcribes_it(qtbot, window, tiny_asr, tmp_path)
     assert tab.text() == SPOKEN[3]
     tab.save_transcript(str(tmp_path / "t.srt"), "srt")
     tab.save_transcript(str(tmp_path / "t.txt"), "txt")
+    for kind in ("png", "svg", "json"):
+        tab.export_to(str(tmp_path / f"a.{kind}"), kind)
+    assert not QImage(str(tmp_path / "a.png")).isNull()
+    assert ET.parse(tmp_path / "a.svg").getroot().tag.endswith("svg")
+    alignment = json.loads((tmp_path / "a.json").read_text())
+    assert alignment["text"] == SPOKEN[3] and len(alignment["matrix"]) == len(alignment["output_pieces"])
+    assert len(alignment["matrix"][0]) == len(alignment["frame_starts"])
     srt = (tmp_path / "t.srt").read_text().splitlines()
     assert srt[0] == "1" and " --> " in srt[1] and srt[2] == SPOKEN[3]
     assert (tmp_path / "t.txt").read_text().strip() == SPOKEN[3]

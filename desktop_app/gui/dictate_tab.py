@@ -88,6 +88,11 @@ class DictateTab(QWidget):
         spectrogram_bar.addWidget(QLabel("Segment"))
         spectrogram_bar.addWidget(self.segment_choice)
         spectrogram_bar.addStretch(1)
+        spectrogram_bar.addWidget(QLabel("Export"))
+        self.export_buttons = {kind: QPushButton(f"{kind.upper()}…") for kind in ("png", "svg", "json")}
+        for kind, button in self.export_buttons.items():
+            spectrogram_bar.addWidget(button)
+            button.clicked.connect(lambda checked=False, k=kind: self._export(k))
         upper, lower = QWidget(), QWidget()
         upper_layout, lower_layout = QVBoxLayout(upper), QVBoxLayout(lower)
         for layout in (upper_layout, lower_layout):
@@ -281,6 +286,25 @@ class DictateTab(QWidget):
     def save_transcript(self, path: str, kind: str) -> None:
         content = to_srt(self.segments()) if kind == "srt" else to_text(self.segments())
         Path(path).write_text(content, encoding="utf-8")
+        self.status.emit(f"Saved {path}")
+
+    def _export(self, kind: str) -> None:
+        if self.spectrogram.segment() is None:
+            self._show_message("Transcribe something first: there is no alignment to export.")
+            return
+        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "json": "Alignment JSON (*.json)"}
+        start = str(Path(self.settings.get(Key.LAST_DIRECTORY, str(Path.home()), str)) / f"speech-attention.{kind}")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the alignment", start, filters[kind])
+        if path:
+            self.export_to(path, kind)
+
+    def export_to(self, path: str, kind: str) -> None:
+        try:
+            {"png": self.spectrogram.save_png, "svg": self.spectrogram.save_svg,
+             "json": self.spectrogram.save_json}[kind](path)
+        except OSError as error:
+            self._show_message(f"Could not export: {error}")
+            return
         self.status.emit(f"Saved {path}")
 
     def save_recording(self) -> None:

@@ -4,11 +4,14 @@ time axis, and each word's time span."""
 
 from __future__ import annotations
 
+import json
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .colormap import VIRIDIS
@@ -118,3 +121,25 @@ class SpectrogramWidget(QWidget):
         self.render(image)
         if not image.save(path, "PNG"):
             raise OSError(f"could not write {path}")
+
+    def save_svg(self, path: str) -> None:
+        generator = QSvgGenerator()
+        generator.setFileName(path)
+        generator.setSize(self.size())
+        generator.setViewBox(QRectF(0, 0, self.width(), self.height()))
+        generator.setTitle("Attention over the spectrogram")
+        self.render(generator)
+
+    def save_json(self, path: str) -> None:
+        """The segment's alignment: output pieces x encoder frames, with each frame's start time."""
+        result = self._segment
+        if result is None:
+            raise OSError("there is no finished segment to export")
+        data = {
+            "text": result.text, "segment_start": round(result.start, 3), "output_pieces": result.pieces,
+            "frame_seconds": result.frame_seconds,
+            "frame_starts": [round(i * result.frame_seconds, 3) for i in range(result.attention.shape[1])],
+            "words": [{"word": w, "start": round(a, 3), "end": round(b, 3)} for w, a, b in result.words],
+            "matrix": [[round(float(x), 5) for x in row] for row in result.attention],
+        }
+        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
