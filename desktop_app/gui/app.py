@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
+
+ICON = Path(__file__).resolve().parents[2] / "resources" / "attend.svg"
 
 
 def run_app(argv: list[str] | None = None) -> int:
@@ -14,6 +18,7 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setApplicationName("Attend")
     app.setOrganizationName("Attend")
     app.setStyle("Fusion")  # follows the system's light or dark palette
+    app.setWindowIcon(QIcon(str(ICON)))
     window = MainWindow()
     window.show()
     return app.exec()
