@@ -26,6 +26,7 @@ from desktop_app.transcript_files import Segment, to_srt, to_text
 
 from .audio_input import ArraySource, MicrophoneSource, MicrophoneUnavailable, input_devices
 from .dictate_worker import DictateRequest, DictateWorker, FinalResult
+from .export_dialog import ask_export_path
 from .model_picker import ModelPicker
 from .settings import Key, Settings
 from .spectrogram import SpectrogramWidget
@@ -292,9 +293,7 @@ class DictateTab(QWidget):
         if self.spectrogram.segment() is None:
             self._show_message("Transcribe something first: there is no alignment to export.")
             return
-        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "json": "Alignment JSON (*.json)"}
-        start = str(Path(self.settings.get(Key.LAST_DIRECTORY, str(Path.home()), str)) / f"speech-attention.{kind}")
-        path, _ = QFileDialog.getSaveFileName(self, "Export the alignment", start, filters[kind])
+        path = ask_export_path(self, self.settings, "speech-attention", kind)
         if path:
             self.export_to(path, kind)
 

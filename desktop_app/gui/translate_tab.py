@@ -9,7 +9,6 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
 from desktop_app.catalog import reverse_of
 
+from .export_dialog import ask_export_path
 from .heatmap import HeatmapWidget
 from .model_picker import ModelPicker
 from .settings import Key, Settings
@@ -299,9 +299,7 @@ class TranslateTab(QWidget):
         if alignment is None or not alignment.rows:
             self._show_message("Translate something first: there is no heatmap to export.")
             return
-        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "json": "Alignment JSON (*.json)"}
-        start = str(Path(self.settings.get(Key.LAST_DIRECTORY, str(Path.home()), str)) / f"attention.{kind}")
-        path, _ = QFileDialog.getSaveFileName(self, "Export the heatmap", start, filters[kind])
+        path = ask_export_path(self, self.settings, "attention", kind)
         if path:
             self.export_to(path, kind)
 
@@ -316,5 +314,4 @@ class TranslateTab(QWidget):
         except OSError as error:
             self._show_message(f"Could not export: {error}")
             return
-        self.settings.set(Key.LAST_DIRECTORY, str(Path(path).parent))
         self.status.emit(f"Saved {path}")

@@ -1,0 +1,20 @@
+"""The save dialog both tabs use to export an alignment (PNG, SVG or JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from .settings import Key, Settings
+
+EXPORT_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "json": "Alignment JSON (*.json)"}
+
+
+def ask_export_path(parent: QWidget, settings: Settings, stem: str, kind: str) -> str:
+    """A path chosen by the user ('' if cancelled), starting in the last folder used."""
+    start = Path(settings.get(Key.LAST_DIRECTORY, str(Path.home()), str)) / f"{stem}.{kind}"
+    path, _ = QFileDialog.getSaveFileName(parent, "Export the alignment", str(start), EXPORT_FILTERS[kind])
+    if path:
+        settings.set(Key.LAST_DIRECTORY, str(Path(path).parent))
+    return path
