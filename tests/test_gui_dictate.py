@@ -107,7 +107,7 @@ def test_closing_while_recording_exits_cleanly(qtbot, window, tiny_asr):
 
 
 def test_missing_portaudio_is_explained_and_translation_still_works(qtbot, tiny_folder, tmp_path, monkeypatch):
-    def no_portaudio():
+    def no_portaudio(rescan=False):
         raise audio_input.MicrophoneUnavailable(audio_input.PORTAUDIO_HELP)
 
     monkeypatch.setattr(dictate_tab, "input_devices", no_portaudio)

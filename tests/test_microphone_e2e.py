@@ -72,8 +72,8 @@ def test_spoken_audio_travels_through_the_microphone_path(qtbot, pulse_null_sink
     window = MainWindow(settings, model_roots=[models])
     qtbot.addWidget(window)
     tab = window.dictate_tab
-    tab.refresh_devices()
-    assert tab.devices.isEnabled(), tab.message.text()
+    tab.refresh_devices()  # the sound server may have started after PortAudio first listed devices
+    assert tab.devices.isEnabled() and tab.devices.currentData() is not None, tab.message.text()
     wav = speak(SPOKEN[0], tmp_path / "spoken.wav")
 
     tab.worker.level.connect(recorder.level)  # one signal per 100 ms chunk captured

@@ -39,10 +39,16 @@ def _sounddevice():
     return sounddevice
 
 
-def input_devices() -> list[InputDevice]:
-    """Devices that can record; raises MicrophoneUnavailable without PortAudio."""
+def input_devices(rescan: bool = False) -> list[InputDevice]:
+    """Devices that can record; raises MicrophoneUnavailable without PortAudio.
+
+    PortAudio lists devices once, when it starts; `rescan` restarts it so that a microphone
+    plugged in (or a sound server started) since then shows up. Never rescan while recording."""
     sd = _sounddevice()
     try:
+        if rescan:
+            sd._terminate()
+            sd._initialize()
         default_input = sd.default.device[0]
         devices = sd.query_devices()
     except sd.PortAudioError as error:

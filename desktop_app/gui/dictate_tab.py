@@ -133,9 +133,14 @@ class DictateTab(QWidget):
         self._on_model_changed(self.picker.current_folder())
 
     def refresh_devices(self) -> None:
+        """Lists the microphones again, asking the audio system afresh (not while recording)."""
+        if self.busy:
+            self._show_message("Stop recording before refreshing the microphone list.")
+            return
         self.devices.clear()
+        self.devices.setEnabled(True)
         try:
-            devices = input_devices()
+            devices = input_devices(rescan=True)
         except MicrophoneUnavailable as error:
             self.devices.addItem("no microphone", None)
             self.devices.setEnabled(False)
