@@ -1,0 +1,138 @@
+"""Speech recognition speed on CPU: real-time factor, partial-result latency, peak memory.
+
+    python benchmarks/asr_speed.py --model models/asr-en [--manifest data/speech/test-voices.tsv]
+                                   [--limit 40] [--threads 2] [--quantize]
+
+Offline: transcribes each utterance whole (greedy attention decoding, as the app does for a
+final result) and reports the real-time factor = compute seconds / audio seconds.
+Streaming: replays each utterance in 100 ms chunks on a simulated real-time clock (a chunk
+can only be processed after it has arrived and after the previous one is done) and reports
+how far each partial result lags behind the audio it covers, and how long after the end of
+the speech the final result comes. Without --manifest the utterances are spoken by espeak-ng.
+With --quantize the int8 dynamically quantised model is measured in the same run, against
+the float32 baseline. Goals: real-time factor <= 0.1, partial results <= 0.3 s behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from desktop_app.seq2seq import load_folder  # noqa: E402
+from desktop_app.seq2seq.quantize import quantize_dynamic_int8  # noqa: E402
+from desktop_app.speech.features import SAMPLE_RATE, load_audio  # noqa: E402
+from desktop_app.speech.manifest import read_manifest  # noqa: E402
+from desktop_app.speech.recognizer import Recognizer  # noqa: E402
+from desktop_app.speech.streaming import Final, Partial, StreamingRecognizer  # noqa: E402
+
+CHUNK_SECONDS = 0.1
+SPOKEN = ["please call stella and ask her to bring these things with her from the store",
+          "the meeting starts at half past ten on tuesday the third of may",
+          "I would like two tickets to berlin for tomorrow morning",
+          "can you send me the report before five o'clock today",
+          "we walked along the river until it got dark"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def load_utterances(manifest: str | None, limit: int) -> list[np.ndarray]:
+    if manifest:
+        return [load_audio(u.path) for u in read_manifest(manifest)[:limit]]
+    audio = []
+    with tempfile.TemporaryDirectory() as folder:
+        for i, text in enumerate(SPOKEN[:limit]):
+            path = Path(folder) / f"{i}.wav"
+            subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True)
+            audio.append(load_audio(path))
+    return audio
+
+
+def real_time_factor(recognizer: Recognizer, utterances: list[np.ndarray]) -> float:
+    recognizer.transcribe(utterances[0])  # warm-up
+    compute = 0.0
+    for audio in utterances:
+        start = time.perf_counter()
+        recognizer.transcribe(audio)
+        compute += time.perf_counter() - start
+    return compute / (sum(a.size for a in utterances) / SAMPLE_RATE)
+
+
+def streaming_lags(recognizer: Recognizer, audio: np.ndarray) -> tuple[list[float], list[float]]:
+    """(partial lags, final lags) in seconds on a simulated real-time clock."""
+    stream = StreamingRecognizer(recognizer)
+    padded = np.concatenate([np.zeros(SAMPLE_RATE // 2, np.float32), audio, np.zeros(SAMPLE_RATE, np.float32)])
+    chunk = int(CHUNK_SECONDS * SAMPLE_RATE)
+    clock = 0.0  # when the recognizer is free again
+    partial_lags, final_lags = [], []
+    for index, start in enumerate(range(0, padded.size, chunk)):
+        arrived = (index + 1) * CHUNK_SECONDS
+        begin = time.perf_counter()
+        events = stream.push(padded[start : start + chunk])
+        clock = max(clock, arrived) + time.perf_counter() - begin
+        for event in events:
+            if isinstance(event, Partial):
+                partial_lags.append(clock - event.audio_seconds)
+            elif isinstance(event, Final):
+                final_lags.append(clock - event.end)
+    return partial_lags, final_lags
+
+
+def measure(recognizer: Recognizer, utterances: list[np.ndarray], label: str) -> None:
+    rtf = real_time_factor(recognizer, utterances)
+    partial_lags, final_lags = [], []
+    for audio in utterances:
+        partials, finals = streaming_lags(recognizer, audio)
+        partial_lags += partials
+        final_lags += finals
+    print(f"{label:8s} real-time factor {rtf:.3f}")
+    if partial_lags:
+        print(f"{label:8s} partial lag  median {statistics.median(partial_lags) * 1000:6.0f} ms   "
+              f"p90 {percentile(partial_lags, 0.9) * 1000:6.0f} ms   max {max(partial_lags) * 1000:6.0f} ms   "
+              f"({len(partial_lags)} partials)")
+    if final_lags:
+        print(f"{label:8s} final result median {statistics.median(final_lags) * 1000:6.0f} ms   "
+              f"p90 {percentile(final_lags, 0.9) * 1000:6.0f} ms after the silence that closes the segment")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--manifest", help="a speech manifest (id, path, ...); default: espeak-ng sentences")
+    parser.add_argument("--limit", type=int, default=40, help="utterances to use from the manifest")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quantize", action="store_true", help="also measure the int8 dynamic-quantised model")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    start = time.perf_counter()
+    loaded = load_folder(args.model)
+    recognizer = Recognizer(loaded)
+    print(f"model {args.model}: loaded in {1000 * (time.perf_counter() - start):.0f} ms, {args.threads} threads")
+    utterances = load_utterances(args.manifest, args.limit)
+    seconds = sum(a.size for a in utterances) / SAMPLE_RATE
+    print(f"{len(utterances)} utterances, {seconds:.1f} s of audio")
+    measure(recognizer, utterances, "float32")
+    if args.quantize:
+        recognizer.model = quantize_dynamic_int8(loaded.model)
+        measure(recognizer, utterances, "int8")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory {peak_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
