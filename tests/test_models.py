@@ -73,3 +73,28 @@ def test_config_errors_are_specific():
         make_config("transformer", {"src_vocab_size": 5, "tgt_vocab_size": 5, "d_model": 30, "heads": 4})
     with pytest.raises(ConfigError, match="cell must be"):
         make_config("rnn", {"src_vocab_size": 5, "tgt_vocab_size": 5, "cell": "rnn"})
+
+
+@pytest.mark.parametrize("pyramid_layers", [0, 1])
+def test_speech_encoder_frames_and_padding(pyramid_layers):
+    """Encoder frames = input frames / time_reduction (rounded up); padding a short utterance in a
+    batch changes neither its encoding nor what the decoder attends to."""
+    from .conftest import TINY_LAS
+
+    torch.manual_seed(1)
+    model = build_model("las", dict(TINY_LAS, tgt_vocab_size=20, pyramid_layers=pyramid_layers)).eval()
+    reduction = model.config.time_reduction
+    assert reduction == 4 * 2**pyramid_layers
+    long, short = torch.randn(1, 101, 80), torch.randn(1, 37, 80)
+    batch = torch.cat([long, torch.cat([short, torch.zeros(1, 64, 80)], dim=1)])
+    mask = torch.zeros(2, 101, dtype=torch.bool)
+    mask[0], mask[1, :37] = True, True
+    tokens = torch.tensor([[2, 5, 6], [2, 7, 8]])
+    with torch.no_grad():
+        memory = model.encode(batch, mask)
+        alone = model.encode(short, torch.ones(1, 37, dtype=torch.bool))
+        _, attention = model(batch, mask, tokens)
+    assert memory.mask.sum(dim=1).tolist() == [-(-101 // reduction), -(-37 // reduction)]
+    frames = alone.outputs.size(1)
+    torch.testing.assert_close(memory.outputs[1, :frames], alone.outputs[0], atol=1e-5, rtol=1e-4)
+    assert torch.all(attention[1, :, frames:] == 0)

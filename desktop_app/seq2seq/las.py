@@ -40,12 +40,20 @@ class LASConfig:
     location_kernel: int = 31
     dropout: float = 0.2
     ctc_weight: float = 0.3  # training loss = ctc_weight * CTC + (1 - ctc_weight) * attention CE
+    pyramid_layers: int = 0  # the last N encoder layers each read pairs of frames (2x fewer frames each)
+
+    @property
+    def time_reduction(self) -> int:
+        """Input frames per encoder frame: 4 (convolutions) x 2 per pyramidal layer."""
+        return SUBSAMPLING * 2**self.pyramid_layers
 
     def validate(self) -> None:
         if not 0.0 <= self.ctc_weight <= 1.0:
             raise ValueError(f"ctc_weight must be in [0, 1], got {self.ctc_weight}")
         if self.location_kernel % 2 == 0:
             raise ValueError(f"location_kernel must be odd, got {self.location_kernel}")
+        if not 0 <= self.pyramid_layers < self.encoder_layers:
+            raise ValueError(f"pyramid_layers must be in [0, encoder_layers), got {self.pyramid_layers}")
 
 
 def subsampled_lengths(lengths: torch.Tensor) -> torch.Tensor:
@@ -80,20 +88,57 @@ class Listener(nn.Module):
         bands = (bands - 1) // 2 + 1
         self.projection = nn.Linear(c.conv_channels * bands, 2 * c.encoder_hidden)
         self.dropout = nn.Dropout(c.dropout)
-        self.rnn = nn.LSTM(2 * c.encoder_hidden, c.encoder_hidden, num_layers=c.encoder_layers, batch_first=True,
-                           bidirectional=True, dropout=c.dropout if c.encoder_layers > 1 else 0.0)
+        self.pyramid_layers = c.pyramid_layers
+        if c.pyramid_layers == 0:
+            self.rnn = nn.LSTM(2 * c.encoder_hidden, c.encoder_hidden, num_layers=c.encoder_layers, batch_first=True,
+                               bidirectional=True, dropout=c.dropout if c.encoder_layers > 1 else 0.0)
+        else:  # one module per layer: the pyramidal ones read two frames at a time
+            first_pyramid = c.encoder_layers - c.pyramid_layers
+            self.layers = nn.ModuleList(
+                nn.LSTM((4 if i >= first_pyramid else 2) * c.encoder_hidden, c.encoder_hidden, batch_first=True,
+                        bidirectional=True) for i in range(c.encoder_layers))
+
+    def _subsample(self, src: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
+        """(batch, frames, bands) -> (batch, channels, frames/4, bands/4); what lies past each
+        utterance's end is zeroed after each convolution, so padding never leaks into real frames."""
+        x, mask = src.unsqueeze(1), src_mask
+        for conv in (self.conv[0], self.conv[2]):
+            x = torch.relu(conv(x * mask[:, None, :, None]))
+            lengths = (mask.sum(dim=1) - 1) // 2 + 1
+            mask = torch.arange(x.size(2), device=x.device)[None, :] < lengths[:, None]
+        return x * mask[:, None, :, None]
 
     def forward(self, src: torch.Tensor, src_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """-> outputs (batch, frames', 2*hidden), mask (batch, frames')."""
-        x = self.conv(src.unsqueeze(1))  # batch x channels x frames' x bands'
+        x = self._subsample(src, src_mask)  # batch x channels x frames' x bands'
         x = x.permute(0, 2, 1, 3).flatten(2)  # batch x frames' x channels*bands'
         x = self.dropout(torch.relu(self.projection(x)))
         lengths = subsampled_lengths(src_mask.sum(dim=1)).clamp(min=1, max=x.size(1))
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        outputs, _ = self.rnn(packed)
-        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=x.size(1))
+        x = x * (torch.arange(x.size(1), device=x.device)[None, :] < lengths[:, None]).unsqueeze(-1)
+        if self.pyramid_layers == 0:
+            x = run_packed(self.rnn, x, lengths)
+        else:
+            first_pyramid = len(self.layers) - self.pyramid_layers
+            for index, layer in enumerate(self.layers):
+                if index >= first_pyramid:
+                    x, lengths = pair_frames(x, lengths)
+                x = run_packed(layer, x if index == 0 else self.dropout(x), lengths)
         mask = torch.arange(x.size(1), device=src.device)[None, :] < lengths.to(src.device)[:, None]
-        return self.dropout(outputs), mask
+        return self.dropout(x), mask
+
+
+def run_packed(rnn: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """A (batch, frames, features) padded batch through an RNN, ignoring the padding."""
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    outputs, _ = rnn(packed)
+    return nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=x.size(1))[0]
+
+
+def pair_frames(x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(batch, frames, d) -> (batch, ceil(frames/2), 2d): each output frame is two input frames side by side."""
+    if x.size(1) % 2:
+        x = torch.cat([x, x.new_zeros(x.size(0), 1, x.size(2))], dim=1)
+    return x.reshape(x.size(0), x.size(1) // 2, 2 * x.size(2)), (lengths + 1) // 2
 
 
 class LASRecognizer(nn.Module):

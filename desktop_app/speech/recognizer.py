@@ -22,7 +22,7 @@ from .features import FRAMES_PER_SECOND, SAMPLE_RATE, AudioError, FeatureNormali
 
 FRAME_SECONDS = SUBSAMPLING / FRAMES_PER_SECOND  # one encoder frame = 40 ms
 MIN_SECONDS = 0.1
-SPEECH_DECODE = DecodeOptions(beam_size=1, max_length_ratio=0.6, max_length_extra=5)
+SPEECH_DECODE = DecodeOptions(beam_size=1, max_length_ratio=1.2, max_length_extra=5)  # per encoder frame
 
 
 @dataclass
@@ -80,7 +80,14 @@ class Recognizer:
     def transcript(self, steps: list[Step], best: Hypothesis, duration: float) -> Transcript:
         pieces = self.tokenizer.pieces(best.token_ids)
         text = "".join(s.piece for s in steps)
-        return Transcript(text, steps, pieces, best.attention, word_spans(pieces, best.attention), duration)
+        frame_seconds = self.frame_seconds
+        return Transcript(text, steps, pieces, best.attention, word_spans(pieces, best.attention, frame_seconds),
+                          duration, frame_seconds)
+
+    @property
+    def frame_seconds(self) -> float:
+        """Seconds of audio per encoder frame (per column of the attention matrix)."""
+        return self.model.config.time_reduction / FRAMES_PER_SECOND
 
     def ctc_text(self, audio: np.ndarray) -> str:
         """Fast greedy CTC transcript from the encoder alone (used for partial results)."""
