@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,8 +96,7 @@ def main() -> int:
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from desktop_app.seq2seq import load_folder
-    from desktop_app.seq2seq.architectures import parameter_count
+    from bundling import install
 
     staged = args.run / "model"
     config = json.loads((staged / "config.json").read_text())
@@ -117,14 +115,8 @@ def main() -> int:
             print(f"not replacing {destination}: Tatoeba test BLEU {new_best} <= bundled {old_best}")
             return 1
     config["metrics"]["test"] = results
-    (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    size_mb = (staged / "model.safetensors").stat().st_size / 2**20
-    (staged / "README.md").write_text(card(config, args.name, results, parameter_count(load_folder(staged).model),
-                                           size_mb))
-    if destination.exists():
-        shutil.rmtree(destination)
-    shutil.copytree(staged, destination)
-    print(f"bundled {destination}")
+    install(staged, destination, config,
+            lambda parameters, size_mb: card(config, args.name, results, parameters, size_mb))
     return 0
 
 

@@ -1,0 +1,23 @@
+"""What the bundle scripts share: measuring a staged model folder and installing it in models/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+
+def install(staged: Path, destination: Path, config: dict, write_card: Callable[[int, float], str]) -> None:
+    """Save the test metrics in config.json, write the card (given parameters and size in MB),
+    and replace `destination` with the staged folder."""
+    from desktop_app.seq2seq import load_folder
+    from desktop_app.seq2seq.architectures import parameter_count
+
+    (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    size_mb = (staged / "model.safetensors").stat().st_size / 2**20
+    (staged / "README.md").write_text(write_card(parameter_count(load_folder(staged).model), size_mb))
+    if destination.exists():
+        shutil.rmtree(destination)
+    shutil.copytree(staged, destination)
+    print(f"bundled {destination}")
