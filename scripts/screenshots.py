@@ -24,6 +24,7 @@ def main() -> int:
     parser.add_argument("--view", default="", help="attention view to show, e.g. 'layer 2, head 1'")
     parser.add_argument("--speech", default="Please call my sister and tell her that the meeting is at three.",
                         help="sentence spoken with espeak-ng for the Dictate screenshot")
+    parser.add_argument("--audio", default="", help="an audio file to transcribe instead of --speech")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -57,13 +58,13 @@ def main() -> int:
     path = out / "translate.png"
     window.grab().save(str(path))
     print(f"wrote {path}")
-    dictate(app, window, args.speech, out / "dictate.png")
+    dictate(app, window, args.speech, Path(args.audio) if args.audio else None, out / "dictate.png")
     window.close()
     return 0
 
 
-def dictate(app, window, sentence: str, path: Path) -> None:
-    """Speak `sentence` with espeak-ng, transcribe it in the Dictate tab, grab the window."""
+def dictate(app, window, sentence: str, audio: Path | None, path: Path) -> None:
+    """Transcribe `audio` (or `sentence` spoken by espeak-ng) in the Dictate tab, grab the window."""
     import subprocess
 
     from PySide6.QtCore import QEventLoop, QTimer
@@ -73,8 +74,9 @@ def dictate(app, window, sentence: str, path: Path) -> None:
     if not tab.picker.current_folder():
         print("no speech model: skipping the Dictate screenshot")
         return
-    wav = Path(tempfile.mkdtemp()) / "speech.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), sentence], check=True)
+    wav = audio or Path(tempfile.mkdtemp()) / "speech.wav"
+    if audio is None:
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), sentence], check=True)
     loop = QEventLoop()
     tab.finished.connect(lambda job, done: loop.quit())
     QTimer.singleShot(120000, loop.quit)
