@@ -20,6 +20,7 @@ from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
 from .colormap import color_for
 
 ALIGNED_SHARE = 0.3  # a piece counts as aligned when it has this share of a row's/column's maximum
+LEGEND_WIDTH = 64  # the colour scale right of the matrix: gap, bar, labels
 
 
 def label_text(piece: str) -> str:
@@ -35,14 +36,19 @@ class HeatmapGeometry:
         self.left = max([metrics.horizontalAdvance(t) for t in output_labels] + [30]) + 12
         self.top = max([metrics.horizontalAdvance(t) for t in source_labels] + [30]) + 12
         columns = max(1, len(source_labels))
-        self.cell = int(max(14, min(44, (width - self.left - 8) / columns)))
+        self.cell = int(max(14, min(44, (width - self.left - 8 - LEGEND_WIDTH) / columns)))
         self.columns, self.rows = len(source_labels), len(output_labels)
+
+    def legend_rect(self) -> QRect:
+        """The colour bar: as tall as the matrix (at least 80 px), 100% at the top."""
+        return QRect(self.left + self.columns * self.cell + 14, self.top, 12, max(80, max(1, self.rows) * self.cell))
 
     def cell_rect(self, row: int, column: int) -> QRect:
         return QRect(self.left + column * self.cell, self.top + row * self.cell, self.cell, self.cell)
 
     def size(self) -> QSize:
-        return QSize(self.left + self.columns * self.cell + 8, self.top + max(1, self.rows) * self.cell + 8)
+        height = max(max(1, self.rows) * self.cell, self.legend_rect().height())
+        return QSize(self.left + self.columns * self.cell + 8 + LEGEND_WIDTH, self.top + height + 8)
 
     def hit(self, point: QPoint) -> tuple[str, int, int] | None:
         """('cell', row, col), ('source', -1, col) or ('output', row, -1) under a point."""
@@ -56,6 +62,20 @@ class HeatmapGeometry:
         if in_rows and point.x() < self.left:
             return ("output", row, -1)
         return None
+
+
+def draw_color_scale(painter: QPainter, bar: QRect, text_color: QColor) -> None:
+    """A vertical colour bar for attention weights, 0% at the bottom and 100% at the top, labelled."""
+    for y in range(bar.height()):
+        weight = 1.0 - y / max(1, bar.height() - 1)
+        painter.fillRect(QRect(bar.left(), bar.top() + y, bar.width(), 1), color_for(weight))
+    painter.setPen(text_color)
+    metrics = QFontMetrics(painter.font())
+    for weight in (1.0, 0.5, 0.0):
+        y = bar.top() + round((1.0 - weight) * (bar.height() - 1))
+        painter.drawLine(bar.right() + 1, y, bar.right() + 4, y)
+        baseline = min(max(y + metrics.ascent() // 2, bar.top() + metrics.ascent()), bar.bottom())
+        painter.drawText(bar.right() + 7, baseline, f"{round(weight * 100)}%")
 
 
 class HeatmapWidget(QWidget):
@@ -150,6 +170,7 @@ class HeatmapWidget(QWidget):
             for column in range(matrix.shape[1]):
                 painter.fillRect(geometry.cell_rect(row, column), color_for(float(matrix[row, column])))
         self._draw_highlight(painter, geometry, aligned_rows, aligned_columns, accent)
+        draw_color_scale(painter, geometry.legend_rect(), text_color)
 
     def _draw_source_label(self, painter: QPainter, geometry: HeatmapGeometry, column: int, text: str,
                            color: QColor) -> None:
