@@ -38,7 +38,15 @@ def evaluate(model: Path, src: str, ref: str, beam: int) -> tuple[dict, str]:
     return json.loads(result.stdout), " ".join(command)
 
 
-def card(config: dict, name: str, results: list[dict], parameters: int, size_mb: float) -> str:
+def speed(model: Path) -> tuple[str, str]:
+    """The latency benchmark's printout (float32 and int8 in one run) and its command."""
+    command = ["benchmarks/translate_latency.py", "--model", str(model), "--quantize"]
+    result = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT, check=True)
+    return result.stdout.strip(), "python " + " ".join(command)
+
+
+def card(config: dict, name: str, results: list[dict], benchmark: tuple[str, str], parameters: int,
+         size_mb: float) -> str:
     training = config["training"]
     source, target = config["source_language"], config["target_language"]
     model = config["model"]
@@ -65,6 +73,14 @@ Signature: `{results[0]['bleu_signature']}`; `{results[0]['chrf_signature']}`.
 Measured with:
 
 {commands}
+
+## Speed (CPU, 2 threads)
+
+    {benchmark[1]}
+
+```
+{benchmark[0]}
+```
 
 ## Training
 
@@ -114,9 +130,11 @@ def main() -> int:
         if new_best <= old_best:
             print(f"not replacing {destination}: Tatoeba test BLEU {new_best} <= bundled {old_best}")
             return 1
+    benchmark = speed(staged)
+    print(benchmark[0])
     config["metrics"]["test"] = results
     install(staged, destination, config,
-            lambda parameters, size_mb: card(config, args.name, results, parameters, size_mb))
+            lambda parameters, size_mb: card(config, args.name, results, benchmark, parameters, size_mb))
     return 0
 
 
