@@ -46,6 +46,22 @@ def test_float16_folder_is_smaller_and_translates_the_same(tiny_folder, tmp_path
     assert [t.text for t in _outputs(Translator.from_folder(half))] == SOURCES_TRANSLATED(original)
 
 
+def test_int8_precision_quantises_and_a_folder_can_ask_for_it(tiny_folder, tmp_path):
+    original = load_folder(tiny_folder.folder)
+    int8 = Translator.from_loaded(original, "int8")
+    assert any("quantized" in type(m).__module__ for m in int8.model.modules())
+    assert [t.text for t in _outputs(int8)] == SOURCES_TRANSLATED(original)  # the tiny model survives int8
+    assert Translator.from_loaded(original).model is original.model  # auto follows the folder: float32 here
+    folder = tmp_path / "int8"
+    shutil.copytree(tiny_folder.folder, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "int8_inference": True}))
+    assert any("quantized" in type(m).__module__ for m in Translator.from_folder(folder).model.modules())
+    assert Translator.from_folder(folder, "float32").model.__class__ is original.model.__class__
+    with pytest.raises(ValueError, match="precision"):
+        Translator.from_folder(folder, "int4")
+
+
 def SOURCES_TRANSLATED(loaded):
     return [t.text for t in _outputs(Translator.from_loaded(loaded))]
 

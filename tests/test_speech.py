@@ -56,8 +56,10 @@ def test_very_long_audio_is_refused(tmp_path, monkeypatch):
         load_audio(tmp_path / "long.wav")
 
 
-def test_tiny_recognizer_transcribes_what_it_learned(tiny_asr):
-    recognizer = Recognizer.from_folder(tiny_asr.folder)
+@pytest.mark.parametrize("precision", ["auto", "int8"])
+def test_tiny_recognizer_transcribes_what_it_learned(tiny_asr, precision):
+    recognizer = Recognizer.from_folder(tiny_asr.folder, precision)
+    assert (precision == "int8") == any("quantized" in type(m).__module__ for m in recognizer.model.modules())
     for wav, text in zip(tiny_asr.wavs, SPOKEN, strict=True):
         audio = load_audio(wav)
         transcript = recognizer.transcribe(audio)

@@ -22,6 +22,8 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    parser.add_argument("--precision", choices=("auto", "float32", "int8"), default="auto",
+                        help="int8 = dynamic quantisation; auto = what the model folder says (default)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     try:
-        recognizer = Recognizer.from_folder(args.model)
+        recognizer = Recognizer.from_folder(args.model, args.precision)
         manifests = {m: read_manifest(m)[: args.limit or None] for m in args.manifest}
     except (ModelFolderError, OSError, ValueError) as error:
         print(f"attend eval-asr: error: {error}", file=sys.stderr)
@@ -66,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
                         "cer": round(100 * rates["cer"], 2), "rtf": round(compute_seconds / audio_seconds, 4),
                         "voices": {v: round(100 * word_error_rates(*pair)["wer"], 2) for v, pair in by_voice.items()}}
     if args.json:
-        print(json.dumps({"model": args.model, "beam": args.beam, "results": report}, indent=1))
+        print(json.dumps({"model": args.model, "beam": args.beam, "precision": args.precision, "results": report},
+                         indent=1))
         return 0
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "

@@ -23,6 +23,8 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--output", help="also write the translations to this file")
     parser.add_argument("--json", action="store_true", help="print the scores as one JSON object")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    parser.add_argument("--precision", choices=("auto", "float32", "int8"), default="auto",
+                        help="int8 = dynamic quantisation; auto = what the model folder says (default)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     try:
-        translator = Translator.from_folder(args.model)
+        translator = Translator.from_folder(args.model, args.precision)
         sources = Path(args.src).read_text(encoding="utf-8").splitlines()
         references = Path(args.ref).read_text(encoding="utf-8").splitlines()
         if len(sources) != len(references):
@@ -48,10 +50,11 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         Path(args.output).write_text("\n".join(hypotheses) + "\n", encoding="utf-8")
     if args.json:
-        print(json.dumps({"model": args.model, "src": args.src, "beam": args.beam, **score.as_dict()}))
+        print(json.dumps({"model": args.model, "src": args.src, "beam": args.beam, "precision": args.precision,
+                          **score.as_dict()}))
     else:
         print(f"BLEU = {score.bleu:.2f}  ({score.bleu_signature})")
         print(f"chrF = {score.chrf:.2f}  ({score.chrf_signature})")
         print(f"{score.sentences} sentences in {score.seconds:.1f} s = {score.sentences_per_second:.1f} sentences/s "
-              f"(beam {args.beam}, {args.threads} threads)")
+              f"(beam {args.beam}, {args.threads} threads, precision {args.precision})")
     return 0

@@ -26,6 +26,8 @@ def add_parser(subparsers, name: str) -> None:
                         help="beam score = log p / length^A (default 1.0)")
     parser.add_argument("--max-length-ratio", type=float, default=2.0, metavar="R",
                         help="stop after R x source length + 10 tokens (default 2.0)")
+    parser.add_argument("--precision", choices=("auto", "float32", "int8"), default="auto",
+                        help="int8 = dynamic quantisation; auto = what the model folder says (default)")
     parser.add_argument("--show-attention", action="store_true",
                         help="after each sentence, print its alignment: output pieces x source pieces, in percent")
 
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
     try:
         options = DecodeOptions(beam_size=args.beam, nbest=args.nbest,
                                 length_penalty=args.length_penalty, max_length_ratio=args.max_length_ratio)
-        translator = Translator.from_folder(args.model)
+        translator = Translator.from_folder(args.model, args.precision)
     except (ModelFolderError, ValueError) as error:
         print(f"attend translate: error: {error}", file=stderr)
         return 2

@@ -46,6 +46,7 @@ class FolderConfig:
     target_tokenizer: str = "target.model"
     feature_stats: str = ""  # speech: file with the feature normalisation statistics
     weights_dtype: str = "float32"
+    int8_inference: bool = False  # set at bundling when int8 dynamic quantisation keeps dev BLEU within 0.5
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION

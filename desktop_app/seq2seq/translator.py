@@ -11,9 +11,11 @@ import numpy as np
 from .decoding import DecodeOptions, Hypothesis, Step, decode, run_to_end
 from .interface import Seq2SeqModel
 from .model_folder import LoadedModel, load_folder
+from .quantize import quantize_dynamic_int8
 from .tokenizer import EOS_ID, Tokenizer
 
 MAX_SOURCE_TOKENS = 400
+PRECISIONS = ("auto", "float32", "int8")
 EOS_PIECE = "</s>"
 
 
@@ -48,12 +50,18 @@ class Translator:
         self.target_tokenizer = target_tokenizer
 
     @classmethod
-    def from_loaded(cls, loaded: LoadedModel) -> Translator:
-        return cls(loaded.model, loaded.source_tokenizer, loaded.target_tokenizer)
+    def from_loaded(cls, loaded: LoadedModel, precision: str = "auto") -> Translator:
+        """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the folder says."""
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        model = loaded.model
+        if precision == "int8" or (precision == "auto" and loaded.config.int8_inference):
+            model = quantize_dynamic_int8(model)
+        return cls(model, loaded.source_tokenizer, loaded.target_tokenizer)
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> Translator:
-        return cls.from_loaded(load_folder(folder))
+    def from_folder(cls, folder: str | Path, precision: str = "auto") -> Translator:
+        return cls.from_loaded(load_folder(folder), precision)
 
     def source_ids(self, text: str) -> list[int]:
         if not text.strip():

@@ -16,11 +16,12 @@ import torch
 from desktop_app.seq2seq import DecodeOptions, Hypothesis, LoadedModel, Step, load_folder, run_to_end
 from desktop_app.seq2seq.decoding import decode
 from desktop_app.seq2seq.errors import ConfigError, CorruptFileError
-from desktop_app.seq2seq.las import CTC_BLANK, SUBSAMPLING
+from desktop_app.seq2seq.las import CTC_BLANK
+from desktop_app.seq2seq.quantize import quantize_dynamic_int8
+from desktop_app.seq2seq.translator import PRECISIONS
 
 from .features import FRAMES_PER_SECOND, SAMPLE_RATE, AudioError, FeatureNormalizer, log_mel
 
-FRAME_SECONDS = SUBSAMPLING / FRAMES_PER_SECOND  # one encoder frame = 40 ms
 MIN_SECONDS = 0.1
 SPEECH_DECODE = DecodeOptions(beam_size=1, max_length_ratio=1.2, max_length_extra=5)  # per encoder frame
 
@@ -40,15 +41,20 @@ class Transcript:
     attention: np.ndarray  # (tokens, encoder frames)
     words: list[WordSpan]
     duration: float  # seconds of audio
-    frame_seconds: float = FRAME_SECONDS
+    frame_seconds: float  # seconds of audio per attention column
 
 
 class Recognizer:
-    def __init__(self, loaded: LoadedModel):
+    def __init__(self, loaded: LoadedModel, precision: str = "auto"):
+        """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the folder says."""
         if loaded.config.task != "speech":
             raise ConfigError(f"{loaded.folder} is a {loaded.config.task} model, not a speech model")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.loaded = loaded
         self.model = loaded.model
+        if precision == "int8" or (precision == "auto" and loaded.config.int8_inference):
+            self.model = quantize_dynamic_int8(loaded.model)
         self.tokenizer = loaded.target_tokenizer
         try:
             self.normalizer = FeatureNormalizer.load(loaded.folder / loaded.config.feature_stats)
@@ -56,8 +62,8 @@ class Recognizer:
             raise CorruptFileError(f"{loaded.folder / loaded.config.feature_stats} is damaged: {error}") from error
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> Recognizer:
-        return cls(load_folder(folder))
+    def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer:
+        return cls(load_folder(folder), precision)
 
     def features(self, audio: np.ndarray) -> np.ndarray:
         """16 kHz mono float32 (samples,) -> normalised (frames, 80)."""
@@ -105,7 +111,7 @@ def decode_features(model, features: np.ndarray, tokenizer, options: DecodeOptio
     return "".join(step.piece for step in steps)
 
 
-def word_spans(pieces: list[str], attention: np.ndarray, frame_seconds: float = FRAME_SECONDS) -> list[WordSpan]:
+def word_spans(pieces: list[str], attention: np.ndarray, frame_seconds: float) -> list[WordSpan]:
     """Group pieces into words ('▁' starts one) and time each word by where its tokens attend.
 
     A token covers the frames holding at least half its row's peak weight; a word spans
