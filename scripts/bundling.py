@@ -16,7 +16,9 @@ def install(staged: Path, destination: Path, config: dict, write_card: Callable[
 
     (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     size_mb = (staged / "model.safetensors").stat().st_size / 2**20
-    (staged / "README.md").write_text(write_card(parameter_count(load_folder(staged).model), size_mb))
+    card = write_card(parameter_count(load_folder(staged).model), size_mb)
+    # The commands in the card name the bundled folder, which is where a reader will find the model.
+    (staged / "README.md").write_text(card.replace(str(staged), f"models/{destination.name}"))
     if destination.exists():
         shutil.rmtree(destination)
     shutil.copytree(staged, destination)

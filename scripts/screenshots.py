@@ -19,7 +19,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default=str(Path(__file__).resolve().parents[1] / "models"))
     parser.add_argument("--out", default="docs/screenshots")
-    parser.add_argument("--text", default="The children are playing in the garden. Where is the station?")
+    parser.add_argument("--text", default="I have never seen such a beautiful garden. Where is the station?")
     parser.add_argument("--model", default="", help="model folder name to select (default: the first)")
     parser.add_argument("--view", default="", help="attention view to show, e.g. 'layer 2, head 1'")
     parser.add_argument("--speech", default="Please call my sister and tell her that the meeting is at three.",
@@ -38,7 +38,7 @@ def main() -> int:
     app.setStyle("Fusion")
     settings = Settings(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings, model_roots=[Path(args.models)])
-    window.resize(1200, 820)
+    window.resize(1200, 1000)
     window.show()
     tab = window.translate_tab
     if args.model:

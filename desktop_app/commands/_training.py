@@ -43,5 +43,6 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
     if not args.export_only:
         trainer.train()
     if trainer.dist.is_main:
-        trainer.export(command="attend " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+        training_arguments = [a for a in sys.argv[1:] if a != "--export-only"]  # how the weights were trained
+        trainer.export(command="attend " + " ".join(shlex.quote(a) for a in training_arguments))
     return 0
