@@ -30,7 +30,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from desktop_app.seq2seq import load_folder  # noqa: E402
-from desktop_app.seq2seq.quantize import quantize_dynamic_int8  # noqa: E402
 from desktop_app.speech.features import SAMPLE_RATE, load_audio  # noqa: E402
 from desktop_app.speech.manifest import read_manifest  # noqa: E402
 from desktop_app.speech.recognizer import Recognizer  # noqa: E402
@@ -120,15 +119,14 @@ def main() -> int:
 
     start = time.perf_counter()
     loaded = load_folder(args.model)
-    recognizer = Recognizer(loaded)
+    recognizer = Recognizer(loaded, "float32")
     print(f"model {args.model}: loaded in {1000 * (time.perf_counter() - start):.0f} ms, {args.threads} threads")
     utterances = load_utterances(args.manifest, args.limit)
     seconds = sum(a.size for a in utterances) / SAMPLE_RATE
     print(f"{len(utterances)} utterances, {seconds:.1f} s of audio")
     measure(recognizer, utterances, "float32")
     if args.quantize:
-        recognizer.model = quantize_dynamic_int8(loaded.model)
-        measure(recognizer, utterances, "int8")
+        measure(Recognizer(loaded, "int8"), utterances, "int8")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak_mb:.0f} MB")
     return 0

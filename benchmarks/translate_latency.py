@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from desktop_app.seq2seq import DecodeOptions, Translator, load_folder  # noqa: E402
-from desktop_app.seq2seq.quantize import quantize_dynamic_int8  # noqa: E402
 
 # Everyday sentences of exactly 1, 10 and 30 words (not taken from any test set).
 SENTENCES = {
@@ -89,10 +88,9 @@ def main() -> int:
         loads.append(time.perf_counter() - start)
     print(f"model {args.model}: load median {1000 * statistics.median(loads):.0f} ms "
           f"(first {1000 * loads[0]:.0f} ms), {args.threads} threads")
-    measure(Translator.from_loaded(loaded), "float32", args.repeats)
+    measure(Translator.from_loaded(loaded, "float32"), "float32", args.repeats)
     if args.quantize:
-        measure(Translator(quantize_dynamic_int8(loaded.model), loaded.source_tokenizer, loaded.target_tokenizer),
-                "int8", args.repeats)
+        measure(Translator.from_loaded(loaded, "int8"), "int8", args.repeats)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak_mb:.0f} MB")
     return 0
