@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
 from desktop_app.gui.main_window import MainWindow
@@ -162,3 +163,23 @@ def test_choices_are_remembered(qtbot, tiny_folder, tmp_path):
     qtbot.addWidget(second)
     assert second.translate_tab.beam.value() == 4 and not second.translate_tab.as_you_type.isChecked()
     second.close()
+
+
+def test_cyclic_garbage_is_collected_on_the_gui_thread_only(qtbot, window):
+    """A worker thread must never run the collector (it could destroy Qt objects off the GUI
+    thread); the GUI thread's timer collects instead."""
+    import gc
+
+    from desktop_app.gui.garbage import GuiThreadGarbageCollector
+
+    assert not gc.isenabled()
+    collector = QApplication.instance().findChild(GuiThreadGarbageCollector)
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+    for _ in range(collector.thresholds[0] + 10):
+        Cycle()
+    assert gc.get_count()[0] > collector.thresholds[0]
+    qtbot.waitUntil(lambda: gc.get_count()[0] < collector.thresholds[0], timeout=5000)

@@ -13,6 +13,7 @@ from desktop_app.catalog import BUNDLED_MODELS
 
 from .dictate_tab import DictateTab
 from .dictate_worker import DictateWorker
+from .garbage import collect_garbage_on_gui_thread
 from .settings import Key, Settings
 from .translate_tab import TranslateTab
 from .translate_worker import TranslateWorker
@@ -33,6 +34,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, model_roots: list[Path] | None = None,
                  audio_source_factory=None):
         super().__init__()
+        collect_garbage_on_gui_thread()  # before any worker thread starts
         self.setWindowTitle("Attend")
         self.settings = settings or Settings()
         roots = model_roots if model_roots is not None else [BUNDLED_MODELS]
