@@ -103,9 +103,17 @@ class SpectrogramWidget(QWidget):
             span = result.attention.shape[1] * result.frame_seconds / duration
             painter.drawImage(QRectF(left, top, width * min(span, 1.0), row_height * rows), to_image(attention, 0, 1))
         painter.setPen(palette.color(QPalette.ColorRole.Text))
+        every = -(-metrics.height() // row_height)  # label every row that has room for its text
         for row, piece in enumerate(result.pieces):
-            rect = QRect(0, top + row * row_height, left - 6, row_height)
+            if row % every:
+                continue
+            rect = QRect(0, top + row * row_height, left - 6, row_height * every)
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label_text(piece))
+        caption = QRect(left, top + rows * row_height + 2, width, metrics.height())
+        if caption.bottom() <= self.height():
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(caption, Qt.AlignmentFlag.AlignLeft,
+                             "attention of each output piece over time (each row scaled to its maximum)")
 
     def _paint_words(self, painter, result, left, width, duration, y, height, palette) -> None:
         accent = palette.color(QPalette.ColorRole.Highlight)
