@@ -172,3 +172,22 @@ def recorder():
             self.tokens.append(piece)
 
     return Recorder()
+
+
+def open_window(qtbot, tmp_path: Path, model_folder: Path, name: str):
+    """A shown main window with its own settings file, listing a copy of one model folder as `name`."""
+    import shutil
+
+    from PySide6.QtCore import QSettings
+
+    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.settings import Settings
+
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copytree(model_folder, models / name)
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings, model_roots=[models])
+    qtbot.addWidget(window)
+    window.show()
+    return window

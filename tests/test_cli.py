@@ -64,3 +64,10 @@ def test_module_entry_point_runs(tiny_folder, entry):
                             capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == TARGETS[9]
+
+
+def test_precision_choices_are_the_library_ones():
+    from desktop_app.commands._options import PRECISION_CHOICES
+    from desktop_app.seq2seq.quantize import PRECISIONS
+
+    assert PRECISION_CHOICES == PRECISIONS

@@ -1,7 +1,6 @@
 """The Dictate tab, offscreen, with a fake microphone: partial then final text, files, errors, exit."""
 
 import json
-import shutil
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -15,21 +14,15 @@ from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import Settings
 from desktop_app.speech.features import load_audio
 
-from .conftest import SPOKEN
+from .conftest import SPOKEN, open_window
 
 SILENCE = np.zeros(16000, np.float32)
 
 
 @pytest.fixture
 def window(qtbot, tiny_asr, tmp_path, monkeypatch):
-    models = tmp_path / "models"
-    models.mkdir()
-    shutil.copytree(tiny_asr.folder, models / "asr-tiny")
     monkeypatch.setattr(dictate_tab, "recordings_folder", lambda: tmp_path / "recordings")
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    main_window = MainWindow(settings, model_roots=[models])
-    qtbot.addWidget(main_window)
-    main_window.show()
+    main_window = open_window(qtbot, tmp_path, tiny_asr.folder, "asr-tiny")
     yield main_window
     main_window.close()
 

@@ -1,6 +1,5 @@
 """The Translate tab, offscreen: streaming, heatmap, cancelling, exports, errors, clean exit."""
 
-import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -12,20 +11,14 @@ from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import Settings
 
-from .conftest import SOURCES, TARGETS
+from .conftest import SOURCES, TARGETS, open_window
 
 LONG_TEXT = " ".join(SOURCES * 3)
 
 
 @pytest.fixture
 def window(qtbot, tiny_folder, tmp_path):
-    models = tmp_path / "models"
-    models.mkdir()
-    shutil.copytree(tiny_folder.folder, models / tiny_folder.folder.name)
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    main_window = MainWindow(settings, model_roots=[models])
-    qtbot.addWidget(main_window)
-    main_window.show()
+    main_window = open_window(qtbot, tmp_path, tiny_folder.folder, tiny_folder.folder.name)
     yield main_window
     main_window.close()
 

@@ -8,6 +8,8 @@ import sys
 import time
 from collections import defaultdict
 
+from ._options import add_precision_argument
+
 
 def add_parser(subparsers, name: str) -> None:
     parser = subparsers.add_parser(
@@ -22,8 +24,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
-    parser.add_argument("--precision", choices=("auto", "float32", "int8"), default="auto",
-                        help="int8 = dynamic quantisation; auto = what the model folder says (default)")
+    add_precision_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from ._options import add_precision_argument
+
 
 def add_parser(subparsers, name: str) -> None:
     parser = subparsers.add_parser(
@@ -23,8 +25,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--output", help="also write the translations to this file")
     parser.add_argument("--json", action="store_true", help="print the scores as one JSON object")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
-    parser.add_argument("--precision", choices=("auto", "float32", "int8"), default="auto",
-                        help="int8 = dynamic quantisation; auto = what the model folder says (default)")
+    add_precision_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,8 @@ from desktop_app.seq2seq import DecodeOptions, InputError, ModelFolderError, Tra
 from desktop_app.seq2seq.alignment import format_alignment
 from desktop_app.seq2seq.text import split_sentences
 
+from ._options import add_precision_argument
+
 
 def add_parser(subparsers, name: str) -> None:
     parser = subparsers.add_parser(
@@ -26,8 +28,7 @@ def add_parser(subparsers, name: str) -> None:
                         help="beam score = log p / length^A (default 1.0)")
     parser.add_argument("--max-length-ratio", type=float, default=2.0, metavar="R",
                         help="stop after R x source length + 10 tokens (default 2.0)")
-    parser.add_argument("--precision", choices=("auto", "float32", "int8"), default="auto",
-                        help="int8 = dynamic quantisation; auto = what the model folder says (default)")
+    add_precision_argument(parser)
     parser.add_argument("--show-attention", action="store_true",
                         help="after each sentence, print its alignment: output pieces x source pieces, in percent")
 

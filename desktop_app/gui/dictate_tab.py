@@ -57,7 +57,7 @@ class DictateTab(QWidget):
         self.recording_path = ""
         self._build(model_roots)
         self._connect()
-        self.refresh_devices()
+        self.refresh_devices(rescan=False)  # PortAudio has just listed the devices when it started
 
     # -- construction -------------------------------------------------------------
     def _build(self, model_roots: list[Path]) -> None:
@@ -132,15 +132,15 @@ class DictateTab(QWidget):
                   activated=self.toggle_recording)
         self._on_model_changed(self.picker.current_folder())
 
-    def refresh_devices(self) -> None:
-        """Lists the microphones again, asking the audio system afresh (not while recording)."""
+    def refresh_devices(self, rescan: bool = True) -> None:
+        """Lists the microphones, by default asking the audio system afresh (not while recording)."""
         if self.busy:
             self._show_message("Stop recording before refreshing the microphone list.")
             return
         self.devices.clear()
         self.devices.setEnabled(True)
         try:
-            devices = input_devices(rescan=True)
+            devices = input_devices(rescan=rescan)
         except MicrophoneUnavailable as error:
             self.devices.addItem("no microphone", None)
             self.devices.setEnabled(False)

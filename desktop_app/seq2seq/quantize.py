@@ -8,6 +8,8 @@ import warnings
 import torch
 from torch import nn
 
+PRECISIONS = ("auto", "float32", "int8")
+
 
 def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
     """A quantised copy (weights int8, activations quantised on the fly); the original is untouched.
@@ -24,3 +26,12 @@ def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
         warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*deprecated", category=UserWarning)
         return torch.ao.quantization.quantize_dynamic(model, {nn.Linear, nn.LSTM, nn.GRU}, dtype=torch.qint8,
                                                       inplace=False)
+
+
+def model_for_inference(model: nn.Module, precision: str, folder_wants_int8: bool) -> nn.Module:
+    """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the model folder says."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if precision == "int8" or (precision == "auto" and folder_wants_int8):
+        return quantize_dynamic_int8(model)
+    return model

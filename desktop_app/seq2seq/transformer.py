@@ -128,18 +128,24 @@ class DecoderLayer(nn.Module):
     def forward(
         self,
         x: torch.Tensor,
-        self_kv: tuple[torch.Tensor, torch.Tensor],
+        past_kv: tuple[torch.Tensor, torch.Tensor] | None,
         self_mask: torch.Tensor | None,
         cross_kv: tuple[torch.Tensor, torch.Tensor],
         cross_mask: torch.Tensor,
         need_weights: bool = True,
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Returns the new x and the cross-attention weights (batch, heads, q_len, src_len)."""
-        attended, _ = self.self_attention(self.self_norm(x), *self_kv, self_mask, need_weights=False)
+    ) -> tuple[torch.Tensor, torch.Tensor | None, tuple[torch.Tensor, torch.Tensor]]:
+        """x (batch, q_len, d_model); past_kv: self-attention keys/values of earlier steps, or None.
+        Returns the new x, the cross-attention weights (batch, heads, q_len, src_len) and the
+        self-attention keys/values including x's (batch, heads, steps, head_size)."""
+        normed = self.self_norm(x)
+        keys, values = self.self_attention.keys_values(normed)
+        if past_kv is not None:
+            keys, values = torch.cat([past_kv[0], keys], dim=2), torch.cat([past_kv[1], values], dim=2)
+        attended, _ = self.self_attention(normed, keys, values, self_mask, need_weights=False)
         x = x + self.dropout(attended)
         attended, cross_weights = self.cross_attention(self.cross_norm(x), *cross_kv, cross_mask, need_weights)
         x = x + self.dropout(attended)
-        return x + self.dropout(self.feed_forward(self.ff_norm(x))), cross_weights
+        return x + self.dropout(self.feed_forward(self.ff_norm(x))), cross_weights, (keys, values)
 
 
 @dataclass
@@ -226,10 +232,9 @@ class TransformerSeq2Seq(nn.Module):
         cross_mask = memory.mask[:, None, None, :]
         new_keys, new_values, all_weights = [], [], []
         for i, layer in enumerate(self.decoder_layers):
-            key, value = layer.self_attention.keys_values(layer.self_norm(x))
-            keys = torch.cat([state.self_keys[i], key], dim=2)  # batch x heads x steps x head_size
-            values = torch.cat([state.self_values[i], value], dim=2)
-            x, weights = layer(x, (keys, values), None, (memory.cross_keys[i], memory.cross_values[i]), cross_mask)
+            past = (state.self_keys[i], state.self_values[i])
+            x, weights, (keys, values) = layer(x, past, None, (memory.cross_keys[i], memory.cross_values[i]),
+                                               cross_mask)
             new_keys.append(keys)
             new_values.append(values)
             all_weights.append(weights[:, :, 0, :])  # batch x heads x src_len
@@ -252,8 +257,7 @@ class TransformerSeq2Seq(nn.Module):
         x = self._embed(self.tgt_embedding, tgt_in, 0)
         last = len(self.decoder_layers) - 1
         for i, layer in enumerate(self.decoder_layers):
-            self_kv = layer.self_attention.keys_values(layer.self_norm(x))
             cross_kv = (memory.cross_keys[i], memory.cross_values[i])
-            x, weights = layer(x, self_kv, causal, cross_kv, cross_mask, need_weights=i == last)
+            x, weights, _ = layer(x, None, causal, cross_kv, cross_mask, need_weights=i == last)
         logits = self.output_layer(self.decoder_norm(x))  # batch x tgt_len x vocab
         return logits, weights.mean(dim=1)  # last layer, averaged over heads

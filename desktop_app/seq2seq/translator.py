@@ -11,11 +11,10 @@ import numpy as np
 from .decoding import DecodeOptions, Hypothesis, Step, decode, run_to_end
 from .interface import Seq2SeqModel
 from .model_folder import LoadedModel, load_folder
-from .quantize import quantize_dynamic_int8
+from .quantize import model_for_inference
 from .tokenizer import EOS_ID, Tokenizer
 
 MAX_SOURCE_TOKENS = 400
-PRECISIONS = ("auto", "float32", "int8")
 EOS_PIECE = "</s>"
 
 
@@ -52,11 +51,7 @@ class Translator:
     @classmethod
     def from_loaded(cls, loaded: LoadedModel, precision: str = "auto") -> Translator:
         """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the folder says."""
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        model = loaded.model
-        if precision == "int8" or (precision == "auto" and loaded.config.int8_inference):
-            model = quantize_dynamic_int8(model)
+        model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
         return cls(model, loaded.source_tokenizer, loaded.target_tokenizer)
 
     @classmethod

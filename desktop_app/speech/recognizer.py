@@ -17,8 +17,7 @@ from desktop_app.seq2seq import DecodeOptions, Hypothesis, LoadedModel, Step, lo
 from desktop_app.seq2seq.decoding import decode
 from desktop_app.seq2seq.errors import ConfigError, CorruptFileError
 from desktop_app.seq2seq.las import CTC_BLANK
-from desktop_app.seq2seq.quantize import quantize_dynamic_int8
-from desktop_app.seq2seq.translator import PRECISIONS
+from desktop_app.seq2seq.quantize import model_for_inference
 
 from .features import FRAMES_PER_SECOND, SAMPLE_RATE, AudioError, FeatureNormalizer, log_mel
 
@@ -49,12 +48,8 @@ class Recognizer:
         """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the folder says."""
         if loaded.config.task != "speech":
             raise ConfigError(f"{loaded.folder} is a {loaded.config.task} model, not a speech model")
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.loaded = loaded
-        self.model = loaded.model
-        if precision == "int8" or (precision == "auto" and loaded.config.int8_inference):
-            self.model = quantize_dynamic_int8(loaded.model)
+        self.model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
         self.tokenizer = loaded.target_tokenizer
         try:
             self.normalizer = FeatureNormalizer.load(loaded.folder / loaded.config.feature_stats)
