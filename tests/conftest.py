@@ -53,8 +53,10 @@ def train_tiny_model(architecture: str, tokenizers, steps: int = 250, seed: int 
     batch = make_batch([(source.encode(s), target.encode(t)) for s, t in zip(SOURCES, TARGETS, strict=True)])
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(steps):
-        loss = train_step(model, batch, optimizer)
+        before = {name: value.clone() for name, value in model.state_dict().items()}
+        loss = train_step(model, batch, optimizer)  # the loss of the weights before this update
         if loss < 0.005:
+            model.load_state_dict(before)  # keep the weights that scored it, not the overshoot after
             break
     return model.eval(), loss
 

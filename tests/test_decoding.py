@@ -68,6 +68,16 @@ def test_beam_search_beats_greedy_on_a_constructed_case():
     np.testing.assert_allclose(np.exp(sum(beam[0].log_probs)), 0.36, rtol=1e-5)
 
 
+def test_beam_search_does_not_stop_on_poor_early_endings():
+    # EOS is the runner-up at every step, so poor hypotheses finish early and often;
+    # the search must still reach the near-certain A B C, which greedy search finds.
+    likely = {BOS_ID: {A: 0.98, EOS_ID: 0.02}, A: {B: 0.99, EOS_ID: 0.01}, B: {C: 0.99, EOS_ID: 0.01},
+              C: {EOS_ID: 0.99, A: 0.01}}
+    for beam in (2, 3):
+        _, nbest = run_to_end(decode(BigramModel(likely), [7, EOS_ID], DecodeOptions(beam_size=beam)))
+        assert nbest[0].token_ids == [A, B, C] and nbest[0].finished
+
+
 def test_nbest_is_sorted_and_distinct():
     model = BigramModel(TRAP)
     _, nbest = run_to_end(decode(model, [7, EOS_ID], DecodeOptions(beam_size=3, nbest=3, length_penalty=0.0)))

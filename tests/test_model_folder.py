@@ -19,6 +19,8 @@ from desktop_app.seq2seq import (
     save_folder,
 )
 
+from desktop_app.seq2seq import quantize
+
 from .conftest import SOURCES
 
 
@@ -46,12 +48,14 @@ def test_float16_folder_is_smaller_and_translates_the_same(tiny_folder, tmp_path
     assert [t.text for t in _outputs(Translator.from_folder(half))] == SOURCES_TRANSLATED(original)
 
 
-def test_int8_precision_quantises_and_a_folder_can_ask_for_it(tiny_folder, tmp_path):
+def test_int8_precision_quantises_and_a_folder_can_ask_for_it(tiny_folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(quantize, "MIN_INT8_WEIGHTS", 0)  # the tiny model's layers are all small
     original = load_folder(tiny_folder.folder)
     int8 = Translator.from_loaded(original, "int8")
     assert any("quantized" in type(m).__module__ for m in int8.model.modules())
     assert [t.text for t in _outputs(int8)] == SOURCES_TRANSLATED(original)  # the tiny model survives int8
-    assert Translator.from_loaded(original).model is original.model  # auto follows the folder: float32 here
+    auto = Translator.from_loaded(original).model  # auto follows the folder: float32 here
+    assert not any("quantized" in type(m).__module__ for m in auto.modules())
     folder = tmp_path / "int8"
     shutil.copytree(tiny_folder.folder, folder)
     config = json.loads((folder / "config.json").read_text())
@@ -60,6 +64,17 @@ def test_int8_precision_quantises_and_a_folder_can_ask_for_it(tiny_folder, tmp_p
     assert Translator.from_folder(folder, "float32").model.__class__ is original.model.__class__
     with pytest.raises(ValueError, match="precision"):
         Translator.from_folder(folder, "int4")
+
+
+def test_int8_keeps_small_layers_float_and_leaves_the_original_trainable(tiny_folder):
+    model = torch.nn.Sequential(torch.nn.Linear(512, 1024), torch.nn.Linear(16, 16))
+    int8 = quantize.model_for_inference(model, "int8", folder_wants_int8=False)
+    assert "quantized" in type(int8[0]).__module__ and type(int8[1]) is torch.nn.Linear
+    original = load_folder(tiny_folder.folder)
+    before = set(original.model.state_dict())
+    fused = Translator.from_loaded(original, "float32")
+    assert set(original.model.state_dict()) == before  # fusions live in the inference copy only
+    assert fused.model is not original.model
 
 
 def SOURCES_TRANSLATED(loaded):

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from desktop_app.seq2seq import quantize
 from desktop_app.seq2seq.architectures import build_model, make_config
 from desktop_app.seq2seq.batch import make_batch
 from desktop_app.seq2seq.errors import ConfigError, UnknownArchitectureError
@@ -29,9 +30,12 @@ ARCHITECTURE_VARIANTS = [
 ]
 
 
+@pytest.mark.parametrize("precision", ["training", "float32"])
 @pytest.mark.parametrize(("architecture", "overrides"), ARCHITECTURE_VARIANTS)
-def test_step_by_step_decoding_equals_teacher_forcing(architecture, overrides):
+def test_step_by_step_decoding_equals_teacher_forcing(architecture, overrides, precision):
     model = _random_model(architecture, **overrides)
+    if precision == "float32":  # the inference copy, with fused projections
+        model = quantize.model_for_inference(model, precision, folder_wants_int8=False)
     batch = _batch()
     with torch.no_grad():
         logits, attention = model(batch.src, batch.src_mask, batch.tgt_in)

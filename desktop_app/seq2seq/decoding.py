@@ -193,7 +193,7 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
             origins.append(origin)
             if len(next_alive) == k:
                 break
-        if len(finished) >= k or not next_alive:
+        if not next_alive or _search_is_over(finished, next_alive, k, alpha):
             alive = []
             break
         alive = next_alive
@@ -211,6 +211,19 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
     for step in finished_steps[order[0]][yielded:]:
         yield step
     return [finished[i] for i in order[: options.nbest]]
+
+
+def _search_is_over(finished: list[Hypothesis], alive: list[_Beam], k: int, alpha: float) -> bool:
+    """True once k hypotheses have finished and no live one scores better than the k-th best of them.
+
+    Counting finished hypotheses alone would stop the search early on poor ones (say an EOS ranked
+    second at the first step) while the best live hypothesis is a token away from a far better end.
+    """
+    if len(finished) < k:
+        return False
+    kth_best = sorted((h.score for h in finished), reverse=True)[k - 1]
+    best_alive = max(b.total / max(1, len(b.log_probs)) ** alpha for b in alive)
+    return best_alive <= kth_best
 
 
 def _best(hypotheses: list[Hypothesis]) -> int:

@@ -1,4 +1,5 @@
-"""int8 dynamic quantisation of Linear and LSTM/GRU layers for faster CPU inference."""
+"""Models prepared for inference: inference-only fusions, and int8 dynamic quantisation of
+Linear and LSTM/GRU layers for faster CPU inference."""
 
 from __future__ import annotations
 
@@ -10,28 +11,53 @@ from torch import nn
 
 PRECISIONS = ("auto", "float32", "int8")
 
-
-def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
-    """A quantised copy (weights int8, activations quantised on the fly); the original is untouched.
-
-    An output layer tied to an embedding gets its own int8 copy of the matrix (it is the largest
-    matrix multiply of each decoding step), while the embedding lookup keeps the float weights.
-    """
-    model = copy.deepcopy(model).eval()
-    embedding_weights = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
-    for module in model.modules():
-        if isinstance(module, nn.Linear) and id(module.weight) in embedding_weights:
-            module.weight = nn.Parameter(module.weight.detach().clone())  # untie, in the copy only
-    with warnings.catch_warnings():  # torch announces a future deprecation on every quantised layer
-        warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*deprecated", category=UserWarning)
-        return torch.ao.quantization.quantize_dynamic(model, {nn.Linear, nn.LSTM, nn.GRU}, dtype=torch.qint8,
-                                                      inplace=False)
+# A Linear layer smaller than this stays float32 under int8: quantising the activations on every
+# call costs more than a small float matrix multiply saves (see benchmarks/translate_latency.py).
+MIN_INT8_WEIGHTS = 256 * 1024
 
 
 def model_for_inference(model: nn.Module, precision: str, folder_wants_int8: bool) -> nn.Module:
-    """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the model folder says."""
+    """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the model folder says.
+
+    The result is a copy in eval mode with the model's inference-only preparations made
+    (`fuse_for_inference` before quantisation, `cache_step_kernels` after it, where the model
+    has them); the original is untouched, so it can still be trained or saved."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    model = copy.deepcopy(model).eval()
+    _call_if_present(model, "fuse_for_inference")
     if precision == "int8" or (precision == "auto" and folder_wants_int8):
-        return quantize_dynamic_int8(model)
+        _quantize_int8(model)
+    _call_if_present(model, "cache_step_kernels")
     return model
+
+
+def _quantize_int8(model: nn.Module) -> None:
+    """In place: weights int8, activations quantised on the fly.
+
+    An output layer tied to an embedding gets its own int8 copy of the matrix (it is the largest
+    matrix multiply of each decoding step), while the embedding lookup keeps the float weights.
+    Linear layers under MIN_INT8_WEIGHTS weights stay float32; LSTM and GRU layers are all int8.
+    """
+    embedding_weights = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+    for module in model.modules():
+        if isinstance(module, nn.Linear) and id(module.weight) in embedding_weights:
+            module.weight = nn.Parameter(module.weight.detach().clone())  # untie
+    with warnings.catch_warnings():  # torch announces a future deprecation on every quantised layer
+        warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*deprecated", category=UserWarning)
+        torch.ao.quantization.quantize_dynamic(model, _int8_layer_names(model), dtype=torch.qint8, inplace=True)
+
+
+def _int8_layer_names(model: nn.Module) -> set[str]:
+    return {
+        name
+        for name, module in model.named_modules()
+        if isinstance(module, nn.LSTM | nn.GRU)
+        or (isinstance(module, nn.Linear) and module.weight.numel() >= MIN_INT8_WEIGHTS)
+    }
+
+
+def _call_if_present(model: nn.Module, method: str) -> None:
+    prepare = getattr(model, method, None)
+    if prepare is not None:
+        prepare()

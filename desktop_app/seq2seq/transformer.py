@@ -7,8 +7,11 @@ caches keys and values instead of re-running the target prefix.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -59,6 +62,16 @@ class MultiHeadAttention(nn.Module):
         self.value = nn.Linear(d_model, d_model)
         self.out = nn.Linear(d_model, d_model)
         self.dropout = nn.Dropout(dropout)
+        self.fused_qkv: nn.Linear | None = None  # made by fuse_projections() for inference
+
+    def fuse_projections(self) -> None:
+        """For inference: one matrix multiply for query, key and value (same results, fewer calls)."""
+        d_model = self.query.in_features
+        fused = nn.Linear(d_model, 3 * d_model).to(self.query.weight)
+        with torch.no_grad():
+            fused.weight.copy_(torch.cat([self.query.weight, self.key.weight, self.value.weight]))
+            fused.bias.copy_(torch.cat([self.query.bias, self.key.bias, self.value.bias]))
+        self.fused_qkv = fused
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, len, d_model) -> (batch, heads, len, head_size)."""
@@ -66,6 +79,14 @@ class MultiHeadAttention(nn.Module):
 
     def keys_values(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.split_heads(self.key(x)), self.split_heads(self.value(x))
+
+    def queries_keys_values(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Self-attention projections of x (batch, len, d_model), each (batch, heads, len, head_size)."""
+        if self.fused_qkv is None:
+            return self.split_heads(self.query(x)), self.split_heads(self.key(x)), self.split_heads(self.value(x))
+        fused = self.fused_qkv(x).view(x.size(0), x.size(1), 3, self.heads, self.head_size)
+        queries, keys, values = fused.permute(2, 0, 3, 1, 4)  # each batch x heads x len x head_size
+        return queries, keys, values
 
     def forward(
         self,
@@ -75,13 +96,23 @@ class MultiHeadAttention(nn.Module):
         mask: torch.Tensor | None,
         need_weights: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """x (batch, q_len, d_model); keys/values (batch, heads, k_len, head_size);
-        mask broadcastable to (batch, heads, q_len, k_len), True = may attend.
+        """Attention from x (batch, q_len, d_model) to keys/values (batch, heads, k_len, head_size)."""
+        return self.attend(self.split_heads(self.query(x)), keys, values, mask, need_weights)
+
+    def attend(
+        self,
+        queries: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        mask: torch.Tensor | None,
+        need_weights: bool = True,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """queries (batch, heads, q_len, head_size); keys/values (batch, heads, k_len, head_size);
+        mask broadcastable to (batch, heads, q_len, k_len), True = may attend, None = attend to all.
         Returns output (batch, q_len, d_model) and weights (batch, heads, q_len, k_len),
         or None for the weights when not needed (then a fused kernel does the work)."""
-        query = self.split_heads(self.query(x))  # batch x heads x q_len x head_size
         if need_weights:
-            scores = torch.matmul(query, keys.transpose(-1, -2)) / math.sqrt(self.head_size)
+            scores = torch.matmul(queries, keys.transpose(-1, -2)) / math.sqrt(self.head_size)
             if mask is not None:
                 scores = scores.masked_fill(~mask, float("-inf"))
             weights = torch.softmax(scores, dim=-1)  # batch x heads x q_len x k_len
@@ -89,9 +120,8 @@ class MultiHeadAttention(nn.Module):
         else:
             weights = None
             dropout = self.dropout.p if self.training else 0.0
-            mixed = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask, dropout_p=dropout)
-        mixed = mixed.transpose(1, 2).reshape(x.size(0), x.size(1), -1)
-        return self.out(mixed), weights
+            mixed = F.scaled_dot_product_attention(queries, keys, values, attn_mask=mask, dropout_p=dropout)
+        return self.out(_merge_heads(mixed)), weights
 
 
 class FeedForward(nn.Sequential):
@@ -109,9 +139,9 @@ class EncoderLayer(nn.Module):
         self.feed_forward = FeedForward(c.d_model, c.ff_size)
         self.dropout = nn.Dropout(c.dropout)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        normed = self.self_norm(x)
-        attended, _ = self.self_attention(normed, *self.self_attention.keys_values(normed), mask, need_weights=False)
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        attended, _ = self.self_attention.attend(*self.self_attention.queries_keys_values(self.self_norm(x)), mask,
+                                                 need_weights=False)
         x = x + self.dropout(attended)
         return x + self.dropout(self.feed_forward(self.ff_norm(x)))
 
@@ -128,24 +158,103 @@ class DecoderLayer(nn.Module):
     def forward(
         self,
         x: torch.Tensor,
-        past_kv: tuple[torch.Tensor, torch.Tensor] | None,
-        self_mask: torch.Tensor | None,
+        self_mask: torch.Tensor,
         cross_kv: tuple[torch.Tensor, torch.Tensor],
-        cross_mask: torch.Tensor,
+        cross_mask: torch.Tensor | None,
         need_weights: bool = True,
-    ) -> tuple[torch.Tensor, torch.Tensor | None, tuple[torch.Tensor, torch.Tensor]]:
-        """x (batch, q_len, d_model); past_kv: self-attention keys/values of earlier steps, or None.
-        Returns the new x, the cross-attention weights (batch, heads, q_len, src_len) and the
-        self-attention keys/values including x's (batch, heads, steps, head_size)."""
-        normed = self.self_norm(x)
-        keys, values = self.self_attention.keys_values(normed)
-        if past_kv is not None:
-            keys, values = torch.cat([past_kv[0], keys], dim=2), torch.cat([past_kv[1], values], dim=2)
-        attended, _ = self.self_attention(normed, keys, values, self_mask, need_weights=False)
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The whole target prefix at once (training): x (batch, tgt_len, d_model), self_mask causal.
+        Returns the new x and the cross-attention weights (batch, heads, tgt_len, src_len) or None."""
+        attended, _ = self.self_attention.attend(*self.self_attention.queries_keys_values(self.self_norm(x)),
+                                                 self_mask, need_weights=False)
         x = x + self.dropout(attended)
         attended, cross_weights = self.cross_attention(self.cross_norm(x), *cross_kv, cross_mask, need_weights)
         x = x + self.dropout(attended)
-        return x + self.dropout(self.feed_forward(self.ff_norm(x))), cross_weights, (keys, values)
+        return x + self.dropout(self.feed_forward(self.ff_norm(x))), cross_weights
+
+    def step_kernels(self) -> StepKernels:
+        """This layer's weights as plain functions for `decoder_step` (after any fusion or quantisation)."""
+        self_attention, cross_attention = self.self_attention, self.cross_attention
+        if self_attention.fused_qkv is not None:
+            qkv = _linear_function(self_attention.fused_qkv)
+        else:
+            projections = [_linear_function(m) for m in (self_attention.query, self_attention.key, self_attention.value)]
+            qkv = lambda x: torch.cat([project(x) for project in projections], dim=-1)  # noqa: E731
+        return StepKernels(
+            _norm_function(self.self_norm), qkv, _linear_function(self_attention.out),
+            _norm_function(self.cross_norm), _linear_function(cross_attention.query),
+            _linear_function(cross_attention.out), _norm_function(self.ff_norm),
+            _linear_function(self.feed_forward[0]), _linear_function(self.feed_forward[2]),
+            self_attention.heads, 1.0 / math.sqrt(self_attention.head_size),
+        )
+
+
+class StepKernels(NamedTuple):
+    """One decoder layer as plain functions of tensors, for one decoding step.
+
+    Calling functions rather than submodules saves the module-call machinery, which cost
+    a third of each step (benchmarks/translate_latency.py)."""
+
+    self_norm: Callable[[torch.Tensor], torch.Tensor]
+    qkv: Callable[[torch.Tensor], torch.Tensor]  # (batch, 1, d_model) -> (batch, 1, 3 * d_model)
+    self_out: Callable[[torch.Tensor], torch.Tensor]
+    cross_norm: Callable[[torch.Tensor], torch.Tensor]
+    cross_query: Callable[[torch.Tensor], torch.Tensor]
+    cross_out: Callable[[torch.Tensor], torch.Tensor]
+    ff_norm: Callable[[torch.Tensor], torch.Tensor]
+    ff_in: Callable[[torch.Tensor], torch.Tensor]
+    ff_out: Callable[[torch.Tensor], torch.Tensor]
+    heads: int
+    scale: float  # 1 / sqrt(head_size)
+
+
+def decoder_step(
+    k: StepKernels,
+    x: torch.Tensor,
+    past_kv: tuple[torch.Tensor, torch.Tensor],
+    cross_kv: tuple[torch.Tensor, torch.Tensor],
+    cross_mask: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    """One decoding step of one decoder layer (inference: no dropout); DecoderLayer.forward's
+    computation for the newest position.
+
+    x (batch, 1, d_model); past_kv: self-attention keys/values of the earlier steps.
+    Returns the new x, the cross-attention weights (batch, heads, 1, src_len) and the
+    self-attention keys/values including this step's (batch, heads, steps, head_size).
+    """
+    batch = x.size(0)
+    queries, keys, values = k.qkv(k.self_norm(x)).view(batch, 1, 3, k.heads, -1).permute(2, 0, 3, 1, 4)
+    keys, values = torch.cat([past_kv[0], keys], dim=2), torch.cat([past_kv[1], values], dim=2)
+    x = x + k.self_out(_merge_heads(F.scaled_dot_product_attention(queries, keys, values)))
+    queries = k.cross_query(k.cross_norm(x)).view(batch, 1, k.heads, -1).transpose(1, 2)
+    scores = torch.matmul(queries * k.scale, cross_kv[0].transpose(-1, -2))
+    if cross_mask is not None:
+        scores = scores.masked_fill(~cross_mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)  # batch x heads x 1 x src_len
+    x = x + k.cross_out(_merge_heads(torch.matmul(weights, cross_kv[1])))
+    return x + k.ff_out(torch.relu(k.ff_in(k.ff_norm(x)))), weights, (keys, values)
+
+
+def _linear_function(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """layer(x) as a function: a float Linear, or its int8 replacement called as its forward calls it
+    (minus the operator-packet argument checks, which cost as much as the small kernel itself)."""
+    if type(layer) is nn.Linear:
+        return functools.partial(F.linear, weight=layer.weight, bias=layer.bias)
+    packed = getattr(layer, "_packed_params", None)
+    if packed is not None and packed.dtype == torch.qint8 and getattr(layer, "version", 0) >= 4:
+        kernel, weights = torch.ops.quantized.linear_dynamic.default, packed._packed_params
+        return lambda x: kernel(x, weights, True)  # reduce_range=True, as in forward
+    return layer.forward
+
+
+def _norm_function(norm: nn.LayerNorm) -> Callable[[torch.Tensor], torch.Tensor]:
+    return functools.partial(F.layer_norm, normalized_shape=norm.normalized_shape, weight=norm.weight,
+                             bias=norm.bias, eps=norm.eps)
+
+
+def _merge_heads(x: torch.Tensor) -> torch.Tensor:
+    """(batch, heads, len, head_size) -> (batch, len, d_model)."""
+    return x.transpose(1, 2).reshape(x.size(0), x.size(2), -1)
 
 
 @dataclass
@@ -153,6 +262,7 @@ class TransformerMemory(Selectable):
     cross_keys: list[torch.Tensor]  # per decoder layer: batch x heads x src_len x head_size
     cross_values: list[torch.Tensor]
     mask: torch.Tensor  # batch x src_len
+    attend_mask: torch.Tensor | None  # batch x 1 x 1 x src_len for cross-attention; None when nothing is padding
 
 
 @dataclass
@@ -188,6 +298,7 @@ class TransformerSeq2Seq(nn.Module):
         self.encoder_norm, self.decoder_norm = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
         self.dropout = nn.Dropout(config.dropout)
         self.output_layer = nn.Linear(config.d_model, config.tgt_vocab_size, bias=False)
+        self._step_kernels: list[StepKernels] | None = None  # see cache_step_kernels
         if config.tie_output_embeddings:
             self.output_layer.weight = self.tgt_embedding.weight
         self._init_weights()
@@ -208,18 +319,29 @@ class TransformerSeq2Seq(nn.Module):
             raise ValueError(
                 f"sequence of {start + length} tokens exceeds the model's {self.config.max_positions} positions"
             )
-        scaled = embedding(tokens) * math.sqrt(self.config.d_model)
-        return self.dropout(scaled + self.positions[start : start + length])
+        scaled = F.embedding(tokens, embedding.weight, embedding.padding_idx) * math.sqrt(self.config.d_model)
+        return F.dropout(scaled + self.positions[start : start + length], self.dropout.p, self.training)
 
     # -- the Seq2SeqModel contract -------------------------------------------------
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> TransformerMemory:
-        attend_mask = src_mask[:, None, None, :]  # batch x 1 x 1 x src_len
+        # batch x 1 x 1 x src_len, or None when no position is padding (faster kernels)
+        attend_mask = None if bool(src_mask.all()) else src_mask[:, None, None, :]
         x = self._embed(self.src_embedding, src, 0)
         for layer in self.encoder_layers:
             x = layer(x, attend_mask)
         memory = self.encoder_norm(x)  # batch x src_len x d_model
         cross = [layer.cross_attention.keys_values(memory) for layer in self.decoder_layers]
-        return TransformerMemory([k for k, _ in cross], [v for _, v in cross], src_mask)
+        return TransformerMemory([k for k, _ in cross], [v for _, v in cross], src_mask, attend_mask)
+
+    def fuse_for_inference(self) -> None:
+        """Join each self-attention's query, key and value projections into one (inference only)."""
+        for layer in [*self.encoder_layers, *self.decoder_layers]:
+            layer.self_attention.fuse_projections()
+
+    def cache_step_kernels(self) -> None:
+        """Keep the decoder layers' step functions (inference only: call it after the last change
+        to the layers, e.g. quantisation). Without the cache, each step builds them afresh."""
+        self._step_kernels = [layer.step_kernels() for layer in self.decoder_layers]
 
     def initial_state(self, memory: TransformerMemory) -> TransformerState:
         batch = memory.mask.size(0)
@@ -229,12 +351,13 @@ class TransformerSeq2Seq(nn.Module):
 
     def step(self, prev_tokens: torch.Tensor, memory: TransformerMemory, state: TransformerState) -> StepOutput:
         x = self._embed(self.tgt_embedding, prev_tokens.unsqueeze(1), int(state.position))  # batch x 1 x d_model
-        cross_mask = memory.mask[:, None, None, :]
         new_keys, new_values, all_weights = [], [], []
-        for i, layer in enumerate(self.decoder_layers):
+        kernels = self._step_kernels or [layer.step_kernels() for layer in self.decoder_layers]
+        for i, layer_kernels in enumerate(kernels):
             past = (state.self_keys[i], state.self_values[i])
-            x, weights, (keys, values) = layer(x, past, None, (memory.cross_keys[i], memory.cross_values[i]),
-                                               cross_mask)
+            x, weights, (keys, values) = decoder_step(layer_kernels, x, past,
+                                                      (memory.cross_keys[i], memory.cross_values[i]),
+                                                      memory.attend_mask)
             new_keys.append(keys)
             new_values.append(values)
             all_weights.append(weights[:, :, 0, :])  # batch x heads x src_len
@@ -258,6 +381,6 @@ class TransformerSeq2Seq(nn.Module):
         last = len(self.decoder_layers) - 1
         for i, layer in enumerate(self.decoder_layers):
             cross_kv = (memory.cross_keys[i], memory.cross_values[i])
-            x, weights, _ = layer(x, None, causal, cross_kv, cross_mask, need_weights=i == last)
+            x, weights = layer(x, causal, cross_kv, cross_mask, need_weights=i == last)
         logits = self.output_layer(self.decoder_norm(x))  # batch x tgt_len x vocab
         return logits, weights.mean(dim=1)  # last layer, averaged over heads
