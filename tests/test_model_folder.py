@@ -16,10 +16,9 @@ from desktop_app.seq2seq import (
     Translator,
     UnknownArchitectureError,
     load_folder,
+    quantize,
     save_folder,
 )
-
-from desktop_app.seq2seq import quantize
 
 from .conftest import SOURCES
 

@@ -178,7 +178,8 @@ class DecoderLayer(nn.Module):
         if self_attention.fused_qkv is not None:
             qkv = _linear_function(self_attention.fused_qkv)
         else:
-            projections = [_linear_function(m) for m in (self_attention.query, self_attention.key, self_attention.value)]
+            layers = (self_attention.query, self_attention.key, self_attention.value)
+            projections = [_linear_function(m) for m in layers]
             qkv = lambda x: torch.cat([project(x) for project in projections], dim=-1)  # noqa: E731
         return StepKernels(
             _norm_function(self.self_norm), qkv, _linear_function(self_attention.out),
