@@ -209,6 +209,12 @@ class StepKernels(NamedTuple):
     scale: float  # 1 / sqrt(head_size)
 
 
+class DecoderKernels(NamedTuple):
+    layers: list[StepKernels]
+    final_norm: Callable[[torch.Tensor], torch.Tensor]
+    output: Callable[[torch.Tensor], torch.Tensor]  # (batch, d_model) -> (batch, vocab) logits
+
+
 def decoder_step(
     k: StepKernels,
     x: torch.Tensor,
@@ -270,7 +276,7 @@ class TransformerMemory(Selectable):
 class TransformerState(Selectable):
     self_keys: list[torch.Tensor]  # per decoder layer: batch x heads x steps_so_far x head_size
     self_values: list[torch.Tensor]
-    position: torch.Tensor  # (1,) int64, index of the next target position (shared by the batch)
+    position: int  # index of the next target position (shared by the batch)
 
     def select(self, indices: torch.Tensor) -> TransformerState:
         return TransformerState(
@@ -299,7 +305,7 @@ class TransformerSeq2Seq(nn.Module):
         self.encoder_norm, self.decoder_norm = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
         self.dropout = nn.Dropout(config.dropout)
         self.output_layer = nn.Linear(config.d_model, config.tgt_vocab_size, bias=False)
-        self._step_kernels: list[StepKernels] | None = None  # see cache_step_kernels
+        self._step_kernels: DecoderKernels | None = None  # see cache_step_kernels
         if config.tie_output_embeddings:
             self.output_layer.weight = self.tgt_embedding.weight
         self._init_weights()
@@ -320,8 +326,9 @@ class TransformerSeq2Seq(nn.Module):
             raise ValueError(
                 f"sequence of {start + length} tokens exceeds the model's {self.config.max_positions} positions"
             )
-        scaled = F.embedding(tokens, embedding.weight, embedding.padding_idx) * math.sqrt(self.config.d_model)
-        return F.dropout(scaled + self.positions[start : start + length], self.dropout.p, self.training)
+        x = F.embedding(tokens, embedding.weight, embedding.padding_idx) * math.sqrt(self.config.d_model)
+        x = x + self.positions[start : start + length]
+        return F.dropout(x, self.dropout.p) if self.training else x
 
     # -- the Seq2SeqModel contract -------------------------------------------------
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> TransformerMemory:
@@ -340,33 +347,37 @@ class TransformerSeq2Seq(nn.Module):
             layer.self_attention.fuse_projections()
 
     def cache_step_kernels(self) -> None:
-        """Keep the decoder layers' step functions (inference only: call it after the last change
-        to the layers, e.g. quantisation). Without the cache, each step builds them afresh."""
-        self._step_kernels = [layer.step_kernels() for layer in self.decoder_layers]
+        """Keep the step functions of the decoder (inference only: call it after the last change to
+        the layers, e.g. quantisation). Without the cache, each step builds them afresh."""
+        self._step_kernels = self._make_step_kernels()
+
+    def _make_step_kernels(self) -> DecoderKernels:
+        return DecoderKernels([layer.step_kernels() for layer in self.decoder_layers],
+                              _norm_function(self.decoder_norm), _linear_function(self.output_layer))
 
     def initial_state(self, memory: TransformerMemory) -> TransformerState:
         batch = memory.mask.size(0)
         empty = memory.cross_keys[0].new_zeros(batch, self.config.heads, 0, self.config.d_model // self.config.heads)
         layers = self.config.decoder_layers
-        return TransformerState([empty] * layers, [empty] * layers, torch.zeros(1, dtype=torch.long))
+        return TransformerState([empty] * layers, [empty] * layers, 0)
 
     def step(self, prev_tokens: torch.Tensor, memory: TransformerMemory, state: TransformerState) -> StepOutput:
-        x = self._embed(self.tgt_embedding, prev_tokens.unsqueeze(1), int(state.position))  # batch x 1 x d_model
+        x = self._embed(self.tgt_embedding, prev_tokens.unsqueeze(1), state.position)  # batch x 1 x d_model
         new_keys, new_values, all_weights = [], [], []
-        kernels = self._step_kernels or [layer.step_kernels() for layer in self.decoder_layers]
-        for i, layer_kernels in enumerate(kernels):
+        kernels = self._step_kernels or self._make_step_kernels()
+        for i, layer_kernels in enumerate(kernels.layers):
             past = (state.self_keys[i], state.self_values[i])
             x, weights, (keys, values) = decoder_step(layer_kernels, x, past,
                                                       (memory.cross_keys[i], memory.cross_values[i]),
                                                       memory.attend_mask)
             new_keys.append(keys)
             new_values.append(values)
-            all_weights.append(weights[:, :, 0, :])  # batch x heads x src_len
-        logits = self.output_layer(self.decoder_norm(x)).squeeze(1)  # batch x vocab
-        heads = torch.stack(all_weights, dim=1)  # batch x layers x heads x src_len
+            all_weights.append(weights)  # batch x heads x 1 x src_len
+        logits = kernels.output(kernels.final_norm(x[:, 0]))  # batch x vocab
+        heads = torch.cat(all_weights, dim=2).transpose(1, 2)  # batch x layers x heads x src_len
         return StepOutput(
             torch.log_softmax(logits.float(), dim=-1),
-            heads[:, -1].mean(dim=1),
+            all_weights[-1][:, :, 0].mean(dim=1),  # last layer, average of heads
             heads,
             TransformerState(new_keys, new_values, state.position + 1),
         )
