@@ -86,7 +86,7 @@ Measured with:
 
 ## Speed (CPU, 2 threads)
 
-Inference precision: **{'int8 (dynamic quantisation)' if int8['use_int8'] else 'float32'}**. Greedy Tatoeba dev
+Inference precision: **{'int8 (dynamic quantisation of the large Linear layers)' if int8['use_int8'] else 'float32'}**. Greedy Tatoeba dev
 BLEU {int8['dev_bleu']['float32']} in float32 vs {int8['dev_bleu']['int8']} in int8 (int8 is used when it loses
 at most 0.5 BLEU; the test scores above are float32); measured with:
 
