@@ -67,6 +67,7 @@ def card(config: dict, name: str, results: list[dict], benchmark: tuple[str, str
                         f"| {h.get('dev_chrf', '')} |" for h in training.get("history", []))
     settings = ", ".join(f"{k}={v}" for k, v in model.items())
     tokenizers = " / ".join(sorted({config["source_tokenizer"], config["target_tokenizer"]}))
+    precision = "int8 (dynamic quantisation of the large Linear layers)" if int8["use_int8"] else "float32"
     return f"""# {name}: {LANGUAGE_NAMES.get(source, source)} → {LANGUAGE_NAMES.get(target, target)}
 
 Architecture: **{config['architecture']}** ({settings}).
@@ -86,7 +87,7 @@ Measured with:
 
 ## Speed (CPU, 2 threads)
 
-Inference precision: **{'int8 (dynamic quantisation of the large Linear layers)' if int8['use_int8'] else 'float32'}**. Greedy Tatoeba dev
+Inference precision: **{precision}**. Greedy Tatoeba dev
 BLEU {int8['dev_bleu']['float32']} in float32 vs {int8['dev_bleu']['int8']} in int8 (int8 is used when it loses
 at most 0.5 BLEU; the test scores above are float32); measured with:
 
