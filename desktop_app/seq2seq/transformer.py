@@ -112,16 +112,22 @@ class MultiHeadAttention(nn.Module):
         Returns output (batch, q_len, d_model) and weights (batch, heads, q_len, k_len),
         or None for the weights when not needed (then a fused kernel does the work)."""
         if need_weights:
-            scores = torch.matmul(queries, keys.transpose(-1, -2)) / math.sqrt(self.head_size)
-            if mask is not None:
-                scores = scores.masked_fill(~mask, float("-inf"))
-            weights = torch.softmax(scores, dim=-1)  # batch x heads x q_len x k_len
+            weights = attention_weights(queries / math.sqrt(self.head_size), keys, mask)
             mixed = torch.matmul(self.dropout(weights), values)  # batch x heads x q_len x head_size
         else:
             weights = None
             dropout = self.dropout.p if self.training else 0.0
             mixed = F.scaled_dot_product_attention(queries, keys, values, attn_mask=mask, dropout_p=dropout)
         return self.out(_merge_heads(mixed)), weights
+
+
+def attention_weights(scaled_queries: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Softmax of query-key products: (batch, heads, q_len, head_size) x (batch, heads, k_len, head_size)
+    -> (batch, heads, q_len, k_len); mask True = may attend, None = attend to all."""
+    scores = torch.matmul(scaled_queries, keys.transpose(-1, -2))
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1)
 
 
 class FeedForward(nn.Sequential):
@@ -234,10 +240,7 @@ def decoder_step(
     keys, values = torch.cat([past_kv[0], keys], dim=2), torch.cat([past_kv[1], values], dim=2)
     x = x + k.self_out(_merge_heads(F.scaled_dot_product_attention(queries, keys, values)))
     queries = k.cross_query(k.cross_norm(x)).view(batch, 1, k.heads, -1).transpose(1, 2)
-    scores = torch.matmul(queries * k.scale, cross_kv[0].transpose(-1, -2))
-    if cross_mask is not None:
-        scores = scores.masked_fill(~cross_mask, float("-inf"))
-    weights = torch.softmax(scores, dim=-1)  # batch x heads x 1 x src_len
+    weights = attention_weights(queries * k.scale, cross_kv[0], cross_mask)  # batch x heads x 1 x src_len
     x = x + k.cross_out(_merge_heads(torch.matmul(weights, cross_kv[1])))
     return x + k.ff_out(torch.relu(k.ff_in(k.ff_norm(x)))), weights, (keys, values)
 
