@@ -1,5 +1,7 @@
 """The Translate tab, offscreen: streaming, heatmap, cancelling, exports, errors, clean exit."""
 
+import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -176,3 +178,22 @@ def test_cyclic_garbage_is_collected_on_the_gui_thread_only(qtbot, window):
         Cycle()
     assert gc.get_count()[0] > collector.thresholds[0]
     qtbot.waitUntil(lambda: gc.get_count()[0] < collector.thresholds[0], timeout=5000)
+
+
+def test_swap_translates_the_output_back_with_the_reverse_model(qtbot, window):
+    tab = _tab(window)
+    assert not tab.swap_button.isEnabled()  # only en -> de so far
+    forward = tab.picker.current().folder
+    reverse = forward.parent / "de-en-tiny"
+    shutil.copytree(forward, reverse)
+    config = json.loads((reverse / "config.json").read_text())
+    (reverse / "config.json").write_text(json.dumps({**config, "source_language": "de", "target_language": "en"}))
+    tab.picker.refresh()
+    assert tab.swap_button.isEnabled()
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        tab.set_source_text(SOURCES[0])
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        tab.swap_button.click()
+    assert tab.picker.current().folder == reverse
+    assert tab.source.toPlainText() == TARGETS[0]  # the translation became the text to translate
+    assert tab.output.toPlainText()  # and the reverse model translated it
