@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import soundfile
+import torch
 
 from desktop_app.cli import main
 from desktop_app.seq2seq import MissingFileError, load_folder
@@ -68,6 +69,18 @@ def test_tiny_recognizer_transcribes_what_it_learned(tiny_asr, precision):
         assert transcript.attention.shape[0] == len(transcript.pieces)
         assert [w.word for w in transcript.words] == text.split()
         assert all(0 <= w.start < w.end <= transcript.duration + 0.05 for w in transcript.words)
+
+
+def test_joint_ctc_decoding_keeps_the_transcript_when_the_attention_decoder_is_lost(tiny_asr):
+    recognizer = Recognizer.from_folder(tiny_asr.folder, "float32")
+    decoder_output = recognizer.model.output_layer
+    torch.nn.init.zeros_(decoder_output.weight)  # attention now says nothing: every token equally likely
+    torch.nn.init.zeros_(decoder_output.bias)
+    audio = [load_audio(wav) for wav in tiny_asr.wavs]
+    recognizer.model.config.ctc_decode_weight = 0.0
+    assert [recognizer.transcribe(a).text for a in audio] != SPOKEN
+    recognizer.model.config.ctc_decode_weight = 0.5
+    assert [recognizer.transcribe(a).text for a in audio] == SPOKEN
 
 
 def test_speech_folder_needs_its_feature_statistics(tiny_asr, tmp_path):

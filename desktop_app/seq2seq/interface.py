@@ -22,9 +22,11 @@ import torch
 
 
 def select_batch(value: Any, indices: torch.Tensor, dim: int = 0) -> Any:
-    """index_select along `dim` through tensors, tuples, lists and None."""
+    """index_select along `dim` through tensors, tuples, lists, None and nested Selectables."""
     if value is None:
         return None
+    if isinstance(value, Selectable):
+        return value.select(indices)
     if isinstance(value, torch.Tensor):
         return value.index_select(dim, indices)
     if isinstance(value, tuple | list):

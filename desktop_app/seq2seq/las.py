@@ -19,11 +19,13 @@ import torch
 from torch import nn
 
 from .attention import LocationAwareAttention
+from .ctc_prefix import PrefixVariables, empty_prefix, end_scores, extend
 from .interface import Selectable, StepOutput
-from .tokenizer import PAD_ID
+from .tokenizer import BOS_ID, EOS_ID, PAD_ID
 
 CTC_BLANK = PAD_ID  # padding never appears in targets, so it doubles as the CTC blank
 SUBSAMPLING = 4
+JOINT_CANDIDATES = 30  # tokens per step scored by CTC in joint decoding (the best by attention)
 
 
 @dataclass
@@ -40,6 +42,8 @@ class LASConfig:
     location_kernel: int = 31
     dropout: float = 0.2
     ctc_weight: float = 0.3  # training loss = ctc_weight * CTC + (1 - ctc_weight) * attention CE
+    # decoding: token score = (1 - w) * attention log-prob + w * CTC prefix score (0 = attention alone)
+    ctc_decode_weight: float = 0.3
     pyramid_layers: int = 0  # the last N encoder layers each read pairs of frames (2x fewer frames each)
 
     @property
@@ -48,8 +52,9 @@ class LASConfig:
         return SUBSAMPLING * 2**self.pyramid_layers
 
     def validate(self) -> None:
-        if not 0.0 <= self.ctc_weight <= 1.0:
-            raise ValueError(f"ctc_weight must be in [0, 1], got {self.ctc_weight}")
+        for name in ("ctc_weight", "ctc_decode_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.location_kernel % 2 == 0:
             raise ValueError(f"location_kernel must be odd, got {self.location_kernel}")
         if not 0 <= self.pyramid_layers < self.encoder_layers:
@@ -67,6 +72,7 @@ class LASMemory(Selectable):
     outputs: torch.Tensor  # batch x frames' x 2*encoder_hidden
     projected_keys: torch.Tensor  # batch x frames' x attention_size
     mask: torch.Tensor  # batch x frames'
+    ctc_log_probs: torch.Tensor | None = None  # batch x frames' x vocab, for joint decoding (inference only)
 
 
 @dataclass
@@ -74,6 +80,10 @@ class LASState(Selectable):
     hidden: tuple[torch.Tensor, torch.Tensor]  # 1 x batch x decoder_hidden (h, c)
     attentional: torch.Tensor  # batch x decoder_hidden
     weights: torch.Tensor  # batch x frames', the last attention weights
+    # joint decoding: the tokens whose CTC prefix variables the last step computed, and those variables;
+    # the next step picks the chosen token's (batch x k, and PrefixVariables of batch x k x frames')
+    ctc_candidates: torch.Tensor | None = None
+    ctc_prefixes: PrefixVariables | None = None
     batch_dims = {"hidden": 1}
 
 
@@ -163,16 +173,43 @@ class LASRecognizer(nn.Module):
     # -- the Seq2SeqModel contract -------------------------------------------------
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> LASMemory:
         outputs, mask = self.listener(src, src_mask)
-        return LASMemory(outputs, self.attention.project_keys(outputs), mask)
+        joint = not self.training and self.config.ctc_decode_weight > 0
+        return LASMemory(outputs, self.attention.project_keys(outputs), mask,
+                         self.ctc_log_probs_of(outputs) if joint else None)
 
     def initial_state(self, memory: LASMemory) -> LASState:
         batch = memory.outputs.size(0)
         zeros = memory.outputs.new_zeros(1, batch, self.config.decoder_hidden)
-        return LASState((zeros, zeros.clone()), zeros[0].clone(), memory.outputs.new_zeros(memory.mask.shape))
+        state = LASState((zeros, zeros.clone()), zeros[0].clone(), memory.outputs.new_zeros(memory.mask.shape))
+        if memory.ctc_log_probs is not None:  # the empty prefix, as the one "candidate" BOS
+            state.ctc_candidates = torch.full((batch, 1), BOS_ID, dtype=torch.long, device=memory.mask.device)
+            state.ctc_prefixes = empty_prefix(memory.ctc_log_probs, CTC_BLANK)
+        return state
 
     def step(self, prev_tokens: torch.Tensor, memory: LASMemory, state: LASState) -> StepOutput:
         logits, new_state = self._logits_step(prev_tokens, memory, state)
-        return StepOutput(torch.log_softmax(logits.float(), dim=-1), new_state.weights, None, new_state)
+        log_probs = torch.log_softmax(logits.float(), dim=-1)
+        if memory.ctc_log_probs is not None:
+            log_probs = self._joint_scores(log_probs, prev_tokens, memory, state, new_state)
+        return StepOutput(log_probs, new_state.weights, None, new_state)
+
+    def _joint_scores(self, log_probs: torch.Tensor, prev_tokens: torch.Tensor, memory: LASMemory,
+                      state: LASState, new_state: LASState) -> torch.Tensor:
+        """(1 - w) * attention + w * CTC prefix score, for the JOINT_CANDIDATES best tokens by attention
+        and for EOS; every other token scores -inf. Stores the candidates' CTC variables in new_state."""
+        lengths = memory.mask.sum(dim=1)
+        chosen = (state.ctc_candidates == prev_tokens[:, None]).int().argmax(dim=1)
+        prefix = state.ctc_prefixes.pick(chosen)
+        ranked = log_probs.index_fill(1, torch.tensor([CTC_BLANK, BOS_ID, EOS_ID], device=log_probs.device),
+                                      float("-inf"))
+        candidates = ranked.topk(min(JOINT_CANDIDATES, ranked.size(1) - 3), dim=1).indices  # batch x k
+        extended = extend(prefix, prev_tokens, candidates, memory.ctc_log_probs, lengths, CTC_BLANK)
+        ctc = torch.full_like(log_probs, float("-inf"))
+        ctc.scatter_(1, candidates, (extended.score - prefix.score[:, None]).float())
+        ctc[:, EOS_ID] = (end_scores(prefix, lengths) - prefix.score).float()
+        new_state.ctc_candidates, new_state.ctc_prefixes = candidates, extended
+        weight = self.config.ctc_decode_weight
+        return (1 - weight) * log_probs + weight * ctc
 
     def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor, with_ctc: bool = False):
         """Teacher forcing: logits (batch, tgt_len, vocab), attention (batch, tgt_len, frames');
@@ -196,7 +233,12 @@ class LASRecognizer(nn.Module):
 
     def ctc_log_probs(self, memory: LASMemory) -> torch.Tensor:
         """(batch, frames', vocab) log-probabilities of the CTC head."""
-        return torch.log_softmax(self.ctc_head(memory.outputs).float(), dim=-1)
+        if memory.ctc_log_probs is not None:
+            return memory.ctc_log_probs
+        return self.ctc_log_probs_of(memory.outputs)
+
+    def ctc_log_probs_of(self, outputs: torch.Tensor) -> torch.Tensor:
+        return torch.log_softmax(self.ctc_head(outputs).float(), dim=-1)
 
     # -- internals ---------------------------------------------------------------------
     def _logits_step(self, prev_tokens: torch.Tensor, memory: LASMemory, state: LASState):
