@@ -142,7 +142,14 @@ def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):
     (tmp_path / "m.tsv").write_text("\n".join(rows) + "\n")
     assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(tmp_path / "m.tsv")]) == 0
     out = capsys.readouterr().out
-    assert "WER 0.00%" in out and "CER 0.00%" in out and "real-time factor" in out
+    assert "WER 0.00%" in out and "CER 0.00%" in out and "real-time factor" in out and "CTC weight 0.3" in out
+    manifest = str(tmp_path / "m.tsv")
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--ctc-weight", "1",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ctc_weight"] == 1.0 and report["results"][manifest]["wer"] == 0.0  # CTC alone suffices here
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--ctc-weight", "2"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
 
 
 def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path, capsys):

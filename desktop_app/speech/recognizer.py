@@ -56,6 +56,18 @@ class Recognizer:
         except (ValueError, KeyError, OSError) as error:
             raise CorruptFileError(f"{loaded.folder / loaded.config.feature_stats} is damaged: {error}") from error
 
+    @property
+    def ctc_decode_weight(self) -> float:
+        """Weight of the CTC prefix scores against the attention decoder (0 = attention alone)."""
+        return getattr(self.model.config, "ctc_decode_weight", 0.0)
+
+    def set_ctc_decode_weight(self, weight: float) -> None:
+        if not hasattr(self.model.config, "ctc_decode_weight"):
+            raise ValueError(f"{self.loaded.folder} has no CTC head to decode with")
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"the CTC weight must be between 0 and 1, got {weight}")
+        self.model.config.ctc_decode_weight = weight
+
     @classmethod
     def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer:
         return cls(load_folder(folder), precision)
