@@ -182,3 +182,18 @@ def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path,
     assert json.loads((folder / "config.json").read_text())["task"] == "speech"
     assert len(list((tmp_path / "cache").rglob("*.npy"))) == 4  # features computed once per file
     Recognizer.from_folder(folder).transcribe(load_audio(tiny_asr.wavs[0]))
+
+
+def test_word_spans_from_word_pieces_and_from_characters():
+    from desktop_app.speech.recognizer import word_spans
+
+    def rows(*peaks):  # one attention row per piece, peaked at the given frame
+        return np.stack([np.eye(10, dtype=np.float32)[p] for p in peaks])
+
+    pieces = ["\u2581open", "\u2581the", "\u2581do", "or"]
+    spans = word_spans(pieces, rows(1, 3, 5, 6), 0.04)
+    assert [(w.word, round(w.start, 2), round(w.end, 2)) for w in spans] == [
+        ("open", 0.04, 0.08), ("the", 0.12, 0.16), ("door", 0.2, 0.28)]
+    characters = ["\u2581", "h", "i", "\u2581", "y", "o", "u"]  # word boundaries attend to the gaps (0, 4)
+    spans = word_spans(characters, rows(0, 1, 2, 4, 6, 7, 8), 0.04)
+    assert [(w.word, round(w.start, 2), round(w.end, 2)) for w in spans] == [("hi", 0.04, 0.12), ("you", 0.24, 0.36)]

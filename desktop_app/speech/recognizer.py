@@ -125,13 +125,18 @@ def word_spans(pieces: list[str], attention: np.ndarray, frame_seconds: float) -
     its tokens' frames.
     """
     words: list[WordSpan] = []
+    starts_word = True
     for piece, row in zip(pieces, attention, strict=True):
+        text = piece.replace("\u2581", " ")
+        starts_word = starts_word or text.startswith(" ")
+        if not text.strip():
+            continue  # a bare word boundary (character units): it attends to the gap, not to a word
         strong = np.flatnonzero(row >= 0.5 * row.max()) if row.size else np.array([0])
         start, end = strong.min() * frame_seconds, (strong.max() + 1) * frame_seconds
-        text = piece.replace("\u2581", " ")
-        if text.startswith(" ") or not words:
+        if starts_word:
             words.append(WordSpan(text.strip(), start, end))
         else:
             last = words[-1]
-            words[-1] = WordSpan(last.word + text, min(last.start, start), max(last.end, end))
-    return [w for w in words if w.word]
+            words[-1] = WordSpan(last.word + text.rstrip(), min(last.start, start), max(last.end, end))
+        starts_word = False
+    return words
