@@ -83,23 +83,16 @@ class MultiHeadAttention(nn.Module):
     def queries_keys_values(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Self-attention projections of x (batch, len, d_model), each (batch, heads, len, head_size)."""
         if self.fused_qkv is None:
-            return self.split_heads(self.query(x)), self.split_heads(self.key(x)), self.split_heads(self.value(x))
+            return self.queries(x), *self.keys_values(x)
         fused = self.fused_qkv(x).view(x.size(0), x.size(1), 3, self.heads, self.head_size)
         queries, keys, values = fused.permute(2, 0, 3, 1, 4)  # each batch x heads x len x head_size
         return queries, keys, values
 
-    def forward(
-        self,
-        x: torch.Tensor,
-        keys: torch.Tensor,
-        values: torch.Tensor,
-        mask: torch.Tensor | None,
-        need_weights: bool = True,
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Attention from x (batch, q_len, d_model) to keys/values (batch, heads, k_len, head_size)."""
-        return self.attend(self.split_heads(self.query(x)), keys, values, mask, need_weights)
+    def queries(self, x: torch.Tensor) -> torch.Tensor:
+        """Query projection of x (batch, q_len, d_model) -> (batch, heads, q_len, head_size)."""
+        return self.split_heads(self.query(x))
 
-    def attend(
+    def forward(
         self,
         queries: torch.Tensor,
         keys: torch.Tensor,
@@ -146,8 +139,8 @@ class EncoderLayer(nn.Module):
         self.dropout = nn.Dropout(c.dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        attended, _ = self.self_attention.attend(*self.self_attention.queries_keys_values(self.self_norm(x)), mask,
-                                                 need_weights=False)
+        attended, _ = self.self_attention(*self.self_attention.queries_keys_values(self.self_norm(x)), mask,
+                                          need_weights=False)
         x = x + self.dropout(attended)
         return x + self.dropout(self.feed_forward(self.ff_norm(x)))
 
@@ -171,10 +164,11 @@ class DecoderLayer(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The whole target prefix at once (training): x (batch, tgt_len, d_model), self_mask causal.
         Returns the new x and the cross-attention weights (batch, heads, tgt_len, src_len) or None."""
-        attended, _ = self.self_attention.attend(*self.self_attention.queries_keys_values(self.self_norm(x)),
-                                                 self_mask, need_weights=False)
+        attended, _ = self.self_attention(*self.self_attention.queries_keys_values(self.self_norm(x)),
+                                          self_mask, need_weights=False)
         x = x + self.dropout(attended)
-        attended, cross_weights = self.cross_attention(self.cross_norm(x), *cross_kv, cross_mask, need_weights)
+        cross = self.cross_attention
+        attended, cross_weights = cross(cross.queries(self.cross_norm(x)), *cross_kv, cross_mask, need_weights)
         x = x + self.dropout(attended)
         return x + self.dropout(self.feed_forward(self.ff_norm(x))), cross_weights
 
