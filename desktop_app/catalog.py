@@ -18,6 +18,7 @@ class ModelEntry:
     target_language: str
     architecture: str
     error: str = ""  # non-empty when config.json could not be read
+    dev_bleu: float = 0.0  # translation: greedy dev BLEU recorded by training (0 when unknown)
 
     @property
     def label(self) -> str:
@@ -36,7 +37,9 @@ def describe(folder: Path) -> ModelEntry:
         config = read_folder_config(folder)
     except ModelFolderError as error:
         return ModelEntry(folder, "unknown", "", "", "", error=str(error))
-    return ModelEntry(folder, config.task, config.source_language, config.target_language, config.architecture)
+    dev_bleu = config.metrics.get("dev", {}).get("bleu", 0.0) if isinstance(config.metrics.get("dev"), dict) else 0.0
+    return ModelEntry(folder, config.task, config.source_language, config.target_language, config.architecture,
+                      dev_bleu=float(dev_bleu or 0.0))
 
 
 def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:
@@ -50,6 +53,17 @@ def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:
             if task is None or entry.task == task or entry.error:
                 entries.append(entry)
     return entries
+
+
+def default_entry(entries: list[ModelEntry], languages: list[str]) -> int:
+    """Index of the model to offer before the user has chosen one: the first usable model whose source
+    language comes earliest in `languages` (the user's, then English), the higher dev BLEU among those."""
+    def rank(index: int) -> tuple[int, float, int]:
+        entry = entries[index]
+        language = languages.index(entry.source_language) if entry.source_language in languages else len(languages)
+        return (bool(entry.error), language, -entry.dev_bleu, index)
+
+    return min(range(len(entries)), key=rank) if entries else -1
 
 
 def reverse_of(entry: ModelEntry, candidates: list[ModelEntry]) -> ModelEntry | None:

@@ -197,3 +197,30 @@ def test_swap_translates_the_output_back_with_the_reverse_model(qtbot, window):
     assert tab.picker.current().folder == reverse
     assert tab.source.toPlainText() == TARGETS[0]  # the translation became the text to translate
     assert tab.output.toPlainText()  # and the reverse model translated it
+
+
+def _copy_with(folder, name, **config_changes):
+    copy = folder.parent / name
+    shutil.copytree(folder, copy)
+    config = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**config, **config_changes}))
+    return copy
+
+
+@pytest.mark.parametrize(("languages", "expected"), [(["de", "en"], "de-en"), (["fr", "en"], "en-de-strong")])
+def test_before_any_choice_the_best_model_from_the_users_language_is_offered(qtbot, tiny_folder, tmp_path,
+                                                                              monkeypatch, languages, expected):
+    from desktop_app.gui import model_picker
+
+    monkeypatch.setattr(model_picker, "preferred_languages", lambda: languages)
+    models = tmp_path / "models"
+    models.mkdir()
+    forward = shutil.copytree(tiny_folder.folder, models / "en-de-weak")
+    _copy_with(forward, "de-en", source_language="de", target_language="en")  # sorts first
+    _copy_with(forward, "en-de-strong", metrics={"dev": {"bleu": 40.0}})
+    _copy_with(forward, "a-damaged").joinpath("config.json").write_text("{not json")  # sorts first, unusable
+    window = MainWindow(Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)),
+                        model_roots=[models])
+    qtbot.addWidget(window)
+    assert window.translate_tab.picker.current().folder.name == expected
+    window.close()

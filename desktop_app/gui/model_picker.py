@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.catalog import ModelEntry, describe, find_models
+from desktop_app.catalog import ModelEntry, default_entry, describe, find_models
 
 
 class ModelPicker(QWidget):
@@ -54,8 +54,8 @@ class ModelPicker(QWidget):
         self.combo.clear()
         for entry in found:
             self.combo.addItem(entry.label, entry)
-        index = next((i for i, e in enumerate(found) if str(e.folder) == previous), 0)
-        self.combo.setCurrentIndex(index if found else -1)
+        chosen = next((i for i, e in enumerate(found) if str(e.folder) == previous), None)
+        self.combo.setCurrentIndex(default_entry(found, preferred_languages()) if chosen is None else chosen)
         self.combo.blockSignals(False)
         self.modelChanged.emit(self.current_folder())
 
@@ -102,3 +102,9 @@ class ModelPicker(QWidget):
         layout.addWidget(buttons)
         dialog.resize(640, 560)
         dialog.open()
+
+
+def preferred_languages() -> list[str]:
+    """The user's interface languages (ISO 639-1), then English: the source language to offer first."""
+    codes = [name.replace("-", "_").split("_")[0].lower() for name in QLocale.system().uiLanguages()]
+    return list(dict.fromkeys([*codes, "en"]))
