@@ -197,3 +197,15 @@ def test_word_spans_from_word_pieces_and_from_characters():
     characters = ["\u2581", "h", "i", "\u2581", "y", "o", "u"]  # word boundaries attend to the gaps (0, 4)
     spans = word_spans(characters, rows(0, 1, 2, 4, 6, 7, 8), 0.04)
     assert [(w.word, round(w.start, 2), round(w.end, 2)) for w in spans] == [("hi", 0.04, 0.12), ("you", 0.24, 0.36)]
+
+
+def test_an_unsure_token_does_not_throw_its_word_across_the_utterance():
+    from desktop_app.speech.recognizer import word_spans
+
+    attention = np.eye(12, dtype=np.float32)[[0, 1, 2, 3, 5, 6, 7, 9, 10, 11]] * 0.6 + 0.04 * np.ones((10, 12))
+    attention[8] = 0.05  # "u": diffuse, its peak at frame 0 and half its peak everywhere
+    attention[8, 0] = 0.2
+    pieces = ["\u2581", "h", "i", "\u2581", "t", "h", "e", "\u2581", "u", "s"]
+    spans = word_spans(pieces, attention, 0.1)
+    assert [(w.word, round(w.start, 1), round(w.end, 1)) for w in spans] == [
+        ("hi", 0.1, 0.3), ("the", 0.5, 0.8), ("us", 0.9, 1.2)]  # "u" sits with its neighbours

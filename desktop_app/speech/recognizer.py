@@ -121,22 +121,49 @@ def decode_features(model, features: np.ndarray, tokenizer, options: DecodeOptio
 def word_spans(pieces: list[str], attention: np.ndarray, frame_seconds: float) -> list[WordSpan]:
     """Group pieces into words ('▁' starts one) and time each word by where its tokens attend.
 
-    A token covers the frames holding at least half its row's peak weight; a word spans
-    its tokens' frames.
+    attention: (pieces, frames). Each token is placed at its row's peak, kept in order along the
+    audio (see `token_frames`); a word spans its tokens' frames.
     """
     words: list[WordSpan] = []
     starts_word = True
-    for piece, row in zip(pieces, attention, strict=True):
+    for piece, (first, last) in zip(pieces, token_frames(attention), strict=True):
         text = piece.replace("\u2581", " ")
         starts_word = starts_word or text.startswith(" ")
         if not text.strip():
             continue  # a bare word boundary (character units): it attends to the gap, not to a word
-        strong = np.flatnonzero(row >= 0.5 * row.max()) if row.size else np.array([0])
-        start, end = strong.min() * frame_seconds, (strong.max() + 1) * frame_seconds
+        start, end = first * frame_seconds, (last + 1) * frame_seconds
         if starts_word:
             words.append(WordSpan(text.strip(), start, end))
         else:
-            last = words[-1]
-            words[-1] = WordSpan(last.word + text.rstrip(), min(last.start, start), max(last.end, end))
+            previous = words[-1]
+            words[-1] = WordSpan(previous.word + text.rstrip(), min(previous.start, start), max(previous.end, end))
         starts_word = False
     return words
+
+
+def token_frames(attention: np.ndarray) -> list[tuple[int, int]]:
+    """(pieces, frames) attention -> each token's first and last frame.
+
+    Speech is read in order, so a token's peak frame never precedes the one before it: peaks are
+    median-filtered over 3 tokens (one unsure, diffuse row cannot throw its word across the
+    utterance) and then made non-decreasing. A token covers the run of frames around its peak
+    that hold at least half the row's top weight.
+    """
+    if attention.size == 0:
+        return [(0, 0)] * len(attention)
+    peaks = attention.argmax(axis=1)
+    if len(peaks) >= 3:
+        padded = np.concatenate([peaks[:1], peaks, peaks[-1:]])
+        peaks = np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0).astype(int)
+    peaks = np.maximum.accumulate(peaks)
+    spans = []
+    for row, peak in zip(attention, peaks, strict=True):
+        strong = row >= 0.5 * row.max()
+        first = last = int(peak)
+        if strong[peak]:
+            while first > 0 and strong[first - 1]:
+                first -= 1
+            while last + 1 < row.size and strong[last + 1]:
+                last += 1
+        spans.append((first, last))
+    return spans
