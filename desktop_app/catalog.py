@@ -37,9 +37,10 @@ def describe(folder: Path) -> ModelEntry:
         config = read_folder_config(folder)
     except ModelFolderError as error:
         return ModelEntry(folder, "unknown", "", "", "", error=str(error))
-    dev_bleu = config.metrics.get("dev", {}).get("bleu", 0.0) if isinstance(config.metrics.get("dev"), dict) else 0.0
+    dev = config.metrics.get("dev")
+    dev_bleu = float(dev.get("bleu") or 0.0) if isinstance(dev, dict) else 0.0
     return ModelEntry(folder, config.task, config.source_language, config.target_language, config.architecture,
-                      dev_bleu=float(dev_bleu or 0.0))
+                      dev_bleu=dev_bleu)
 
 
 def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:
