@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontInfo, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -103,12 +103,16 @@ class SpectrogramWidget(QWidget):
             span = result.attention.shape[1] * result.frame_seconds / duration
             painter.drawImage(QRectF(left, top, width * min(span, 1.0), row_height * rows), to_image(attention, 0, 1))
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        every = -(-metrics.height() // row_height)  # label every row that has room for its text
+        font = QFont(self.font())  # dense rows (character units) get a smaller font, down to 7 px
+        font.setPixelSize(max(7, min(QFontInfo(font).pixelSize(), int(row_height * 0.8))))
+        painter.setFont(font)
+        every = -(-QFontMetrics(font).height() // row_height)  # label every row that has room for its text
         for row, piece in enumerate(result.pieces):
             if row % every:
                 continue
             rect = QRect(0, top + row * row_height, left - 6, row_height * every)
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label_text(piece))
+        painter.setFont(self.font())
         caption = QRect(left, top + rows * row_height + 2, width, metrics.height())
         if caption.bottom() <= self.height():
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
