@@ -59,10 +59,10 @@ def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:
 def default_entry(entries: list[ModelEntry], languages: list[str]) -> int:
     """Index of the model to offer before the user has chosen one: the first usable model whose source
     language comes earliest in `languages` (the user's, then English), the higher dev BLEU among those."""
-    def rank(index: int) -> tuple[int, float, int]:
+    def rank(index: int) -> tuple[bool, int, float]:  # min() keeps the first of equals
         entry = entries[index]
         language = languages.index(entry.source_language) if entry.source_language in languages else len(languages)
-        return (bool(entry.error), language, -entry.dev_bleu, index)
+        return (bool(entry.error), language, -entry.dev_bleu)
 
     return min(range(len(entries)), key=rank) if entries else -1
 

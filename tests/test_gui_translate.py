@@ -180,14 +180,19 @@ def test_cyclic_garbage_is_collected_on_the_gui_thread_only(qtbot, window):
     qtbot.waitUntil(lambda: gc.get_count()[0] < collector.thresholds[0], timeout=5000)
 
 
+def _copy_with(folder, name, **config_changes):
+    """A copy of a model folder beside it, with some config.json fields changed."""
+    copy = folder.parent / name
+    shutil.copytree(folder, copy)
+    config = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**config, **config_changes}))
+    return copy
+
+
 def test_swap_translates_the_output_back_with_the_reverse_model(qtbot, window):
     tab = _tab(window)
     assert not tab.swap_button.isEnabled()  # only en -> de so far
-    forward = tab.picker.current().folder
-    reverse = forward.parent / "de-en-tiny"
-    shutil.copytree(forward, reverse)
-    config = json.loads((reverse / "config.json").read_text())
-    (reverse / "config.json").write_text(json.dumps({**config, "source_language": "de", "target_language": "en"}))
+    reverse = _copy_with(tab.picker.current().folder, "de-en-tiny", source_language="de", target_language="en")
     tab.picker.refresh()
     assert tab.swap_button.isEnabled()
     with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
@@ -197,14 +202,6 @@ def test_swap_translates_the_output_back_with_the_reverse_model(qtbot, window):
     assert tab.picker.current().folder == reverse
     assert tab.source.toPlainText() == TARGETS[0]  # the translation became the text to translate
     assert tab.output.toPlainText()  # and the reverse model translated it
-
-
-def _copy_with(folder, name, **config_changes):
-    copy = folder.parent / name
-    shutil.copytree(folder, copy)
-    config = json.loads((copy / "config.json").read_text())
-    (copy / "config.json").write_text(json.dumps({**config, **config_changes}))
-    return copy
 
 
 @pytest.mark.parametrize(("languages", "expected"), [(["de", "en"], "de-en"), (["fr", "en"], "en-de-strong")])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.ndimage import median_filter
 
 from desktop_app.seq2seq import DecodeOptions, Hypothesis, LoadedModel, Step, load_folder, run_to_end
 from desktop_app.seq2seq.decoding import decode
@@ -151,11 +152,7 @@ def token_frames(attention: np.ndarray) -> list[tuple[int, int]]:
     """
     if attention.size == 0:
         return [(0, 0)] * len(attention)
-    peaks = attention.argmax(axis=1)
-    if len(peaks) >= 3:
-        padded = np.concatenate([peaks[:1], peaks, peaks[-1:]])
-        peaks = np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0).astype(int)
-    peaks = np.maximum.accumulate(peaks)
+    peaks = np.maximum.accumulate(median_filter(attention.argmax(axis=1), size=3, mode="nearest"))
     spans = []
     for row, peak in zip(attention, peaks, strict=True):
         strong = row >= 0.5 * row.max()
