@@ -108,3 +108,16 @@ def test_eval_mt_reports_line_count_mismatch(tiny_folder, tmp_path, capsys):
     assert main(["eval-mt", "--model", str(tiny_folder.folder), "--src", str(DATA / "tiny.en"),
                  "--ref", str(tmp_path / "short.de")]) == 2
     assert "has 20 lines but" in capsys.readouterr().err
+
+
+def test_train_mt_runs_on_a_machine_without_audio_or_gui_libraries(tmp_path):
+    """A GPU training box often has torch and the text stack only: train-mt must not need the rest."""
+    blocked = ["librosa", "soundfile", "sounddevice", "jiwer", "PySide6", "scipy"]
+    code = (f"import sys\nfor name in {blocked!r}: sys.modules[name] = None\n"
+            "from desktop_app.cli import main\n"
+            f"raise SystemExit(main(['train-mt', '--config', {str(CONFIG)!r}, '--out', {str(tmp_path / 'run')!r}, "
+            f"'--data-root', {str(DATA)!r}, '--epochs', '1']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "run" / "model" / "config.json").exists()

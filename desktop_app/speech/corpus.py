@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-import soundfile
 
 from desktop_app.speech.text import (
     SPOKEN_PUNCTUATION,
@@ -772,6 +771,7 @@ def finish_audio(source: Path, destination: Path, pad: float) -> float:
     """Engine output -> 16 kHz mono FLAC, long silences trimmed to `pad` seconds, peak-normalised.
     Written atomically, so a file that exists is complete. Returns the duration in seconds."""
     import librosa
+    import soundfile
 
     audio, rate = soundfile.read(str(source), dtype="float32", always_2d=True)
     audio = audio.mean(axis=1)
@@ -894,6 +894,8 @@ def synthesize(plan: Plan, out: Path, jobs: int = 1, progress: bool = True, log:
 # --------------------------------------------------------------------------------------------
 
 def audio_duration(path: Path) -> float:
+    import soundfile  # audio libraries load on use, so `attend train-mt` runs where only torch is installed
+
     info = soundfile.info(str(path))
     return info.frames / info.samplerate
 
