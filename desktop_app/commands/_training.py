@@ -12,6 +12,8 @@ def add_training_arguments(parser: argparse.ArgumentParser, config_help: str, ro
     parser.add_argument("--config", required=True, help=config_help)
     parser.add_argument("--out", required=True, help="run folder for checkpoints, logs and the exported model")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (CUDA trains in bfloat16 autocast)")
+    parser.add_argument("--precision", choices=("bfloat16", "float32"), default="bfloat16",
+                        help="CUDA only: bfloat16 autocast (default) or plain float32")
     parser.add_argument("--data-root", default=None, help=root_help)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads per process (0 = torch default)")
     parser.add_argument("--epochs", type=int, default=0, help="override the config's number of epochs")
@@ -39,7 +41,8 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
         config.training.epochs = args.epochs
     log = lambda message: print(message, flush=True)  # noqa: E731
     task = make_task(config, data_root=args.data_root, log=log)
-    trainer = Trainer(task, config.training, to_dict(config), args.out, device=args.device, log=log)
+    trainer = Trainer(task, config.training, to_dict(config), args.out, device=args.device, log=log,
+                      autocast=args.precision == "bfloat16")
     if not args.export_only:
         trainer.train()
     if trainer.dist.is_main:

@@ -106,8 +106,9 @@ def start_distributed(device: torch.device) -> Distributed:
 
 class Trainer:
     def __init__(self, task: Task, options: OptimConfig, config_dict: dict, out: Path, device: str = "cpu",
-                 log=print):
+                 log=print, autocast: bool = True):
         self.task, self.options, self.config_dict = task, options, config_dict
+        self.use_autocast = autocast  # bfloat16 autocast on CUDA
         self.out = Path(out)
         self.device = torch.device(device)
         self.log = log
@@ -186,7 +187,7 @@ class Trainer:
         return batches[self.dist.rank : usable : self.dist.world_size]
 
     def _autocast(self):
-        if self.device.type == "cuda":
+        if self.device.type == "cuda" and self.use_autocast:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return nullcontext()
 
@@ -302,7 +303,7 @@ class Trainer:
         training = {
             "command": command, "selected": winner, "epochs": self.progress.epoch - 1, "steps": self.progress.step,
             "train_hours": round(self.progress.train_seconds / 3600, 2), "device": describe_device(self.device),
-            "processes": self.dist.world_size, "config": self.config_dict, "history": self.progress.history,
+            "processes": self.dist.world_size, "precision": self._precision(), "config": self.config_dict, "history": self.progress.history,
         }
         dev = {k: v for k, v in scored[winner].items() if k != "score"}
         metrics = {"dev": {**dev, "beam": self.options.dev_beam}}
@@ -310,6 +311,9 @@ class Trainer:
                                   metrics, training)
         self.log(f"exported {folder} ({winner})")
         return folder
+
+    def _precision(self) -> str:
+        return "bfloat16 autocast" if self.device.type == "cuda" and self.use_autocast else "float32"
 
     def _load_weights(self, path: Path) -> None:
         tensors = load_file(str(path))
