@@ -112,7 +112,7 @@ def test_eval_mt_reports_line_count_mismatch(tiny_folder, tmp_path, capsys):
 
 def test_train_mt_runs_on_a_machine_without_audio_or_gui_libraries(tmp_path):
     """A GPU training box often has torch and the text stack only: train-mt must not need the rest."""
-    blocked = ["librosa", "soundfile", "sounddevice", "jiwer", "PySide6", "scipy"]
+    blocked = ["librosa", "soundfile", "sounddevice", "jiwer", "num2words", "PySide6", "scipy"]
     code = (f"import sys\nfor name in {blocked!r}: sys.modules[name] = None\n"
             "from desktop_app.cli import main\n"
             f"raise SystemExit(main(['train-mt', '--config', {str(CONFIG)!r}, '--out', {str(tmp_path / 'run')!r}, "

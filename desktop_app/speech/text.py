@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from num2words import num2words
 
 SPOKEN_PUNCTUATION = {
     "comma": ",",
@@ -43,6 +42,8 @@ _SPACES_RE = re.compile(r"\s+")
 
 def number_words(value: int | float | str, *, year: bool = False, ordinal: bool = False) -> str:
     """A number as plain words: "twenty one", "one hundred five", "nineteen ninety five"."""
+    from num2words import num2words  # loaded on use: `attend train-mt` runs where only torch is installed
+
     to = "ordinal" if ordinal else "year" if year else "cardinal"
     words = num2words(value, to=to)
     return " ".join(word for word in re.split(r"[\s,-]+", words) if word and word != "and")
