@@ -303,7 +303,8 @@ class Trainer:
         training = {
             "command": command, "selected": winner, "epochs": self.progress.epoch - 1, "steps": self.progress.step,
             "train_hours": round(self.progress.train_seconds / 3600, 2), "device": describe_device(self.device),
-            "processes": self.dist.world_size, "precision": self._precision(), "config": self.config_dict, "history": self.progress.history,
+            "processes": self.dist.world_size, "precision": self._precision(), "config": self.config_dict,
+            "history": self.progress.history,
         }
         dev = {k: v for k, v in scored[winner].items() if k != "score"}
         metrics = {"dev": {**dev, "beam": self.options.dev_beam}}
