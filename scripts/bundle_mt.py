@@ -108,7 +108,8 @@ chrF {config['metrics']['dev'].get('chrf')}, greedy).
     {training.get('command', '?')}
 
 Epochs: {training.get('epochs')}, updates: {training.get('steps')}, training time: {training.get('train_hours')} h
-on {training.get('device')} ({training.get('processes')} process(es)).
+on {training.get('device')} ({training.get('processes')} process(es), {training.get('precision', 'float32')}).
+{training.get('note', '')}
 
 | epoch | train nll | dev BLEU | dev chrF |
 |---|---|---|---|

@@ -289,10 +289,11 @@ class Trainer:
         """Pick the best of (best epoch, average of the last epochs) on dev and write runs/NAME/model."""
         if not hasattr(self, "model"):
             self.prepare()
-        candidates = {"best epoch": self.out / "best.safetensors"}
+        candidates = {f"best epoch ({self.progress.best_epoch})": self.out / "best.safetensors"}
         averaged = self._average_last_epochs()
         if averaged is not None:
-            candidates[f"average of last {self.options.average_last} epochs"] = averaged
+            path, epochs = averaged
+            candidates[f"average of epochs {', '.join(map(str, epochs))}"] = path
         scored = {}
         for label, path in candidates.items():
             self._load_weights(path)
@@ -323,7 +324,8 @@ class Trainer:
             for name, tensor in tensors.items():
                 own[name].copy_(tensor)
 
-    def _average_last_epochs(self) -> Path | None:
+    def _average_last_epochs(self) -> tuple[Path, list[int]] | None:
+        """The mean of the last `average_last` epoch files kept -> (weights file, epoch numbers)."""
         files = sorted((self.out / "epochs").glob("epoch-*.safetensors"))[-self.options.average_last :]
         if len(files) < 2:
             return None
@@ -334,7 +336,7 @@ class Trainer:
         averaged = {k: (v / len(files)).float() for k, v in total.items()}
         path = self.out / "averaged.safetensors"
         save_file(averaged, str(path))
-        return path
+        return path, [int(f.stem.split("-")[1]) for f in files]
 
 
 def describe_device(device: torch.device) -> str:
