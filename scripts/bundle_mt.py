@@ -67,7 +67,8 @@ def card(config: dict, name: str, results: list[dict], benchmark: tuple[str, str
                         f"| {h.get('dev_chrf', '')} |" for h in training.get("history", []))
     settings = ", ".join(f"{k}={v}" for k, v in model.items())
     tokenizers = " / ".join(sorted({config["source_tokenizer"], config["target_tokenizer"]}))
-    precision = "int8 (dynamic quantisation of the large Linear layers)" if int8["use_int8"] else "float32"
+    recurrent = "the LSTM/GRU layers and " if config["architecture"] == "rnn" else ""
+    precision = f"int8 (dynamic quantisation of {recurrent}the large Linear layers)" if int8["use_int8"] else "float32"
     return f"""# {name}: {LANGUAGE_NAMES.get(source, source)} → {LANGUAGE_NAMES.get(target, target)}
 
 Architecture: **{config['architecture']}** ({settings}).
