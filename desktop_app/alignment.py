@@ -10,6 +10,7 @@ import numpy as np
 
 AVERAGE_LAST_LAYER = "average of heads, last layer"
 AVERAGE_ALL = "average of all layers and heads"
+SINGLE_ATTENTION = "the model's attention (one head)"  # RNN and speech models: nothing to pick
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Alignment:
     def views(self) -> list[str]:
         """Names of the matrices this alignment offers (for a Transformer: per layer and head)."""
         if not self.heads:
-            return [AVERAGE_LAST_LAYER]
+            return [SINGLE_ATTENTION]
         names = [AVERAGE_LAST_LAYER, AVERAGE_ALL]
         for layer in range(self.layer_count):
             names.append(f"layer {layer + 1}, average of heads")

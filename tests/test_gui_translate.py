@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
+from desktop_app.alignment import SINGLE_ATTENTION, Alignment
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import Settings
 
@@ -113,11 +113,11 @@ def test_transformer_offers_layer_and_head_views(qtbot, window, tiny_folder):
         tab.set_source_text(SOURCES[4])
     views = [tab.view_choice.itemText(i) for i in range(tab.view_choice.count())]
     if tiny_folder.architecture == "transformer":
-        assert "layer 1, head 2" in views
+        assert "layer 1, head 2" in views and tab.view_choice.isEnabled()
         tab.view_choice.setCurrentText("layer 1, head 2")
         assert tab.heatmap.matrix().shape == tab.heatmap.alignment().matrix().shape
-    else:
-        assert views == [AVERAGE_LAST_LAYER]
+    else:  # one attention: named as such, nothing to pick
+        assert views == [SINGLE_ATTENTION] and not tab.view_choice.isEnabled()
 
 
 def test_empty_input_says_so(qtbot, window):

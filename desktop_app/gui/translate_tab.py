@@ -219,7 +219,7 @@ class TranslateTab(QWidget):
         alignment.append(model_piece, row, heads)
         self.translations[index] += piece
         self._append_output(piece)
-        if first and heads is not None:
+        if first:
             self._offer_views(alignment)
         if self.sentence_choice.currentIndex() == index:
             self.heatmap.rows_added()
@@ -270,13 +270,15 @@ class TranslateTab(QWidget):
         cursor.insertText(text)
 
     def _offer_views(self, alignment: Alignment) -> None:
-        current = self.view_choice.currentText() or self.settings.get(Key.TRANSLATE_VIEW, AVERAGE_LAST_LAYER, str)
+        """Fill the attention choice; it is disabled for models with one attention (RNN)."""
         views = alignment.views()
         if views != [self.view_choice.itemText(i) for i in range(self.view_choice.count())]:
+            wanted = (self.view_choice.currentText(), self.settings.get(Key.TRANSLATE_VIEW, AVERAGE_LAST_LAYER, str))
             self.view_choice.blockSignals(True)
             self.view_choice.clear()
             self.view_choice.addItems(views)
-            self.view_choice.setCurrentText(current if current in views else AVERAGE_LAST_LAYER)
+            self.view_choice.setCurrentText(next((view for view in wanted if view in views), views[0]))
+            self.view_choice.setEnabled(len(views) > 1)
             self.view_choice.blockSignals(False)
             self.heatmap.set_view(self.view_choice.currentText())
 
