@@ -10,7 +10,7 @@ import numpy as np
 
 AVERAGE_LAST_LAYER = "average of heads, last layer"
 AVERAGE_ALL = "average of all layers and heads"
-SINGLE_ATTENTION = "the model's attention (one head)"  # RNN and speech models: nothing to pick
+SINGLE_ATTENTION = "attention (one head)"  # RNN and speech models: nothing to pick
 
 
 @dataclass
