@@ -19,6 +19,7 @@ class ModelEntry:
     architecture: str
     error: str = ""  # non-empty when config.json could not be read
     dev_bleu: float = 0.0  # translation: greedy dev BLEU recorded by training (0 when unknown)
+    scores: str = ""  # one line of the measured scores, e.g. "Tatoeba test BLEU 38.6 (beam 5)"
 
     @property
     def label(self) -> str:
@@ -40,7 +41,27 @@ def describe(folder: Path) -> ModelEntry:
     dev = config.metrics.get("dev")
     dev_bleu = float(dev.get("bleu") or 0.0) if isinstance(dev, dict) else 0.0
     return ModelEntry(folder, config.task, config.source_language, config.target_language, config.architecture,
-                      dev_bleu=dev_bleu)
+                      dev_bleu=dev_bleu, scores=score_summary(config.metrics))
+
+
+def score_summary(metrics: dict) -> str:
+    """The test scores a model card reports, in one line (the best beam per test set), else dev BLEU."""
+    test = metrics.get("test")
+    parts = []
+    if isinstance(test, list):  # translation: [{"set", "beam", "bleu", ...}]
+        best: dict[str, dict] = {}
+        for row in test:
+            if isinstance(row, dict) and "set" in row and "bleu" in row:
+                if row["set"] not in best or row["bleu"] > best[row["set"]]["bleu"]:
+                    best[row["set"]] = row
+        parts = [f"{name} BLEU {row['bleu']:.1f} (beam {row.get('beam', 1)})" for name, row in best.items()]
+    elif isinstance(test, dict):  # speech: {manifest path: {"wer", "cer", ...}}
+        parts = [f"{Path(str(name)).stem} WER {row['wer']:.1f}%" for name, row in test.items()
+                 if isinstance(row, dict) and "wer" in row]
+    dev = metrics.get("dev")
+    if not parts and isinstance(dev, dict) and dev.get("bleu"):
+        parts = [f"dev BLEU {float(dev['bleu']):.1f}"]
+    return "; ".join(parts)
 
 
 def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:

@@ -221,3 +221,24 @@ def test_before_any_choice_the_best_model_from_the_users_language_is_offered(qtb
     qtbot.addWidget(window)
     assert window.translate_tab.picker.current().folder.name == expected
     window.close()
+
+
+def test_each_model_in_the_picker_tells_its_test_scores(qtbot, tiny_folder, tmp_path):
+    from PySide6.QtCore import Qt
+
+    models = tmp_path / "models"
+    models.mkdir()
+    plain = shutil.copytree(tiny_folder.folder, models / "en-de-plain")
+    _copy_with(plain, "en-de-scored", metrics={"dev": {"bleu": 30.0}, "test": [
+        {"set": "Tatoeba test", "beam": 1, "bleu": 36.07}, {"set": "Tatoeba test", "beam": 5, "bleu": 38.58},
+        {"set": "Multi30k test2016", "beam": 5, "bleu": 33.4}]})
+    _copy_with(plain, "a-damaged").joinpath("config.json").write_text("{not json")
+    window = MainWindow(Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)),
+                        model_roots=[models])
+    qtbot.addWidget(window)
+    combo = window.translate_tab.picker.combo
+    tips = {combo.itemText(i).split()[0]: combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())}
+    assert tips["en-de-scored"] == "Tatoeba test BLEU 38.6 (beam 5); Multi30k test2016 BLEU 33.4 (beam 5)"
+    assert tips["en-de-plain"] == "no test scores recorded in its config.json"
+    assert "config.json" in tips["a-damaged"] and "no test scores" not in tips["a-damaged"]
+    window.close()

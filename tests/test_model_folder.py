@@ -154,3 +154,13 @@ def test_weights_are_never_unpickled(damaged):
     (damaged / "model.safetensors").write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
     with pytest.raises(CorruptFileError):
         load_folder(damaged)
+
+
+def test_the_score_summary_reads_speech_and_dev_metrics_too():
+    from desktop_app.catalog import score_summary
+
+    speech = {"test": {"data/speech/test-voices.tsv": {"wer": 8.123, "cer": 3.0},
+                       "data/speech/test-sentences.tsv": {"wer": 4.0, "cer": 1.5}}}
+    assert score_summary(speech) == "test-voices WER 8.1%; test-sentences WER 4.0%"
+    assert score_summary({"dev": {"bleu": 35.49}}) == "dev BLEU 35.5"
+    assert score_summary({}) == ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -52,8 +52,10 @@ class ModelPicker(QWidget):
         found += [describe(f) for f in self.extra if f.resolve() not in known]
         self.combo.blockSignals(True)
         self.combo.clear()
-        for entry in found:
+        for index, entry in enumerate(found):
             self.combo.addItem(entry.label, entry)
+            tip = entry.error or entry.scores or "no test scores recorded in its config.json"
+            self.combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         chosen = next((i for i, e in enumerate(found) if str(e.folder) == previous), None)
         self.combo.setCurrentIndex(default_entry(found, preferred_languages()) if chosen is None else chosen)
         self.combo.blockSignals(False)
