@@ -186,10 +186,12 @@ class Trainer:
         usable = len(batches) // self.dist.world_size * self.dist.world_size
         return batches[self.dist.rank : usable : self.dist.world_size]
 
+    @property
+    def _bfloat16(self) -> bool:
+        return self.device.type == "cuda" and self.use_autocast
+
     def _autocast(self):
-        if self.device.type == "cuda" and self.use_autocast:
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return nullcontext()
+        return torch.autocast("cuda", dtype=torch.bfloat16) if self._bfloat16 else nullcontext()
 
     def train_epoch(self) -> None:
         batches = self._my_batches()
@@ -304,8 +306,8 @@ class Trainer:
         training = {
             "command": command, "selected": winner, "epochs": self.progress.epoch - 1, "steps": self.progress.step,
             "train_hours": round(self.progress.train_seconds / 3600, 2), "device": describe_device(self.device),
-            "processes": self.dist.world_size, "precision": self._precision(), "config": self.config_dict,
-            "history": self.progress.history,
+            "processes": self.dist.world_size, "precision": "bfloat16 autocast" if self._bfloat16 else "float32",
+            "config": self.config_dict, "history": self.progress.history,
         }
         dev = {k: v for k, v in scored[winner].items() if k != "score"}
         metrics = {"dev": {**dev, "beam": self.options.dev_beam}}
@@ -313,9 +315,6 @@ class Trainer:
                                   metrics, training)
         self.log(f"exported {folder} ({winner})")
         return folder
-
-    def _precision(self) -> str:
-        return "bfloat16 autocast" if self.device.type == "cuda" and self.use_autocast else "float32"
 
     def _load_weights(self, path: Path) -> None:
         tensors = load_file(str(path))
