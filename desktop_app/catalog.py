@@ -40,8 +40,11 @@ def describe(folder: Path) -> ModelEntry:
         return ModelEntry(folder, "unknown", "", "", "", error=str(error))
     dev = config.metrics.get("dev")
     dev_bleu = float(dev.get("bleu") or 0.0) if isinstance(dev, dict) else 0.0
+    scores = score_summary(config.metrics)
+    if scores and config.language_model:
+        scores += f" (beam {config.beam_size} with its language model)"
     return ModelEntry(folder, config.task, config.source_language, config.target_language, config.architecture,
-                      dev_bleu=dev_bleu, scores=score_summary(config.metrics))
+                      dev_bleu=dev_bleu, scores=scores)
 
 
 def score_summary(metrics: dict) -> str:

@@ -6,10 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from desktop_app.commands import eval_asr, eval_mt, make_speech_corpus, train_asr, train_mt, transcribe, translate
+from desktop_app.commands import (
+    eval_asr,
+    eval_mt,
+    make_speech_corpus,
+    train_asr,
+    train_lm,
+    train_mt,
+    transcribe,
+    translate,
+)
 
 COMMANDS = {"translate": translate, "train-mt": train_mt, "eval-mt": eval_mt,
-            "train-asr": train_asr, "eval-asr": eval_asr, "transcribe": transcribe,
+            "train-asr": train_asr, "eval-asr": eval_asr, "train-lm": train_lm, "transcribe": transcribe,
             "make-speech-corpus": make_speech_corpus}
 
 

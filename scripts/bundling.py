@@ -15,7 +15,7 @@ def install(staged: Path, destination: Path, config: dict, write_card: Callable[
     from desktop_app.seq2seq.architectures import parameter_count
 
     (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    size_mb = (staged / "model.safetensors").stat().st_size / 2**20
+    size_mb = sum(path.stat().st_size for path in staged.rglob("*.safetensors")) / 2**20  # an lm/ inside too
     card = write_card(parameter_count(load_folder(staged).model), size_mb)
     # The commands in the card name the bundled folder, which is where a reader will find the model.
     (staged / "README.md").write_text(card.replace(str(staged), f"models/{destination.name}"))

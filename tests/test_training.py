@@ -71,6 +71,7 @@ def test_config_typos_are_rejected(tmp_path):
 def test_bundled_configs_parse():
     from desktop_app.seq2seq.architectures import make_config
     from desktop_app.training.asr_config import load_asr_config
+    from desktop_app.training.lm_config import load_lm_config
 
     configs = Path(__file__).parents[1] / "configs"
     for path in (configs / "mt").glob("*.yaml"):
@@ -79,6 +80,9 @@ def test_bundled_configs_parse():
     for path in (configs / "asr").glob("*.yaml"):
         config = load_asr_config(path)
         make_config("las", dict(config.model_settings, tgt_vocab_size=8))
+    for path in (configs / "lm").glob("*.yaml"):
+        config = load_lm_config(path)
+        make_config("lstm-lm", dict(config.model_settings, tgt_vocab_size=8))
 
 
 def test_two_processes_end_with_identical_weights(tmp_path):

@@ -20,9 +20,12 @@ def add_parser(subparsers, name: str) -> None:
     )
     parser.add_argument("--model", required=True, help="speech model folder")
     parser.add_argument("--manifest", required=True, nargs="+", help="manifest TSV file(s)")
-    parser.add_argument("--beam", type=int, default=1, help="beam width (default 1 = greedy)")
+    parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
     parser.add_argument("--ctc-weight", type=float, default=None,
                         help="weight of CTC prefix scores in decoding, 0-1 (default: the model's own)")
+    parser.add_argument("--lm-weight", type=float, default=None,
+                        help="weight of the model folder's language model in decoding (0 = off; default: the "
+                        "model's own)")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
@@ -38,18 +41,20 @@ def run(args: argparse.Namespace) -> int:
     from desktop_app.speech.evaluate import word_error_rates
     from desktop_app.speech.features import AudioError, load_audio
     from desktop_app.speech.manifest import read_manifest
-    from desktop_app.speech.recognizer import SPEECH_DECODE, Recognizer
+    from desktop_app.speech.recognizer import Recognizer
 
     torch.set_num_threads(args.threads)
     try:
         recognizer = Recognizer.from_folder(args.model, args.precision)
         if args.ctc_weight is not None:
             recognizer.set_ctc_decode_weight(args.ctc_weight)
+        if args.lm_weight is not None:
+            recognizer.set_lm_weight(args.lm_weight)
         manifests = {m: read_manifest(m)[: args.limit or None] for m in args.manifest}
     except (ModelFolderError, OSError, ValueError) as error:
         print(f"attend eval-asr: error: {error}", file=sys.stderr)
         return 2
-    options = replace(SPEECH_DECODE, beam_size=args.beam)
+    options = replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size)
     report = {}
     for name, items in manifests.items():
         references, hypotheses, by_voice = [], [], defaultdict(lambda: ([], []))
@@ -73,12 +78,14 @@ def run(args: argparse.Namespace) -> int:
                         "cer": round(100 * rates["cer"], 2), "rtf": round(compute_seconds / audio_seconds, 4),
                         "voices": {v: round(100 * word_error_rates(*pair)["wer"], 2) for v, pair in by_voice.items()}}
     if args.json:
-        print(json.dumps({"model": args.model, "beam": args.beam, "precision": args.precision,
-                          "ctc_weight": recognizer.ctc_decode_weight, "results": report}, indent=1))
+        print(json.dumps({"model": args.model, "beam": options.beam_size, "precision": args.precision,
+                          "ctc_weight": recognizer.ctc_decode_weight, "lm_weight": recognizer.lm_weight,
+                          "results": report}, indent=1))
         return 0
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
-              f"real-time factor {r['rtf']:.3f}, beam {args.beam}, CTC weight {recognizer.ctc_decode_weight}, "
+              f"real-time factor {r['rtf']:.3f}, beam {options.beam_size}, CTC weight {recognizer.ctc_decode_weight}, "
+              f"LM weight {recognizer.lm_weight}, "
               f"{args.threads} threads)")
         for voice, wer in sorted(r["voices"].items()):
             print(f"    {voice:40s} WER {wer:6.2f}%")

@@ -19,7 +19,9 @@ def add_parser(subparsers, name: str) -> None:
     )
     parser.add_argument("files", nargs="+", help="audio files")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="speech model folder (default models/asr-en)")
-    parser.add_argument("--beam", type=int, default=1, help="beam width (default 1 = greedy)")
+    parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
+    parser.add_argument("--lm-weight", type=float, default=None,
+                        help="weight of the model's language model (0 = off; default: the model's own)")
     parser.add_argument("--words", action="store_true", help="print word time spans")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
 
@@ -29,15 +31,17 @@ def run(args: argparse.Namespace) -> int:
 
     from desktop_app.seq2seq import ModelFolderError
     from desktop_app.speech.features import AudioError, load_audio
-    from desktop_app.speech.recognizer import SPEECH_DECODE, Recognizer
+    from desktop_app.speech.recognizer import Recognizer
     from desktop_app.speech.segments import transcribe_long
 
     try:
         recognizer = Recognizer.from_folder(args.model)
-    except ModelFolderError as error:
+        if args.lm_weight is not None:
+            recognizer.set_lm_weight(args.lm_weight)
+    except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
         return 2
-    options = replace(SPEECH_DECODE, beam_size=args.beam)
+    options = replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size)
     failures = 0
     for name in args.files:
         try:

@@ -8,6 +8,7 @@ from typing import Any
 from torch import nn
 
 from .errors import ConfigError, UnknownArchitectureError
+from .language_model import LMConfig, RecurrentLM
 from .las import LASConfig, LASRecognizer
 from .rnn import RNNConfig, RNNSeq2Seq
 from .transformer import TransformerConfig, TransformerSeq2Seq
@@ -16,6 +17,7 @@ ARCHITECTURES: dict[str, tuple[type, type[nn.Module]]] = {
     "rnn": (RNNConfig, RNNSeq2Seq),
     "transformer": (TransformerConfig, TransformerSeq2Seq),
     "las": (LASConfig, LASRecognizer),
+    "lstm-lm": (LMConfig, RecurrentLM),  # a language model over a recognizer's units (shallow fusion)
 }
 
 

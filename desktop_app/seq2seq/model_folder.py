@@ -47,6 +47,10 @@ class FolderConfig:
     feature_stats: str = ""  # speech: file with the feature normalisation statistics
     weights_dtype: str = "float32"
     int8_inference: bool = False  # set at bundling when int8 dynamic quantisation keeps dev BLEU within 0.5
+    # speech: a language-model folder inside this one (e.g. "lm"), fused into decoding with lm_weight
+    language_model: str = ""
+    lm_weight: float = 0.0
+    beam_size: int = 1  # speech: the beam width decoding uses unless told otherwise (tuned at bundling)
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
@@ -125,9 +129,29 @@ def save_folder(
         metrics=metrics or {},
         training=training or {},
     )
-    (folder / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(config), indent=2, ensure_ascii=False) + "\n")
+    write_folder_config(folder, config)
     (folder / CARD_FILE).write_text(card if card is not None else default_card(config, model))
     return folder
+
+
+def write_folder_config(folder: Path, config: FolderConfig) -> None:
+    (folder / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(config), indent=2, ensure_ascii=False) + "\n")
+
+
+def attach_language_model(folder: str | Path, lm_folder: str | Path, weight: float, name: str = "lm") -> Path:
+    """Copy a language-model folder into a speech model folder as `name`/ and decode with it at
+    `weight` (written to config.json). Returns the copy."""
+    folder, lm_folder = Path(folder), Path(lm_folder)
+    if read_folder_config(lm_folder).task != "language-model":
+        raise ConfigError(f"{lm_folder} is not a language-model folder")
+    config = read_folder_config(folder)
+    destination = folder / name
+    if destination.exists():
+        shutil.rmtree(destination)
+    shutil.copytree(lm_folder, destination)
+    config.language_model, config.lm_weight = name, weight
+    write_folder_config(folder, config)
+    return destination
 
 
 def _copy_if_needed(source: str | Path, destination: Path) -> None:
@@ -138,8 +162,9 @@ def _copy_if_needed(source: str | Path, destination: Path) -> None:
 def default_card(config: FolderConfig, model: nn.Module) -> str:
     settings = "\n".join(f"- `{k}`: {v}" for k, v in config.model.items())
     metrics = "\n".join(f"- {k}: {v}" for k, v in config.metrics.items()) or "- none recorded"
-    title = (f"{config.source_language or '?'} speech recognition" if config.task == "speech"
-             else f"{config.source_language or '?'} → {config.target_language or '?'}")
+    titles = {"speech": f"{config.source_language or '?'} speech recognition",
+              "language-model": f"{config.source_language or '?'} language model"}
+    title = titles.get(config.task, f"{config.source_language or '?'} → {config.target_language or '?'}")
     return (
         f"# {title} ({config.architecture})\n\n"
         f"Parameters: {parameter_count(model):,}\n\n## Architecture\n{settings}\n\n## Metrics\n{metrics}\n"

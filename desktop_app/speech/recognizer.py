@@ -7,7 +7,7 @@ app can draw the alignment over the spectrogram, and each word's time span.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,8 @@ from scipy.ndimage import median_filter
 
 from desktop_app.seq2seq import DecodeOptions, Hypothesis, LoadedModel, Step, load_folder, run_to_end
 from desktop_app.seq2seq.decoding import decode
-from desktop_app.seq2seq.errors import ConfigError, CorruptFileError
+from desktop_app.seq2seq.errors import ConfigError, CorruptFileError, ShapeMismatchError
+from desktop_app.seq2seq.fusion import ShallowFusion
 from desktop_app.seq2seq.las import CTC_BLANK
 from desktop_app.seq2seq.quantize import model_for_inference
 
@@ -52,6 +53,8 @@ class Recognizer:
         self.loaded = loaded
         self.model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
         self.tokenizer = loaded.target_tokenizer
+        self.language_model = _language_model(loaded, precision) if loaded.config.language_model else None
+        self.set_lm_weight(loaded.config.lm_weight if self.language_model is not None else 0.0)
         try:
             self.normalizer = FeatureNormalizer.load(loaded.folder / loaded.config.feature_stats)
         except (ValueError, KeyError, OSError) as error:
@@ -69,6 +72,19 @@ class Recognizer:
             raise ValueError(f"the CTC weight must be between 0 and 1, got {weight}")
         self.model.config.ctc_decode_weight = weight
 
+    @property
+    def lm_weight(self) -> float:
+        """Weight of the language model's log-probabilities in decoding (0 = not used)."""
+        return self._lm_weight
+
+    def set_lm_weight(self, weight: float) -> None:
+        if weight and self.language_model is None:
+            raise ValueError(f"{self.loaded.folder} has no language model to decode with")
+        if weight < 0:
+            raise ValueError(f"the language-model weight must not be negative, got {weight}")
+        self._lm_weight = weight
+        self.decoder = ShallowFusion(self.model, self.language_model, weight) if weight else self.model
+
     @classmethod
     def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer:
         return cls(load_folder(folder), precision)
@@ -83,11 +99,17 @@ class Recognizer:
             raise AudioError("the audio contains invalid samples (NaN or infinity)")
         return self.normalizer(log_mel(audio))
 
-    def stream(self, audio: np.ndarray,
-               options: DecodeOptions = SPEECH_DECODE) -> Generator[Step, None, list[Hypothesis]]:
-        return decode(self.model, self.features(audio), options, self.tokenizer)
+    @property
+    def options(self) -> DecodeOptions:
+        """The folder's own search settings: SPEECH_DECODE with the beam width chosen at bundling."""
+        return replace(SPEECH_DECODE, beam_size=max(1, self.loaded.config.beam_size))
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions = SPEECH_DECODE) -> Transcript:
+    def stream(self, audio: np.ndarray,
+               options: DecodeOptions | None = None) -> Generator[Step, None, list[Hypothesis]]:
+        """options: None = the folder's own (`self.options`)."""
+        return decode(self.decoder, self.features(audio), options or self.options, self.tokenizer)
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None) -> Transcript:
         steps, nbest = run_to_end(self.stream(audio, options))
         return self.transcript(steps, nbest[0], audio.size / SAMPLE_RATE)
 
@@ -111,6 +133,17 @@ class Recognizer:
             best = self.model.ctc_log_probs(memory)[0].argmax(dim=-1).tolist()
         ids = [t for i, t in enumerate(best) if t != CTC_BLANK and (i == 0 or t != best[i - 1])]
         return self.tokenizer.decode(ids)
+
+
+def _language_model(loaded: LoadedModel, precision: str):
+    """The speech folder's language-model subfolder, checked and prepared like the recognizer."""
+    lm = load_folder(loaded.folder / loaded.config.language_model)
+    if lm.config.task != "language-model":
+        raise ConfigError(f"{lm.folder} is a {lm.config.task} model, not a language model")
+    if lm.model.config.tgt_vocab_size != loaded.model.config.tgt_vocab_size:
+        raise ShapeMismatchError(f"{lm.folder} has {lm.model.config.tgt_vocab_size} units but "
+                                 f"{loaded.folder} has {loaded.model.config.tgt_vocab_size}")
+    return model_for_inference(lm.model, precision, loaded.config.int8_inference)
 
 
 def decode_features(model, features: np.ndarray, tokenizer, options: DecodeOptions = SPEECH_DECODE) -> str:

@@ -7,13 +7,13 @@ import numpy as np
 from desktop_app.seq2seq import DecodeOptions
 
 from .features import SAMPLE_RATE
-from .recognizer import SPEECH_DECODE, Recognizer
+from .recognizer import Recognizer
 from .streaming import Final, StreamingRecognizer
 
 CHUNK = SAMPLE_RATE // 10  # 100 ms
 
 
-def transcribe_long(recognizer: Recognizer, audio: np.ndarray, options: DecodeOptions = SPEECH_DECODE,
+def transcribe_long(recognizer: Recognizer, audio: np.ndarray, options: DecodeOptions | None = None,
                     partials: bool = False) -> list[Final]:
     """Final results of every speech segment in `audio` (silence gives none)."""
     stream = StreamingRecognizer(recognizer, options=options, partial_interval=1e9 if not partials else 0.5)

@@ -17,7 +17,7 @@ import numpy as np
 from desktop_app.seq2seq import DecodeOptions
 
 from .features import SAMPLE_RATE
-from .recognizer import SPEECH_DECODE, Recognizer, Transcript
+from .recognizer import Recognizer, Transcript
 
 VAD_FRAME = 480  # 30 ms at 16 kHz, a frame size WebRTC VAD accepts
 
@@ -59,7 +59,7 @@ class VoiceActivity:
 class StreamingRecognizer:
     def __init__(self, recognizer: Recognizer, partial_interval: float = 0.5, start_speech: float = 0.12,
                  end_silence: float = 0.6, pre_roll: float = 0.3, max_segment: float = 20.0,
-                 vad: VoiceActivity | None = None, options: DecodeOptions = SPEECH_DECODE):
+                 vad: VoiceActivity | None = None, options: DecodeOptions | None = None):
         self.recognizer, self.options = recognizer, options
         self.vad = vad or VoiceActivity()
         self.partial_interval, self.end_silence, self.max_segment = partial_interval, end_silence, max_segment

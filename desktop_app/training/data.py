@@ -44,22 +44,27 @@ def tokenize_pairs(text: ParallelText, source: Tokenizer, target: Tokenizer, max
 
 
 def token_batches(pairs: Sequence[TokenPair], max_tokens: int, seed: int) -> list[list[int]]:
-    """Indices of pairs grouped into batches of at most max_tokens padded tokens.
+    """Indices of pairs grouped into batches of at most max_tokens padded source+target tokens.
 
-    Pairs are sorted by length (with a little seeded noise so batches differ between
-    epochs), cut into batches whose padded source+target size stays under max_tokens,
-    and the batches are shuffled. The same seed always gives the same batches.
+    Pairs are sorted by target length (with a little seeded noise so batches differ between
+    epochs), then source length. The same seed always gives the same batches.
     """
     rng = random.Random(seed)
-    order = sorted(range(len(pairs)), key=lambda i: (len(pairs[i][1]) + rng.random(), len(pairs[i][0])))
+    keys = [(len(t) + rng.random(), len(s)) for s, t in pairs]
+    return length_batches(keys, [2 * (max(len(s), len(t)) + 1) for s, t in pairs], max_tokens, rng)
+
+
+def length_batches(sort_keys: Sequence, sizes: Sequence[int], max_tokens: int, rng: random.Random) -> list[list[int]]:
+    """Indices sorted by `sort_keys`, cut into batches whose padded size (longest size x count)
+    stays under max_tokens, in shuffled order. sizes: padded tokens one example adds per position."""
+    order = sorted(range(len(sizes)), key=lambda i: sort_keys[i])
     batches, current, longest = [], [], 0
     for index in order:
-        length = max(len(pairs[index][0]), len(pairs[index][1])) + 1
-        if current and max(longest, length) * 2 * (len(current) + 1) > max_tokens:
+        if current and max(longest, sizes[index]) * (len(current) + 1) > max_tokens:
             batches.append(current)
             current, longest = [], 0
         current.append(index)
-        longest = max(longest, length)
+        longest = max(longest, sizes[index])
     if current:
         batches.append(current)
     rng.shuffle(batches)

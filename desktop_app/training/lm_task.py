@@ -1,0 +1,121 @@
+"""The language-model task for the training engine: text in the recognizer's units, perplexity on dev.
+
+The model folder it exports (task "language-model") joins a speech model folder as its `lm/`
+subfolder; the recognizer then decodes with shallow fusion (see seq2seq/fusion.py).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from desktop_app.seq2seq import Tokenizer, save_folder
+from desktop_app.seq2seq.architectures import build_model
+from desktop_app.seq2seq.batch import pad
+from desktop_app.seq2seq.loss import label_smoothed_nll
+from desktop_app.seq2seq.tokenizer import BOS_ID, EOS_ID, PAD_ID
+from desktop_app.speech.manifest import read_manifest
+from desktop_app.speech.text import normalize_transcript
+
+from .data import length_batches
+from .lm_config import LMTrainConfig
+
+UNITS_FILE = "units.model"
+DEV_BATCH = 64
+
+
+@dataclass
+class TextBatch:
+    tokens_in: torch.Tensor  # batch x len: BOS + units
+    tokens_out: torch.Tensor  # batch x len: units + EOS, PAD after
+
+    @property
+    def target_tokens(self) -> int:
+        return int((self.tokens_out != PAD_ID).sum())
+
+    def to(self, device) -> TextBatch:
+        return TextBatch(self.tokens_in.to(device), self.tokens_out.to(device))
+
+
+def text_batch(sequences: list[list[int]]) -> TextBatch:
+    return TextBatch(pad([[BOS_ID, *s] for s in sequences]), pad([[*s, EOS_ID] for s in sequences]))
+
+
+def read_sentences(path: Path) -> list[str]:
+    """A manifest's transcripts as they stand, or a text file's lines in transcript form."""
+    if path.suffix == ".tsv":
+        return [u.text for u in read_manifest(path)]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [normalize_transcript(line) for line in lines if line.strip()]
+
+
+class LanguageModelTask:
+    def __init__(self, config: LMTrainConfig, data_root: str | None = None, log=print):
+        self.config = config
+        self.data_root = Path(data_root or config.data_root)
+        self.log = log
+
+    def _path(self, name: str) -> Path:
+        path = Path(name)
+        return path if path.is_absolute() else self.data_root / path
+
+    def _sentences(self, names: list[str]) -> list[str]:
+        return [s for name in names for s in read_sentences(self._path(name))]
+
+    def prepare(self, out: Path, is_main: bool, barrier) -> None:
+        self.out = out
+        if is_main and not (out / UNITS_FILE).exists():
+            shutil.copyfile(self._path(self.config.tokenizer), out / UNITS_FILE)
+        barrier()
+        self.tokenizer = Tokenizer.load(out / UNITS_FILE)
+        data = self.config.data
+        excluded = {normalize_transcript(s) for s in self._sentences(data.exclude + data.dev)}
+        train = sorted({s for s in self._sentences(data.train) if s and normalize_transcript(s) not in excluded})
+        self.train = [ids for ids in self.tokenizer.encode_batch(train) if 0 < len(ids) <= data.max_length]
+        self.dev = [ids for ids in self.tokenizer.encode_batch(self._sentences(data.dev)) if ids]
+        units = sum(len(s) for s in self.train)
+        self.log(f"{len(self.train):,} distinct training sentences ({units:,} units), {len(self.dev):,} dev; "
+                 f"{len(excluded):,} dev/test sentences kept out")
+
+    def build_model(self) -> nn.Module:
+        settings = dict(self.config.model_settings, tgt_vocab_size=self.tokenizer.vocab_size)
+        return build_model("lstm-lm", settings)
+
+    def batches(self, seed: int) -> list[list[int]]:
+        rng = random.Random(seed)
+        keys = [len(s) + rng.random() for s in self.train]
+        return length_batches(keys, [len(s) + 1 for s in self.train], self.config.training.batch_tokens, rng)
+
+    def iterate(self, batches: list[list[int]]) -> Iterator[TextBatch]:
+        for indices in batches:
+            yield text_batch([self.train[i] for i in indices])
+
+    def loss(self, model: nn.Module, batch: TextBatch) -> tuple[torch.Tensor, float, int]:
+        logits = model(batch.tokens_in)
+        loss, nll = label_smoothed_nll(logits, batch.tokens_out, self.config.training.label_smoothing)
+        return loss, float(nll), batch.target_tokens
+
+    def dev_score(self, model: nn.Module) -> dict[str, float]:
+        nll = tokens = 0.0
+        device = next(model.parameters()).device
+        ordered = sorted(self.dev, key=len)
+        with torch.inference_mode():
+            for start in range(0, len(ordered), DEV_BATCH):
+                batch = text_batch(ordered[start : start + DEV_BATCH]).to(device)
+                _, batch_nll = label_smoothed_nll(model(batch.tokens_in), batch.tokens_out)
+                nll, tokens = nll + float(batch_nll), tokens + batch.target_tokens
+        per_unit = nll / max(tokens, 1)
+        return {"perplexity": round(math.exp(per_unit), 3), "bits_per_unit": round(per_unit / math.log(2), 4),
+                "score": -per_unit}
+
+    def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path:
+        metrics = {"dev": {k: v for k, v in metrics["dev"].items() if k != "beam"}}
+        return save_folder(folder, model, None, self.out / UNITS_FILE, self.config.language, "", dtype=dtype,
+                           metrics=metrics, training=training, task="language-model")

@@ -1,0 +1,125 @@
+"""Language model for shallow fusion: training with kept-out sentences, fused decoding, model folders."""
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from desktop_app.cli import main
+from desktop_app.seq2seq import ModelFolderError, Tokenizer, load_folder, save_folder
+from desktop_app.seq2seq.architectures import build_model
+from desktop_app.seq2seq.batch import pad
+from desktop_app.seq2seq.errors import MissingFileError, ShapeMismatchError
+from desktop_app.seq2seq.loss import label_smoothed_nll
+from desktop_app.seq2seq.model_folder import attach_language_model
+from desktop_app.seq2seq.tokenizer import BOS_ID, EOS_ID
+from desktop_app.speech.features import load_audio
+from desktop_app.speech.recognizer import SPEECH_DECODE, Recognizer
+
+from .conftest import SPOKEN
+
+TINY_LM = dict(embedding_size=16, hidden_size=48, layers=1, dropout=0.0)
+
+
+def train_lm(tokenizer: Tokenizer, sentences: list[str], steps: int = 150):
+    torch.manual_seed(0)
+    model = build_model("lstm-lm", dict(TINY_LM, tgt_vocab_size=tokenizer.vocab_size))
+    ids = tokenizer.encode_batch(sentences)
+    tokens_in, tokens_out = pad([[BOS_ID, *s] for s in ids]), pad([[*s, EOS_ID] for s in ids])
+    optimizer = torch.optim.Adam(model.parameters(), 1e-2)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss, _ = label_smoothed_nll(model(tokens_in), tokens_out)
+        (loss / len(tokens_out)).backward()
+        optimizer.step()
+    return model.eval()
+
+
+def lm_folder(tiny_asr, tmp_path, sentences, name="lm"):
+    tokenizer = Tokenizer.load(tiny_asr.folder / "target.model")
+    return save_folder(tmp_path / name, train_lm(tokenizer, sentences), None, tiny_asr.folder / "target.model",
+                       "en", task="language-model")
+
+
+def speech_folder_with_lm(tiny_asr, tmp_path, sentences, weight):
+    folder = shutil.copytree(tiny_asr.folder, tmp_path / "asr-with-lm")
+    attach_language_model(folder, lm_folder(tiny_asr, tmp_path, sentences), weight)
+    return folder
+
+
+def test_fusion_at_weight_zero_decodes_exactly_like_the_recognizer_alone(tiny_asr, tmp_path):
+    folder = speech_folder_with_lm(tiny_asr, tmp_path, ["call my sister"], weight=0.0)
+    fused, plain = Recognizer.from_folder(folder), Recognizer.from_folder(tiny_asr.folder)
+    assert fused.language_model is not None and fused.lm_weight == 0.0
+    for wav in tiny_asr.wavs:
+        audio = load_audio(wav)
+        assert fused.transcribe(audio).text == plain.transcribe(audio).text
+
+
+def test_a_heavily_weighted_language_model_steers_the_transcript(tiny_asr, tmp_path):
+    folder = speech_folder_with_lm(tiny_asr, tmp_path, ["call my sister"], weight=8.0)
+    recognizer = Recognizer.from_folder(folder)
+    recognizer.set_ctc_decode_weight(0.0)  # CTC prefix scores would veto a transcript the audio lacks
+    audio = load_audio(tiny_asr.wavs[SPOKEN.index("open the door")])
+    assert recognizer.transcribe(audio).text == "call my sister"
+    recognizer.set_lm_weight(0.0)
+    assert recognizer.transcribe(audio).text == "open the door"
+
+
+def test_beam_search_with_fusion_keeps_the_right_transcripts(tiny_asr, tmp_path):
+    recognizer = Recognizer.from_folder(speech_folder_with_lm(tiny_asr, tmp_path, SPOKEN, weight=0.3))
+    from dataclasses import replace
+
+    for text, wav in zip(SPOKEN, tiny_asr.wavs, strict=True):
+        transcript = recognizer.transcribe(load_audio(wav), replace(SPEECH_DECODE, beam_size=3))
+        assert transcript.text == text
+        assert transcript.attention.shape[0] == len(transcript.pieces)  # the recognizer's rows, one per unit
+
+
+def test_a_missing_or_mismatched_language_model_is_a_clear_error(tiny_asr, tmp_path):
+    folder = speech_folder_with_lm(tiny_asr, tmp_path, SPOKEN, weight=0.3)
+    shutil.rmtree(folder / "lm")
+    with pytest.raises(MissingFileError, match="lm"):
+        Recognizer.from_folder(folder)
+    other = Tokenizer.train(SPOKEN + ["xyz qv jk"], tmp_path / "other.model", vocab_size=34, model_type="char")
+    wrong = save_folder(tmp_path / "wrong-lm", train_lm(other, SPOKEN, steps=1), None, tmp_path / "other.model",
+                        "en", task="language-model")
+    attach_language_model(folder, wrong, 0.3)
+    with pytest.raises(ShapeMismatchError, match="units"):
+        Recognizer.from_folder(folder)
+    with pytest.raises(ValueError, match="no language model"):
+        Recognizer.from_folder(tiny_asr.folder).set_lm_weight(0.5)
+
+
+def test_attaching_refuses_a_folder_that_is_not_a_language_model(tiny_asr, tmp_path):
+    folder = shutil.copytree(tiny_asr.folder, tmp_path / "asr")
+    with pytest.raises(ModelFolderError, match="not a language-model folder"):
+        attach_language_model(folder, tiny_asr.folder, 0.3)
+
+
+def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tmp_path, capsys):
+    text = ["Open the door.", "Turn on the light!", "What time is it?", "Call my sister at 5."] * 10
+    (tmp_path / "train.txt").write_text("\n".join(text + ["Please open the window."]) + "\n")
+    manifest = "id\tpath\tduration\ttext\tvoice\n"
+    (tmp_path / "dev.tsv").write_text(manifest + "d1\ta.wav\t1.0\tcall my sister\tx\n")
+    (tmp_path / "test.tsv").write_text(manifest + "t1\tb.wav\t1.0\tplease open the window\tx\n")
+    shutil.copyfile(tiny_asr.folder / "target.model", tmp_path / "units.model")
+    config = {
+        "name": "lm-tiny", "language": "en", "tokenizer": "units.model",
+        "data": {"train": ["train.txt"], "dev": ["dev.tsv"], "exclude": ["test.tsv"]},
+        "model": {"architecture": "lstm-lm", **TINY_LM},
+        "training": {"epochs": 3, "batch_tokens": 400, "learning_rate": 0.01, "warmup_steps": 1,
+                     "schedule": "plateau", "average_last": 1},
+    }
+    (tmp_path / "lm.yaml").write_text(json.dumps(config))
+    out = tmp_path / "run"
+    assert main(["train-lm", "--config", str(tmp_path / "lm.yaml"), "--out", str(out),
+                 "--data-root", str(tmp_path)]) == 0
+    # 4 distinct sentences: the duplicates merge and the excluded one never enters training
+    assert "4 distinct training sentences" in capsys.readouterr().out
+    records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert records[-1]["dev_perplexity"] < records[0]["dev_perplexity"] < 30
+    loaded = load_folder(out / "model")
+    assert loaded.config.task == "language-model"
+    assert loaded.config.metrics["dev"]["perplexity"] == min(r["dev_perplexity"] for r in records)
