@@ -106,7 +106,7 @@ chosen by synthetic-dev WER with greedy search ({ctc_line}):
     if d.lm is None or lm_config is None:
         return "Greedy search over the attention decoder's scores joined with CTC prefix scores:\n" + text
     lm_line = ", ".join(f"{w}: {wer}%" for w, wer in d.lm[1].items())
-    lm_training = lm_config["training"]
+    lm_training, lm_dev = lm_config.get("training", {}), lm_config.get("metrics", {}).get("dev", {})
     lm_model = ", ".join(f"{k}={v}" for k, v in lm_config["model"].items())
     return f"""Beam search (width **{d.beam}**) over the attention decoder's scores joined with CTC prefix
 scores and a language model (shallow fusion):
@@ -120,7 +120,7 @@ The language model (`lm/`, architecture {lm_config['architecture']}: {lm_model})
 character units. It was trained on text only: the English side of the Tatoeba training
 text and the training transcripts, never a sentence of the dev or test sets (they are
 excluded by their normalised form; see `exclude` in its config). Dev perplexity
-{lm_config['metrics']['dev'].get('perplexity')} per unit ({lm_config['metrics']['dev'].get('bits_per_unit')} bits),
+{lm_dev.get('perplexity')} per unit ({lm_dev.get('bits_per_unit')} bits),
 {lm_training.get('epochs')} epochs, {lm_training.get('train_hours')} h on {lm_training.get('device')}:
 
     {lm_training.get('command', '?')}
@@ -255,8 +255,9 @@ def main() -> int:
     (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     lm_config = None
     if args.lm:
-        decoding.baseline, decoding.baseline_command = evaluate(staged, args.corpus)
         attach_language_model(staged, args.lm, 0.0)
+        without_lm = ("--beam", "1", "--lm-weight", "0")
+        decoding.baseline, decoding.baseline_command = evaluate(staged, args.corpus, without_lm)
         lm_config = json.loads((staged / "lm" / "config.json").read_text())
         decoding.beam = LM_BEAM
         decoding.lm = tune(staged, args.corpus, "--lm-weight", LM_WEIGHTS, ["--beam", str(LM_BEAM)])

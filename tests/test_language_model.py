@@ -123,3 +123,36 @@ def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tm
     loaded = load_folder(out / "model")
     assert loaded.config.task == "language-model"
     assert loaded.config.metrics["dev"]["perplexity"] == min(r["dev_perplexity"] for r in records)
+
+
+def test_eval_asr_decodes_with_the_folder_settings_unless_told_otherwise(tiny_asr, tmp_path, capsys):
+    import soundfile
+
+    folder = speech_folder_with_lm(tiny_asr, tmp_path, SPOKEN, weight=0.3)
+    config = json.loads((folder / "config.json").read_text())
+    config["beam_size"] = 3
+    (folder / "config.json").write_text(json.dumps(config))
+    rows = ["id\tpath\tduration\ttext\tvoice"] + [
+        f"u{i}\t{wav}\t{soundfile.info(str(wav)).duration:.3f}\t{text}\tespeak-ng:en-us"
+        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))]
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text("\n".join(rows) + "\n")
+    assert main(["eval-asr", "--model", str(folder), "--manifest", str(manifest), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["beam"], report["lm_weight"]) == (3, 0.3) and report["results"][str(manifest)]["wer"] == 0.0
+    assert main(["eval-asr", "--model", str(folder), "--manifest", str(manifest), "--beam", "1", "--lm-weight", "0",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["beam"], report["lm_weight"]) == (1, 0.0)
+    assert main(["transcribe", "--model", str(tiny_asr.folder), "--lm-weight", "0.5", str(tiny_asr.wavs[0])]) == 2
+    assert "has no language model" in capsys.readouterr().err
+
+
+def test_the_model_picker_says_a_speech_model_decodes_with_its_language_model(tiny_asr, tmp_path):
+    from desktop_app.catalog import describe
+
+    folder = speech_folder_with_lm(tiny_asr, tmp_path, SPOKEN, weight=0.3)
+    config = json.loads((folder / "config.json").read_text())
+    config["metrics"]["test"] = {"data/speech/test-voices.tsv": {"wer": 12.5, "cer": 5.0}}
+    (folder / "config.json").write_text(json.dumps(config))
+    assert describe(folder).scores == "test-voices WER 12.5% (beam 1 with its language model)"
