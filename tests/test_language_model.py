@@ -156,3 +156,14 @@ def test_the_model_picker_says_a_speech_model_decodes_with_its_language_model(ti
     config["metrics"]["test"] = {"data/speech/test-voices.tsv": {"wer": 12.5, "cer": 5.0}}
     (folder / "config.json").write_text(json.dumps(config))
     assert describe(folder).scores == "test-voices WER 12.5% (beam 1 with its language model)"
+
+
+def test_the_recognizer_says_how_it_decodes(tiny_asr, tmp_path):
+    folder = speech_folder_with_lm(tiny_asr, tmp_path, SPOKEN, weight=0.3)
+    config = json.loads((folder / "config.json").read_text())
+    config["beam_size"] = 4
+    (folder / "config.json").write_text(json.dumps(config))
+    recognizer = Recognizer.from_folder(folder)
+    assert recognizer.options.beam_size == 4
+    assert recognizer.decoding_summary() == "beam 4 with its language model (weight 0.3)"
+    assert Recognizer.from_folder(tiny_asr.folder).decoding_summary() == "greedy search"

@@ -118,7 +118,8 @@ class DictateTab(QWidget):
         self.worker.final.connect(self._on_final)
         self.worker.jobFinished.connect(self._on_job_finished)
         self.worker.failed.connect(self._on_failed)
-        self.worker.modelLoaded.connect(lambda job, folder: self.status.emit(f"Loaded {Path(folder).name}"))
+        self.worker.modelLoaded.connect(
+            lambda job, folder, decoding: self.status.emit(f"Loaded {Path(folder).name}: {decoding}"))
         self.record_button.clicked.connect(self.toggle_recording)
         self.open_button.clicked.connect(self.open_file)
         self.copy_button.clicked.connect(self.copy_text)

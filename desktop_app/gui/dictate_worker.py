@@ -44,7 +44,7 @@ class FinalResult:
 
 
 class DictateWorker(Worker):
-    modelLoaded = Signal(int, str)
+    modelLoaded = Signal(int, str, str)  # job, model folder, how it decodes
     level = Signal(int, float)  # job, dBFS of the latest chunk
     frames = Signal(int, object)  # job, (frames, 80) log-mel of the latest chunk
     partial = Signal(int, int, str)  # job, segment, text so far
@@ -78,7 +78,7 @@ class DictateWorker(Worker):
             from desktop_app.speech.recognizer import Recognizer
 
             self._recognizers = {folder: Recognizer.from_folder(folder)}
-            self.modelLoaded.emit(job, folder)
+            self.modelLoaded.emit(job, folder, self._recognizers[folder].decoding_summary())
         return self._recognizers[folder]
 
     def _run(self, request: DictateRequest) -> bool:

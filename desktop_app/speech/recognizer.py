@@ -104,6 +104,13 @@ class Recognizer:
         """The folder's own search settings: SPEECH_DECODE with the beam width chosen at bundling."""
         return replace(SPEECH_DECODE, beam_size=max(1, self.loaded.config.beam_size))
 
+    def decoding_summary(self) -> str:
+        """How the folder decodes, for people: e.g. "beam 4 with its language model (weight 0.5)"."""
+        search = "greedy search" if self.options.beam_size == 1 else f"beam {self.options.beam_size}"
+        if self.lm_weight:
+            return f"{search} with its language model (weight {self.lm_weight:g})"
+        return search
+
     def stream(self, audio: np.ndarray,
                options: DecodeOptions | None = None) -> Generator[Step, None, list[Hypothesis]]:
         """options: None = the folder's own (`self.options`)."""
