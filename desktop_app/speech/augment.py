@@ -2,6 +2,8 @@
 
 All of it works on natural-log mel power, (frames, mels):
 - tempo: the frames are resampled in time (0.9x-1.1x speaking rate; pitch is unchanged)
+- vocal tract length: the spectrum is stretched or squeezed in frequency (formants and pitch
+  harmonics move together), as another speaker's would be (VTLP, Jaitly and Hinton 2013)
 - gain: a level change, a constant in log power
 - noise: recorded noise (white, pink, household) or babble from other utterances, mixed in
   the power domain at a random signal-to-noise ratio
@@ -12,17 +14,21 @@ All of it works on natural-log mel power, (frames, mels):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
+import librosa
 import numpy as np
 from scipy.signal import lfilter
 
-from .features import FRAMES_PER_SECOND
+from .features import FRAMES_PER_SECOND, SAMPLE_RATE
 
 
 @dataclass
 class AugmentConfig:
     tempo_range: tuple[float, float] = (0.9, 1.1)
     tempo_prob: float = 0.6
+    warp_range: tuple[float, float] = (0.88, 1.12)  # frequency stretch factors (vocal tract length)
+    warp_prob: float = 0.0
     gain_db: float = 6.0  # uniform in +-gain_db
     noise_prob: float = 0.4
     babble_prob: float = 0.15
@@ -46,6 +52,24 @@ def change_tempo(features: np.ndarray, factor: float) -> np.ndarray:
     high = np.minimum(low + 1, frames - 1)
     share = (positions - low)[:, None]
     return ((1 - share) * features[low] + share * features[high]).astype(np.float32)
+
+
+def warp_frequencies(features: np.ndarray, factor: float) -> np.ndarray:
+    """(frames, mels) -> the same with the spectrum stretched by `factor` in linear frequency
+    (factor > 1 moves energy up, as a shorter vocal tract does); the top and bottom bands repeat
+    at the edges."""
+    centers = _mel_centers(features.shape[1])
+    source = np.interp(centers / factor, centers, np.arange(centers.size))  # fractional band per output band
+    low = np.floor(source).astype(int)
+    high = np.minimum(low + 1, centers.size - 1)
+    share = source - low
+    return ((1 - share) * features[:, low] + share * features[:, high]).astype(np.float32)
+
+
+@cache
+def _mel_centers(bands: int) -> np.ndarray:
+    """Centre frequencies in Hz of the mel bands `features.log_mel` computes."""
+    return librosa.mel_frequencies(bands + 2, fmin=0.0, fmax=SAMPLE_RATE / 2)[1:-1]
 
 
 def mix_noise(features: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
@@ -93,6 +117,8 @@ class Augmenter:
         c, rng = self.config, self.rng
         if rng.random() < c.tempo_prob:
             features = change_tempo(features, float(rng.uniform(*c.tempo_range)))
+        if rng.random() < c.warp_prob:
+            features = warp_frequencies(features, float(rng.uniform(*c.warp_range)))
         if rng.random() < c.reverb_prob:
             features = reverberate(features, float(rng.uniform(*c.rt60_range)), float(rng.uniform(*c.reverb_wet_db)))
         if self.noises and rng.random() < c.noise_prob:
