@@ -8,6 +8,13 @@ import sys
 from collections.abc import Callable
 
 
+def add_training_parser(subparsers, name: str, summary: str, description: str, config_help: str,
+                        root_help: str) -> None:
+    """The sub-command `name` with the options every training command takes."""
+    parser = subparsers.add_parser(name, help=summary, description=description)
+    add_training_arguments(parser, config_help, root_help)
+
+
 def add_training_arguments(parser: argparse.ArgumentParser, config_help: str, root_help: str) -> None:
     parser.add_argument("--config", required=True, help=config_help)
     parser.add_argument("--out", required=True, help="run folder for checkpoints, logs and the exported model")

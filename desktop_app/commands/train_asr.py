@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from ._training import add_training_arguments, run_training
+from ._training import add_training_parser, run_training
 
 
 def add_parser(subparsers, name: str) -> None:
-    parser = subparsers.add_parser(
-        name,
-        help="train a speech recognizer from a config file (resumes an interrupted run)",
-        description="Train a listen-attend-spell recognizer with a joint CTC loss on speech manifests "
+    add_training_parser(
+        subparsers, name,
+        "train a speech recognizer from a config file (resumes an interrupted run)",
+        "Train a listen-attend-spell recognizer with a joint CTC loss on speech manifests "
         "(see attend make-speech-corpus). Re-running the same command resumes from the run folder. "
         "Multi-process: torchrun --nproc_per_node N -m desktop_app train-asr ...",
-    )
-    add_training_arguments(parser, "YAML training config (see configs/asr/)",
-                           "folder that relative manifest paths resolve against")
+        "YAML training config (see configs/asr/)",
+        "folder that relative manifest paths resolve against")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from ._training import add_training_arguments, run_training
+from ._training import add_training_parser, run_training
 
 
 def add_parser(subparsers, name: str) -> None:
-    parser = subparsers.add_parser(
-        name,
-        help="train a language model over a speech recognizer's units (resumes an interrupted run)",
-        description="Train a recurrent language model on text, in the output units of a speech recognizer, "
+    add_training_parser(
+        subparsers, name,
+        "train a language model over a speech recognizer's units (resumes an interrupted run)",
+        "Train a recurrent language model on text, in the output units of a speech recognizer, "
         "for shallow fusion in decoding. Re-running the same command resumes from the run folder. "
         "Put the exported folder into a speech model with scripts/bundle_asr.py --lm.",
-    )
-    add_training_arguments(parser, "YAML training config (see configs/lm/lm-en.yaml)",
-                           "folder that relative text and manifest paths resolve against")
+        "YAML training config (see configs/lm/lm-en.yaml)",
+        "folder that relative text and manifest paths resolve against")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from ._training import add_training_arguments, run_training
+from ._training import add_training_parser, run_training
 
 
 def add_parser(subparsers, name: str) -> None:
-    parser = subparsers.add_parser(
-        name,
-        help="train a translation model from a config file (resumes an interrupted run)",
-        description="Train a translation model. Re-running the same command resumes from the run "
+    add_training_parser(
+        subparsers, name,
+        "train a translation model from a config file (resumes an interrupted run)",
+        "Train a translation model. Re-running the same command resumes from the run "
         "folder's checkpoint. Multi-process: torchrun --nproc_per_node N -m desktop_app train-mt ...",
-    )
-    add_training_arguments(parser, "YAML/JSON training config (see configs/mt/)",
-                           "folder that relative corpus paths resolve against")
+        "YAML/JSON training config (see configs/mt/)",
+        "folder that relative corpus paths resolve against")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from desktop_app.speech.features import FRAMES_PER_SECOND, FeatureNormalizer, lo
 from desktop_app.speech.manifest import Utterance, read_manifest
 
 from .asr_config import ASRTrainConfig
+from .data import FileTask
 
 
 @dataclass
@@ -72,16 +73,12 @@ def ctc_targets(tgt_out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return tgt_out[keep], keep.sum(dim=1)
 
 
-class SpeechTask:
-    def __init__(self, config: ASRTrainConfig, data_root: str | None = None, log=print):
-        self.config = config
-        self.data_root = Path(data_root or config.data_root)
-        self.log = log
-        self.rng = np.random.default_rng(config.training.seed)
+class SpeechTask(FileTask):
+    config: ASRTrainConfig
 
-    def _path(self, name: str) -> Path:
-        path = Path(name)
-        return path if path.is_absolute() else self.data_root / path
+    def __init__(self, config: ASRTrainConfig, data_root: str | None = None, log=print):
+        super().__init__(config, data_root, log)
+        self.rng = np.random.default_rng(config.training.seed)
 
     # -- data ---------------------------------------------------------------------
     def prepare(self, out: Path, is_main: bool, barrier) -> None:

@@ -31,6 +31,20 @@ def concatenate(parts: Sequence[ParallelText]) -> ParallelText:
     return ParallelText([s for p in parts for s in p.sources], [t for p in parts for t in p.targets])
 
 
+class FileTask:
+    """What every training task starts with: its config, a log, and paths that resolve against
+    the data root (the config's `data_root`, or --data-root)."""
+
+    def __init__(self, config, data_root: str | None = None, log=print):
+        self.config = config
+        self.data_root = Path(data_root or config.data_root)
+        self.log = log
+
+    def _path(self, name: str) -> Path:
+        path = Path(name)
+        return path if path.is_absolute() else self.data_root / path
+
+
 TokenPair = tuple[list[int], list[int]]
 
 

@@ -24,7 +24,7 @@ from desktop_app.seq2seq.tokenizer import BOS_ID, EOS_ID, PAD_ID
 from desktop_app.speech.manifest import read_manifest
 from desktop_app.speech.text import normalize_transcript
 
-from .data import length_batches
+from .data import FileTask, length_batches
 from .lm_config import LMTrainConfig
 
 UNITS_FILE = "units.model"
@@ -56,15 +56,8 @@ def read_sentences(path: Path) -> list[str]:
     return [normalize_transcript(line) for line in lines if line.strip()]
 
 
-class LanguageModelTask:
-    def __init__(self, config: LMTrainConfig, data_root: str | None = None, log=print):
-        self.config = config
-        self.data_root = Path(data_root or config.data_root)
-        self.log = log
-
-    def _path(self, name: str) -> Path:
-        path = Path(name)
-        return path if path.is_absolute() else self.data_root / path
+class LanguageModelTask(FileTask):
+    config: LMTrainConfig
 
     def _sentences(self, names: list[str]) -> list[str]:
         return [s for name in names for s in read_sentences(self._path(name))]

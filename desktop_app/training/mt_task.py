@@ -14,19 +14,12 @@ from desktop_app.seq2seq.batch import Batch
 from desktop_app.seq2seq.loss import label_smoothed_nll
 
 from .config import CorpusPaths, TrainConfig
-from .data import concatenate, iterate_batches, read_parallel, token_batches, tokenize_pairs
+from .data import FileTask, concatenate, iterate_batches, read_parallel, token_batches, tokenize_pairs
 from .evaluate import evaluate
 
 
-class TranslationTask:
-    def __init__(self, config: TrainConfig, data_root: str | None = None, log=print):
-        self.config = config
-        self.data_root = Path(data_root or config.data_root)
-        self.log = log
-
-    def _path(self, corpus_file: str) -> Path:
-        path = Path(corpus_file)
-        return path if path.is_absolute() else self.data_root / path
+class TranslationTask(FileTask):
+    config: TrainConfig
 
     def _read(self, corpus: CorpusPaths):
         return read_parallel(self._path(corpus.src), self._path(corpus.tgt))
