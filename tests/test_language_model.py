@@ -78,7 +78,9 @@ def test_beam_search_with_fusion_keeps_the_right_transcripts(tiny_asr, tmp_path)
 
 
 def test_a_missing_or_mismatched_language_model_is_a_clear_error(tiny_asr, tmp_path):
-    folder = speech_folder_with_lm(tiny_asr, tmp_path, SPOKEN, weight=0.3)
+    folder = speech_folder_with_lm(tiny_asr, tmp_path, SPOKEN, weight=-1.0)
+    with pytest.raises(ModelFolderError, match="lm_weight"):
+        Recognizer.from_folder(folder)
     shutil.rmtree(folder / "lm")
     with pytest.raises(MissingFileError, match="lm"):
         Recognizer.from_folder(folder)

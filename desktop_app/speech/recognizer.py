@@ -54,7 +54,10 @@ class Recognizer:
         self.model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
         self.tokenizer = loaded.target_tokenizer
         self.language_model = _language_model(loaded, precision) if loaded.config.language_model else None
-        self.set_lm_weight(loaded.config.lm_weight if self.language_model is not None else 0.0)
+        try:
+            self.set_lm_weight(loaded.config.lm_weight if self.language_model is not None else 0.0)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{loaded.folder / 'config.json'}: lm_weight: {error}") from error
         try:
             self.normalizer = FeatureNormalizer.load(loaded.folder / loaded.config.feature_stats)
         except (ValueError, KeyError, OSError) as error:
