@@ -83,10 +83,8 @@ class Recognizer:
     def set_lm_weight(self, weight: float) -> None:
         if weight and self.language_model is None:
             raise ValueError(f"{self.loaded.folder} has no language model to decode with")
-        if weight < 0:
-            raise ValueError(f"the language-model weight must not be negative, got {weight}")
+        self.decoder = ShallowFusion(self.model, self.language_model, weight) if weight else self.model  # checks it
         self._lm_weight = weight
-        self.decoder = ShallowFusion(self.model, self.language_model, weight) if weight else self.model
 
     @classmethod
     def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer:

@@ -6,6 +6,7 @@ subfolder; the recognizer then decodes with shallow fusion (see seq2seq/fusion.p
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import shutil
@@ -17,7 +18,7 @@ import torch
 from torch import nn
 
 from desktop_app.seq2seq import Tokenizer, save_folder
-from desktop_app.seq2seq.architectures import build_model
+from desktop_app.seq2seq.architectures import build_model, parameter_count
 from desktop_app.seq2seq.batch import pad
 from desktop_app.seq2seq.loss import label_smoothed_nll
 from desktop_app.seq2seq.tokenizer import BOS_ID, EOS_ID, PAD_ID
@@ -111,4 +112,30 @@ class LanguageModelTask(FileTask):
     def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path:
         metrics = {"dev": {k: v for k, v in metrics["dev"].items() if k != "beam"}}
         return save_folder(folder, model, None, self.out / UNITS_FILE, self.config.language, "", dtype=dtype,
-                           metrics=metrics, training=training, task="language-model")
+                           metrics=metrics, training=training, task="language-model",
+                           card=language_model_card(model, metrics, training))
+
+
+def language_model_card(model: nn.Module, metrics: dict, training: dict) -> str:
+    """The model card of an exported language-model folder: what it read, what it never read, how well."""
+    data = training["config"]["data"]
+    settings = ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(model.config).items())
+    dev = metrics["dev"]
+    return f"""# Character language model (lstm-lm) for shallow fusion
+
+{parameter_count(model):,} parameters ({settings}), over the speech recognizer's own units
+(`target.model`). The recognizer adds its log-probabilities to each token's score in beam search.
+
+Dev perplexity **{dev['perplexity']}** per unit ({dev['bits_per_unit']} bits), on {', '.join(data['dev'])}.
+
+Trained on text only: {', '.join(data['train'])} (plain text is put into transcript form:
+numbers spelled out, lower case, no punctuation). Never trained on a sentence of
+{', '.join(data['exclude'] + data['dev'])}: a line whose normalised form matches one is dropped.
+
+    {training['command']}
+
+Selected: {training['selected']}; {training['epochs']} epochs, {training['train_hours']} h on {training['device']}.
+
+Credits: Tatoeba (tatoeba.org) English sentences as packaged by manythings.org/anki, CC-BY 2.0;
+the speech transcripts' sources are credited in the speech model's card.
+"""
