@@ -152,6 +152,27 @@ def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):
     assert "between 0 and 1" in capsys.readouterr().err
 
 
+def test_eval_asr_writes_an_error_table_worst_first(tiny_asr, tmp_path, capsys):
+    texts = [SPOKEN[0], "a sentence nobody said", *SPOKEN[2:]]  # the second reference is wrong on purpose
+    pairs = enumerate(zip(tiny_asr.wavs, texts, strict=True))
+    rows = ["id\tpath\tduration\ttext\tvoice"] + [f"u{i}\t{wav}\t1.0\t{text}\tespeak-ng:en-us" for i, (wav, text) in
+                                                  pairs]
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text("\n".join(rows) + "\n")
+    table = tmp_path / "errors.tsv"
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest), "--beam", "1",
+                 "--errors", str(table)]) == 0
+    header, worst, *rest = [line.split("\t") for line in table.read_text().splitlines()]
+    assert header == ["manifest", "id", "voice", "wer", "reference", "hypothesis"]
+    assert worst[1] == "u1" and float(worst[3]) == 100.0 and worst[5] == SPOKEN[1]
+    assert [(r[1], float(r[3]), r[5]) for r in rest] == [("u0", 0.0, SPOKEN[0]), ("u2", 0.0, SPOKEN[2]),
+                                                         ("u3", 0.0, SPOKEN[3])]
+    capsys.readouterr()
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest),
+                 "--errors", str(tmp_path / "no" / "such" / "dir.tsv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
 def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path, capsys):
     import yaml
 

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from ._options import add_precision_argument
 
@@ -29,6 +30,9 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    parser.add_argument("--errors", metavar="FILE",
+                        help="also write every utterance's reference, hypothesis and WER to this TSV file, "
+                        "worst first (for error analysis)")
     add_precision_argument(parser)
 
 
@@ -51,11 +55,13 @@ def run(args: argparse.Namespace) -> int:
         if args.lm_weight is not None:
             recognizer.set_lm_weight(args.lm_weight)
         manifests = {m: read_manifest(m)[: args.limit or None] for m in args.manifest}
+        if args.errors and not Path(args.errors).resolve().parent.is_dir():
+            raise OSError(f"cannot write the error table {args.errors}: its folder does not exist")
     except (ModelFolderError, OSError, ValueError) as error:
         print(f"attend eval-asr: error: {error}", file=sys.stderr)
         return 2
     options = replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size)
-    report = {}
+    report, rows = {}, []
     for name, items in manifests.items():
         references, hypotheses, by_voice = [], [], defaultdict(lambda: ([], []))
         audio_seconds = compute_seconds = 0.0
@@ -73,10 +79,13 @@ def run(args: argparse.Namespace) -> int:
             hypotheses.append(text)
             by_voice[item.voice][0].append(item.text)
             by_voice[item.voice][1].append(text)
+            rows.append((name, item, text))
         rates = word_error_rates(references, hypotheses)
         report[name] = {"utterances": len(references), "wer": round(100 * rates["wer"], 2),
                         "cer": round(100 * rates["cer"], 2), "rtf": round(compute_seconds / audio_seconds, 4),
                         "voices": {v: round(100 * word_error_rates(*pair)["wer"], 2) for v, pair in by_voice.items()}}
+    if args.errors:
+        write_error_table(args.errors, rows)
     if args.json:
         print(json.dumps({"model": args.model, "beam": options.beam_size, "precision": args.precision,
                           "ctc_weight": recognizer.ctc_decode_weight, "lm_weight": recognizer.lm_weight,
@@ -90,3 +99,17 @@ def run(args: argparse.Namespace) -> int:
         for voice, wer in sorted(r["voices"].items()):
             print(f"    {voice:40s} WER {wer:6.2f}%")
     return 0
+
+
+def write_error_table(path: str, rows) -> None:
+    """One TSV line per utterance: manifest, id, voice, wer (%), reference, hypothesis; worst first."""
+    import jiwer
+
+    def utterance_wer(reference: str, hypothesis: str) -> float:
+        return 100 * jiwer.wer(reference, hypothesis) if reference.strip() else float(bool(hypothesis.strip())) * 100
+
+    scored = [(utterance_wer(item.text, text), name, item, text) for name, item, text in rows]
+    scored.sort(key=lambda row: -row[0])
+    lines = ["manifest\tid\tvoice\twer\treference\thypothesis"]
+    lines += [f"{name}\t{item.id}\t{item.voice}\t{wer:.1f}\t{item.text}\t{text}" for wer, name, item, text in scored]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
