@@ -55,10 +55,12 @@ def tune(model: Path, corpus: Path, option: str, weights: tuple[float, ...], ext
     return min(wers, key=wers.get), wers, commands
 
 
-def evaluate(model: Path, corpus: Path, extra: tuple[str, ...] = ()) -> tuple[dict, str]:
+def evaluate(model: Path, corpus: Path, extra: tuple[str, ...] = (), errors: Path | None = None) -> tuple[dict, str]:
+    """Scores on every test set; with `errors`, also each utterance's line (eval-asr --errors)."""
     manifests = [str(corpus / name) for name in TEST_SETS.values() if (corpus / name).exists()]
     command = ["eval-asr", "--model", str(model), "--manifest", *manifests, *extra, "--json"]
-    return run_json(command)["results"], "attend " + " ".join(command)
+    results = run_json(command + (["--errors", str(errors)] if errors else []))
+    return results["results"], "attend " + " ".join(command)
 
 
 def speed(model: Path, corpus: Path) -> tuple[str, str]:
@@ -78,11 +80,43 @@ def score_table(results: dict, corpus: Path) -> str:
     return "\n".join(rows)
 
 
-def voice_table(results: dict) -> str:
-    voices = {}
-    for r in results.values():
-        voices.update(r["voices"])
-    return "\n".join(f"| {voice} | {wer:.1f} |" for voice, wer in sorted(voices.items()))
+def read_error_table(path: Path) -> list[dict]:
+    """The rows of an `eval-asr --errors` table: manifest, id, voice, wer, reference, hypothesis."""
+    header, *lines = path.read_text(encoding="utf-8").splitlines()
+    return [dict(zip(header.split("\t"), line.split("\t"), strict=True)) for line in lines]
+
+
+def voice_family(voice: str) -> str:
+    """'espeak-ng:en-gb-scotland+m3' -> 'espeak-ng:en-gb-scotland' (espeak variants share a family)."""
+    return voice.split("+", 1)[0]
+
+
+def voice_table(rows: list[dict], held_out: set[str]) -> str:
+    """Pooled WER per voice family, with its utterances and variants; held-out families marked."""
+    import jiwer
+
+    families: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["reference"].strip():
+            families.setdefault(voice_family(row["voice"]), []).append(row)
+    lines = []
+    for family, members in sorted(families.items(), key=lambda item: (item[0] not in held_out, item[0])):
+        wer = 100 * jiwer.wer([r["reference"] for r in members], [r["hypothesis"] for r in members])
+        variants = len({r["voice"] for r in members})
+        role = "held out" if family in held_out else "training voice"
+        lines.append(f"| {family} | {role} | {variants} | {len(members)} | {wer:.1f} |")
+    return "\n".join(lines)
+
+
+def sample_errors(rows: list[dict], manifest: str, count: int = 6) -> str:
+    """Utterances of one test set at evenly spaced WER ranks (worst to best), as a table."""
+    chosen = [r for r in rows if r["manifest"] == manifest]  # already sorted worst first
+    if not chosen:
+        return ""
+    if len(chosen) > count:
+        chosen = [chosen[round(i * (len(chosen) - 1) / (count - 1))] for i in range(count)]
+    cells = [f"| {r['voice']} | {float(r['wer']):.0f} | {r['reference']} | {r['hypothesis']} |" for r in chosen]
+    return "\n".join(cells)
 
 
 @dataclass
@@ -155,11 +189,12 @@ held-out-voice WER.
 
 
 def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tuple[str, str], corpus: Path,
-         decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None) -> str:
+         decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict]) -> str:
     training = config["training"]
     model = ", ".join(f"{k}={v}" for k, v in config["model"].items())
     recipe = json.loads((corpus / "corpus.json").read_text()) if (corpus / "corpus.json").exists() else {}
     voices = recipe.get("voices", {})
+    held_out_voices = {voice_family(v) for v in voices.get("held_out", [])}
     splits = recipe.get("splits", {})
     split_rows = "\n".join(f"| {split} | {s['written']} | {s['hours']} |" for split, s in splits.items())
     dev_keys = sorted({k for h in training.get("history", []) for k in h if k.startswith("dev_")})
@@ -187,11 +222,20 @@ Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), no
 
     {evaluation}
 {baseline_section(decoding, corpus)}
-WER per voice (held-out voices and training voices on held-out sentences):
+WER per voice family (espeak-ng variants such as `+m3` pooled with their voice; held-out voices
+from `test-voices.tsv`, training voices speaking the held-out sentences of `test-sentences.tsv`,
+real speakers from `real-dev.tsv`):
 
-| voice | WER % |
-|---|---|
-{voice_table(results)}
+| voice | role | variants | utterances | WER % |
+|---|---|---|---|---|
+{voice_table(errors, held_out_voices)}
+
+What the errors look like: held-out-voice utterances at evenly spaced ranks, worst to best
+(`eval-asr --errors FILE` writes the whole table):
+
+| voice | WER % | reference | transcript |
+|---|---|---|---|
+{sample_errors(errors, str(corpus / "test-voices.tsv"))}
 
 ## Speed
 
@@ -263,7 +307,9 @@ def main() -> int:
         decoding.lm = tune(staged, args.corpus, "--lm-weight", LM_WEIGHTS, ["--beam", str(LM_BEAM)])
         config.update(language_model="lm", lm_weight=decoding.lm[0], beam_size=LM_BEAM)
         (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    results, evaluation = evaluate(staged, args.corpus)
+    error_file = args.run / "test-errors.tsv"
+    results, evaluation = evaluate(staged, args.corpus, errors=error_file)
+    errors = read_error_table(error_file)
     for manifest, r in results.items():
         print(f"{manifest}: WER {r['wer']} CER {r['cer']}", flush=True)
     held_out = results.get(str(args.corpus / "test-voices.tsv"), {}).get("wer", 100.0)
@@ -280,7 +326,8 @@ def main() -> int:
     if decoding.baseline is not None:
         config["metrics"]["test_greedy_without_lm"] = decoding.baseline
     install(staged, destination, config, lambda parameters, size_mb: card(
-        config, args.name, results, evaluation, benchmark, args.corpus, decoding, parameters, size_mb, lm_config))
+        config, args.name, results, evaluation, benchmark, args.corpus, decoding, parameters, size_mb, lm_config,
+        errors))
     return 0
 
 
