@@ -103,7 +103,8 @@ def voice_table(rows: list[dict], held_out: set[str]) -> str:
     for family, members in sorted(families.items(), key=lambda item: (item[0] not in held_out, item[0])):
         wer = 100 * jiwer.wer([r["reference"] for r in members], [r["hypothesis"] for r in members])
         variants = len({r["voice"] for r in members})
-        role = "held out" if family in held_out else "training voice"
+        role = ("held out" if family in held_out else "real speech, held-out speakers" if family.startswith("real:")
+                else "training voice")
         lines.append(f"| {family} | {role} | {variants} | {len(members)} | {wer:.1f} |")
     return "\n".join(lines)
 
