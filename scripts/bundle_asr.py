@@ -93,7 +93,7 @@ def voice_family(voice: str) -> str:
 
 def voice_table(rows: list[dict], held_out: set[str]) -> str:
     """Pooled WER per voice family, with its utterances and variants; held-out families marked."""
-    import jiwer
+    from desktop_app.speech.evaluate import word_error_rates
 
     families: dict[str, list[dict]] = {}
     for row in rows:
@@ -101,7 +101,7 @@ def voice_table(rows: list[dict], held_out: set[str]) -> str:
             families.setdefault(voice_family(row["voice"]), []).append(row)
     lines = []
     for family, members in sorted(families.items(), key=lambda item: (item[0] not in held_out, item[0])):
-        wer = 100 * jiwer.wer([r["reference"] for r in members], [r["hypothesis"] for r in members])
+        wer = 100 * word_error_rates([r["reference"] for r in members], [r["hypothesis"] for r in members])["wer"]
         variants = len({r["voice"] for r in members})
         role = ("held out" if family in held_out else "real speech, held-out speakers" if family.startswith("real:")
                 else "training voice")

@@ -103,10 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write_error_table(path: str, rows) -> None:
     """One TSV line per utterance: manifest, id, voice, wer (%), reference, hypothesis; worst first."""
-    import jiwer
-
-    def utterance_wer(reference: str, hypothesis: str) -> float:
-        return 100 * jiwer.wer(reference, hypothesis) if reference.strip() else float(bool(hypothesis.strip())) * 100
+    from desktop_app.speech.evaluate import utterance_wer
 
     scored = [(utterance_wer(item.text, text), name, item, text) for name, item, text in rows]
     scored.sort(key=lambda row: -row[0])

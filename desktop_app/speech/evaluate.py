@@ -14,3 +14,10 @@ def word_error_rates(references: Sequence[str], hypotheses: Sequence[str]) -> di
         raise ValueError("no non-empty references to score")
     refs, hyps = [r for r, _ in pairs], [h for _, h in pairs]
     return {"wer": jiwer.wer(refs, hyps), "cer": jiwer.cer(refs, hyps)}
+
+
+def utterance_wer(reference: str, hypothesis: str) -> float:
+    """One utterance's WER in percent; an empty reference scores 100 if anything was heard, else 0."""
+    if not reference.strip():
+        return 100.0 if hypothesis.strip() else 0.0
+    return 100 * jiwer.wer(reference, hypothesis)
