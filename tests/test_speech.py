@@ -1,6 +1,7 @@
 """Speech: features, the tiny recognizer, streaming, bad audio, and the speech commands."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,7 +174,8 @@ def test_eval_asr_writes_an_error_table_worst_first(tiny_asr, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path, capsys):
+def _tiny_asr_config(tiny_asr, tmp_path, **training) -> Path:
+    """A train-asr config over SPOKEN (the manifest and a noise file written under tmp_path)."""
     import yaml
 
     from .conftest import TINY_LAS
@@ -193,16 +195,53 @@ def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path,
         "tokenizer": {"vocab_size": 30},
         "model": {"architecture": "las", **TINY_LAS},
         "training": {"epochs": 1, "warmup_steps": 2, "learning_rate": 0.003, "average_last": 1,
-                     "export_dtype": "float32"},
+                     "export_dtype": "float32", **training},
     }
     (tmp_path / "asr.yaml").write_text(yaml.safe_dump(config))
-    assert main(["train-asr", "--config", str(tmp_path / "asr.yaml"), "--out", str(tmp_path / "run")]) == 0
+    return tmp_path / "asr.yaml"
+
+
+def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path, capsys):
+    config = _tiny_asr_config(tiny_asr, tmp_path)
+    assert main(["train-asr", "--config", str(config), "--out", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
     assert "8 training utterances" in out and '"dev_train_wer"' in out
     folder = tmp_path / "run" / "model"
     assert json.loads((folder / "config.json").read_text())["task"] == "speech"
     assert len(list((tmp_path / "cache").rglob("*.npy"))) == 4  # features computed once per file
     Recognizer.from_folder(folder).transcribe(load_audio(tiny_asr.wavs[0]))
+
+
+def test_train_asr_continues_from_an_exported_folder(tiny_asr, tmp_path, capsys):
+    import shutil
+
+    earlier = shutil.copytree(tiny_asr.folder, tmp_path / "earlier")  # the overfit model, as if 3 epochs trained
+    folder_config = json.loads((earlier / "config.json").read_text())
+    folder_config["training"] = {"epochs": 3, "steps": 30, "selected": "best epoch (3)", "train_hours": 0.5,
+                                 "history": [{"epoch": e, "dev_train_wer": 100 - 30 * e} for e in (1, 2, 3)]}
+    (earlier / "config.json").write_text(json.dumps(folder_config))
+    config = _tiny_asr_config(tiny_asr, tmp_path, epochs=4, learning_rate=0.0001)
+    run = tmp_path / "run"
+    assert main(["train-asr", "--config", str(config), "--out", str(run), "--init-from", str(earlier)]) == 0
+    assert "epoch 4 is next" in capsys.readouterr().out
+    assert (run / "units.model").read_bytes() == (earlier / "target.model").read_bytes()
+    training = json.loads((run / "model" / "config.json").read_text())["training"]
+    assert [record["epoch"] for record in training["history"]] == [1, 2, 3, 4]
+    assert training["started_from"]["folder"] == str(earlier) and training["epochs"] == 4
+    assert training["history"][-1]["dev_train_wer"] <= 10  # the earlier weights, not a fresh start (~100)
+
+    for bad, message in ((tmp_path / "missing", "not a model folder"), (tiny_asr.folder.parent, "not a model")):
+        assert main(["train-asr", "--config", str(config), "--out", str(tmp_path / "bad"),
+                     "--init-from", str(bad)]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_train_asr_refuses_to_start_from_a_translation_folder(tiny_asr, tmp_path, capsys):
+    config = _tiny_asr_config(tiny_asr, tmp_path)
+    translator = Path(__file__).parents[1] / "models" / "en-de-rnn"
+    assert main(["train-asr", "--config", str(config), "--out", str(tmp_path / "run"),
+                 "--init-from", str(translator)]) == 2
+    assert "not a speech recognizer" in capsys.readouterr().err
 
 
 def test_word_spans_from_word_pieces_and_from_characters():

@@ -9,10 +9,11 @@ from collections.abc import Callable
 
 
 def add_training_parser(subparsers, name: str, summary: str, description: str, config_help: str,
-                        root_help: str) -> None:
+                        root_help: str) -> argparse.ArgumentParser:
     """The sub-command `name` with the options every training command takes."""
     parser = subparsers.add_parser(name, help=summary, description=description)
     add_training_arguments(parser, config_help, root_help)
+    return parser
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, config_help: str, root_help: str) -> None:
@@ -31,6 +32,7 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
     """Load the config, train (resuming if the run folder has a checkpoint), export. -> exit code"""
     import torch
 
+    from desktop_app.seq2seq.errors import ModelFolderError
     from desktop_app.training.config import to_dict
     from desktop_app.training.trainer import Trainer
 
@@ -48,10 +50,18 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
         config.training.epochs = args.epochs
     log = lambda message: print(message, flush=True)  # noqa: E731
     task = make_task(config, data_root=args.data_root, log=log)
+    init_from = getattr(args, "init_from", None)
+    if init_from is not None and not (init_from / "config.json").is_file():
+        print(f"attend {command}: error: --init-from {init_from}: not a model folder (no config.json)", file=sys.stderr)
+        return 2
     trainer = Trainer(task, config.training, to_dict(config), args.out, device=args.device, log=log,
-                      autocast=args.precision == "bfloat16")
+                      autocast=args.precision == "bfloat16", init_from=init_from)
     if not args.export_only:
-        trainer.train()
+        try:
+            trainer.train()
+        except ModelFolderError as error:
+            print(f"attend {command}: error: {error}", file=sys.stderr)
+            return 2
     if trainer.dist.is_main:
         training_arguments = [a for a in sys.argv[1:] if a != "--export-only"]  # how the weights were trained
         trainer.export(command="attend " + " ".join(shlex.quote(a) for a in training_arguments))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ._training import add_training_parser, run_training
 
 
 def add_parser(subparsers, name: str) -> None:
-    add_training_parser(
+    parser = add_training_parser(
         subparsers, name,
         "train a speech recognizer from a config file (resumes an interrupted run)",
         "Train a listen-attend-spell recognizer with a joint CTC loss on speech manifests "
@@ -16,6 +17,10 @@ def add_parser(subparsers, name: str) -> None:
         "Multi-process: torchrun --nproc_per_node N -m desktop_app train-asr ...",
         "YAML training config (see configs/asr/)",
         "folder that relative manifest paths resolve against")
+    parser.add_argument("--init-from", type=Path, default=None, metavar="MODEL_FOLDER",
+                        help="start a new run from an exported speech model folder (e.g. models/asr-en): its "
+                        "weights, units and feature statistics; the epoch count and history carry on, the "
+                        "optimizer starts fresh and warms up again. Ignored when the run folder has a checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -208,7 +208,7 @@ def load_folder(folder: str | Path, device: str | torch.device = "cpu") -> Loade
     if config.feature_stats:
         _require(folder, config.feature_stats)
     model = build_model(config.architecture, config.model)
-    _load_weights(model, weights_path)
+    load_weights(model, weights_path)
     source_tokenizer = _load_tokenizer(source_path) if source_path else None
     target_tokenizer = _load_tokenizer(target_path)
     _check_vocab(model, source_tokenizer, target_tokenizer, folder)
@@ -229,7 +229,8 @@ def _load_tokenizer(path: Path) -> Tokenizer:
         raise CorruptFileError(f"{path} is not a valid SentencePiece model: {error}") from error
 
 
-def _load_weights(model: nn.Module, path: Path) -> None:
+def load_weights(model: nn.Module, path: Path) -> None:
+    """Copy a safetensors file into `model`, refusing missing, unexpected or mis-shaped tensors."""
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,18 @@ class SpeechTask(FileTask):
         hours = sum(u.duration for u in self.train_items) / 3600
         self.log(f"{len(self.train_items):,} training utterances ({hours:.1f} h with repeats), "
                  f"{len(unique):,} audio files, {len(self.noises)} noise recordings")
+
+    def adopt_folder(self, folder: Path, out: Path) -> None:
+        """Take a speech model folder's units and feature statistics, so its weights read the same input."""
+        from desktop_app.seq2seq.errors import ConfigError
+        from desktop_app.seq2seq.model_folder import read_folder_config
+
+        config = read_folder_config(folder)
+        if config.task != "speech" or not config.feature_stats:
+            raise ConfigError(f"cannot start from {folder}: it holds a {config.task} model, not a speech recognizer")
+        out.mkdir(parents=True, exist_ok=True)
+        for source, name in ((config.target_tokenizer, "units.model"), (config.feature_stats, "features.json")):
+            shutil.copyfile(folder / source, out / name)
 
     def _fill_cache(self, cache: FeatureCache, paths: list[Path]) -> None:
         missing = [p for p in paths if not cache.path(p).exists()]

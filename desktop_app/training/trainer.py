@@ -61,6 +61,8 @@ class Progress:
     train_seconds: float = 0.0
     history: list[dict] = field(default_factory=list)
     finished: bool = False  # stopped early (no dev improvement, or the rate decayed away)
+    warmup_start: int = 0  # the step the learning-rate warm-up counts from (a continued run warms up again)
+    started_from: dict | None = None  # the model folder a continued run began with (see --init-from)
 
 
 @dataclass
@@ -95,6 +97,10 @@ class Task(Protocol):
 
     def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path: ...
 
+    def adopt_folder(self, folder: Path, out: Path) -> None:
+        """Optional: copy an exported model folder's tokenizer (and feature statistics) into the run
+        folder, so a run that starts from its weights reads the same units (see Trainer init_from)."""
+
 
 def start_distributed(device: torch.device) -> Distributed:
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -106,8 +112,9 @@ def start_distributed(device: torch.device) -> Distributed:
 
 class Trainer:
     def __init__(self, task: Task, options: OptimConfig, config_dict: dict, out: Path, device: str = "cpu",
-                 log=print, autocast: bool = True):
+                 log=print, autocast: bool = True, init_from: str | Path | None = None):
         self.task, self.options, self.config_dict = task, options, config_dict
+        self.init_from = Path(init_from) if init_from else None  # a model folder a new run starts from
         self.use_autocast = autocast  # bfloat16 autocast on CUDA
         self.out = Path(out)
         self.device = torch.device(device)
@@ -121,6 +128,9 @@ class Trainer:
         self.out.mkdir(parents=True, exist_ok=True)
         if self.dist.is_main:
             (self.out / "config.yaml").write_text(yaml.safe_dump(self.config_dict, sort_keys=False))
+        starting_from_folder = self.init_from is not None and not (self.out / "checkpoint.pt").exists()
+        if starting_from_folder and self.dist.is_main:
+            self.task.adopt_folder(self.init_from, self.out)
         self.task.prepare(self.out, self.dist.is_main, self._barrier)
         torch.manual_seed(self.options.seed)
         self.model = self.task.build_model().to(self.device)
@@ -130,6 +140,8 @@ class Trainer:
                                            weight_decay=self.options.weight_decay)
         self.progress = Progress()
         self._resume()
+        if starting_from_folder:
+            self._start_from_folder(self.init_from)
         self.wrapped = nn.parallel.DistributedDataParallel(self.model) if self.dist.world_size > 1 else self.model
 
     def _barrier(self) -> None:
@@ -150,6 +162,28 @@ class Trainer:
         self.log(f"resumed from {path}: epoch {self.progress.epoch}, batch {self.progress.batches_done}, "
                  f"step {self.progress.step}")
 
+    def _start_from_folder(self, folder: Path) -> None:
+        """Begin with an exported model's weights and carry on its epoch count, steps and history.
+
+        The optimizer starts fresh, so the learning rate warms up again from this step."""
+        from desktop_app.seq2seq.errors import ModelFolderError
+        from desktop_app.seq2seq.model_folder import WEIGHTS_FILE, load_weights, read_folder_config
+
+        training = read_folder_config(folder).training
+        try:
+            load_weights(self.model, folder / WEIGHTS_FILE)
+        except ModelFolderError as error:
+            raise ModelFolderError(f"cannot start from {folder}: its weights do not fit this config's model "
+                                   f"({error})") from error
+        epochs, steps = int(training.get("epochs", 0)), int(training.get("steps", 0))
+        self.progress = Progress(epoch=epochs + 1, step=steps, warmup_start=steps,
+                                 train_seconds=3600 * float(training.get("train_hours", 0.0)),
+                                 history=list(training.get("history", [])),
+                                 started_from={"folder": str(folder), "epochs": epochs,
+                                               "selected": training.get("selected", "")})
+        self.log(f"starting from {folder} ({training.get('selected') or 'its weights'}, {epochs} epochs, "
+                 f"{steps} steps): epoch {epochs + 1} is next; the learning rate warms up again")
+
     def save_checkpoint(self) -> None:
         if not self.dist.is_main:
             return
@@ -168,7 +202,7 @@ class Trainer:
     # -- schedule -----------------------------------------------------------------
     def learning_rate(self, step: int) -> float:
         o = self.options
-        warm = min(1.0, step / max(1, o.warmup_steps))
+        warm = min(1.0, (step - self.progress.warmup_start) / max(1, o.warmup_steps))
         if o.schedule == "inverse_sqrt":
             decay = math.sqrt(o.warmup_steps / step) if step > o.warmup_steps else 1.0
             return o.learning_rate * warm * decay
@@ -309,6 +343,8 @@ class Trainer:
             "processes": self.dist.world_size, "precision": "bfloat16 autocast" if self._bfloat16 else "float32",
             "config": self.config_dict, "history": self.progress.history,
         }
+        if self.progress.started_from:
+            training["started_from"] = self.progress.started_from
         dev = {k: v for k, v in scored[winner].items() if k != "score"}
         metrics = {"dev": {**dev, "beam": self.options.dev_beam}}
         folder = self.task.export(self.model.eval(), self.out / "model", getattr(torch, self.options.export_dtype),
