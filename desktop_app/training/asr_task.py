@@ -4,9 +4,11 @@ on-the-fly augmentation, joint attention + CTC loss, WER on dev."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import random
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +70,14 @@ class FeatureCache:
         return features
 
 
+def _cache_one(folder: Path, audio: Path) -> None:
+    """Fill one file's cache entry (a worker process's job); a file that fails stops the run, named."""
+    try:
+        FeatureCache(folder).get(audio)
+    except Exception as error:  # noqa: BLE001 - report the file, then stop
+        raise RuntimeError(f"cannot compute features of {audio}: {error}") from error
+
+
 def ctc_targets(tgt_out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Targets without EOS and padding: (concatenated ids, lengths)."""
     keep = (tgt_out != PAD_ID) & (tgt_out != EOS_ID)
@@ -127,12 +137,19 @@ class SpeechTask(FileTask):
             shutil.copyfile(folder / source, out / name)
 
     def _fill_cache(self, cache: FeatureCache, paths: list[Path]) -> None:
+        """Compute the missing features, in as many processes as training has threads."""
         missing = [p for p in paths if not cache.path(p).exists()]
-        for path in tqdm(missing, desc="log-mel features", unit="file", mininterval=10, disable=not missing):
-            try:
-                cache.get(path)
-            except Exception as error:  # noqa: BLE001 - report the file, then stop
-                raise RuntimeError(f"cannot compute features of {path}: {error}") from error
+        workers = min(torch.get_num_threads(), max(1, len(missing) // 200))
+        bar = tqdm(total=len(missing), desc="log-mel features", unit="file", mininterval=10, disable=not missing)
+        if workers == 1:
+            for path in missing:
+                _cache_one(cache.folder, path)
+                bar.update(1)
+        else:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for _ in pool.map(_cache_one, [cache.folder] * len(missing), missing, chunksize=64):
+                    bar.update(1)
+        bar.close()
 
     # -- model and batches --------------------------------------------------------
     def build_model(self) -> nn.Module:
