@@ -176,6 +176,16 @@ Without the language model, greedy search (the same weights):
 """
 
 
+def continuation_note(training: dict) -> str:
+    """A sentence for a run that began from an exported folder (train-asr --init-from), else ''."""
+    start = training.get("started_from")
+    if not start:
+        return ""
+    return (f"\nEpochs {start['epochs'] + 1}-{training.get('epochs')} continued from the exported model of epoch "
+            f"{start['epochs']} ({start.get('selected') or 'its weights'}, `--init-from {start['folder']}`), with a "
+            "fresh optimizer whose learning rate warmed up again.")
+
+
 def status_section(held_out_wer: float, history: list[dict]) -> str:
     if held_out_wer <= TARGET_WER:
         return ""
@@ -202,6 +212,7 @@ def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tup
     history = "\n".join(f"| {h['epoch']} | {h['train_nll']:.3f} | " + " | ".join(str(h.get(k, "")) for k in dev_keys)
                         + " |" for h in training.get("history", []))
     history_header = " | ".join(f"{k[4:].replace('_wer', '')} WER %" for k in dev_keys)
+    continued = continuation_note(training)
     held_out = results.get(str(corpus / "test-voices.tsv"), {}).get("wer", 100.0)
     search = f"beam {decoding.beam} with the language model" if decoding.lm else "greedy decoding"
     return f"""# {name}: English speech recognizer (listen, attend and spell)
@@ -265,7 +276,8 @@ several SNRs, simulated room reverberation, gain changes, SpecAugment.
     {training.get('command', '?')}
 
 Selected: {training.get('selected', '?')}. Epochs: {training.get('epochs')}, updates: {training.get('steps')},
-training time: {training.get('train_hours')} h on {training.get('device')} ({training.get('processes')} process(es)).
+training time: {training.get('train_hours')} h on {training.get('device')}
+({training.get('processes')} process(es)).{continued}
 
 | epoch | train nll | {history_header} |
 |---|---|{'---|' * len(dev_keys)}

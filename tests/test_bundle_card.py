@@ -46,3 +46,12 @@ def test_error_samples_span_worst_to_best_of_one_test_set(tmp_path):
     assert samples == ["| piper:joe | 100 | ref 0 | hyp 0 |", "| piper:joe | 50 | ref 5 | hyp 5 |",
                        "| piper:joe | 0 | ref 10 | hyp 10 |"]
     assert bundle.sample_errors(rows, "missing.tsv") == ""
+
+
+def test_card_says_when_training_continued_from_an_exported_model():
+    bundle = _bundle_asr()
+    assert bundle.continuation_note({"epochs": 8}) == ""
+    note = bundle.continuation_note({"epochs": 10, "started_from": {
+        "folder": "models/asr-en", "epochs": 8, "selected": "average of epochs 6, 7, 8"}})
+    assert "Epochs 9-10 continued from the exported model of epoch 8" in note
+    assert "average of epochs 6, 7, 8" in note and "--init-from models/asr-en" in note
