@@ -269,3 +269,43 @@ def test_an_unsure_token_does_not_throw_its_word_across_the_utterance():
     spans = word_spans(pieces, attention, 0.1)
     assert [(w.word, round(w.start, 1), round(w.end, 1)) for w in spans] == [
         ("hi", 0.1, 0.3), ("the", 0.5, 0.8), ("us", 0.9, 1.2)]  # "u" sits with its neighbours
+
+
+def test_feature_workers_end_when_the_training_process_is_killed(tmp_path):
+    """A killed train-asr must not leave its feature-computing processes running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import multiprocessing, os, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from desktop_app.training.asr_task import _exit_with_parent\n"
+        "if __name__ == '__main__':\n"
+        "    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('spawn'),\n"
+        "                               initializer=_exit_with_parent, initargs=(os.getpid(),))\n"
+        "    print(*pool.map(os.getpid().__class__, [0, 0]), flush=True)\n"  # starts the workers
+        "    print(' '.join(str(p) for p in pool._processes), flush=True)\n"
+        "    pool.map(time.sleep, [60] * 4)\n"
+        "    time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    parent.stdout.readline()
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return not open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z"
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in workers)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import random
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -68,6 +71,16 @@ class FeatureCache:
         np.save(temporary, features.astype(np.float16))
         temporary.replace(cached)
         return features
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A feature worker ends when the training process that started it is killed (no orphans left computing)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _cache_one(folder: Path, audio: Path) -> None:
@@ -146,7 +159,8 @@ class SpeechTask(FileTask):
                 _cache_one(cache.folder, path)
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
                 for _ in pool.map(_cache_one, [cache.folder] * len(missing), missing, chunksize=64):
                     bar.update(1)
         bar.close()
