@@ -33,6 +33,7 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
     import torch
 
     from desktop_app.seq2seq.errors import ModelFolderError
+    from desktop_app.seq2seq.model_folder import read_folder_config
     from desktop_app.training.config import to_dict
     from desktop_app.training.trainer import Trainer
 
@@ -51,9 +52,12 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
     log = lambda message: print(message, flush=True)  # noqa: E731
     task = make_task(config, data_root=args.data_root, log=log)
     init_from = getattr(args, "init_from", None)
-    if init_from is not None and not (init_from / "config.json").is_file():
-        print(f"attend {command}: error: --init-from {init_from}: not a model folder (no config.json)", file=sys.stderr)
-        return 2
+    if init_from is not None:
+        try:
+            read_folder_config(init_from)  # before any data is read: a bad folder fails at once
+        except ModelFolderError as error:
+            print(f"attend {command}: error: --init-from {init_from}: not a model folder ({error})", file=sys.stderr)
+            return 2
     trainer = Trainer(task, config.training, to_dict(config), args.out, device=args.device, log=log,
                       autocast=args.precision == "bfloat16", init_from=init_from)
     if not args.export_only:
