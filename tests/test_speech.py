@@ -201,13 +201,16 @@ def _tiny_asr_config(tiny_asr, tmp_path, **training) -> Path:
     return tmp_path / "asr.yaml"
 
 
-def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path, capsys):
+@pytest.mark.parametrize("precision, recorded", [("auto", "float32"), ("bfloat16", "bfloat16 autocast")])
+def test_train_asr_runs_an_epoch_and_exports_a_speech_folder(tiny_asr, tmp_path, capsys, precision, recorded):
     config = _tiny_asr_config(tiny_asr, tmp_path)
-    assert main(["train-asr", "--config", str(config), "--out", str(tmp_path / "run")]) == 0
+    assert main(["train-asr", "--config", str(config), "--out", str(tmp_path / "run"), "--precision", precision]) == 0
     out = capsys.readouterr().out
-    assert "8 training utterances" in out and '"dev_train_wer"' in out
+    assert "8 training utterances" in out and '"dev_train_wer"' in out and f"training in {recorded} on" in out
     folder = tmp_path / "run" / "model"
-    assert json.loads((folder / "config.json").read_text())["task"] == "speech"
+    folder_config = json.loads((folder / "config.json").read_text())
+    assert folder_config["task"] == "speech"
+    assert folder_config["training"]["precision"] == folder_config["training"]["history"][-1]["precision"] == recorded
     assert len(list((tmp_path / "cache").rglob("*.npy"))) == 4  # features computed once per file
     Recognizer.from_folder(folder).transcribe(load_audio(tiny_asr.wavs[0]))
 

@@ -6,6 +6,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 
 def add_training_parser(subparsers, name: str, summary: str, description: str, config_help: str,
@@ -16,12 +17,16 @@ def add_training_parser(subparsers, name: str, summary: str, description: str, c
     return parser
 
 
+PRECISIONS = ("auto", "bfloat16", "float32")
+
+
 def add_training_arguments(parser: argparse.ArgumentParser, config_help: str, root_help: str) -> None:
     parser.add_argument("--config", required=True, help=config_help)
     parser.add_argument("--out", required=True, help="run folder for checkpoints, logs and the exported model")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (CUDA trains in bfloat16 autocast)")
-    parser.add_argument("--precision", choices=("bfloat16", "float32"), default="bfloat16",
-                        help="CUDA only: bfloat16 autocast (default) or plain float32")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="auto: bfloat16 autocast on CUDA, float32 on CPU; bfloat16: autocast on either "
+                             "(on CPUs with AVX512-BF16 or AMX, about 1.4x faster LAS training); float32: no autocast")
     parser.add_argument("--data-root", default=None, help=root_help)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads per process (0 = torch default)")
     parser.add_argument("--epochs", type=int, default=0, help="override the config's number of epochs")
@@ -49,6 +54,9 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
         return 2
     if args.epochs:
         config.training.epochs = args.epochs
+    if args.precision == "bfloat16" and args.device == "cpu" and _cpu_lacks_bfloat16():
+        print(f"attend {command}: warning: this CPU has no native bfloat16 (AVX512-BF16 or AMX); "
+              "--precision bfloat16 will train slower than float32", file=sys.stderr)
     log = lambda message: print(message, flush=True)  # noqa: E731
     task = make_task(config, data_root=args.data_root, log=log)
     init_from = getattr(args, "init_from", None)
@@ -59,7 +67,7 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
             print(f"attend {command}: error: --init-from {init_from}: not a model folder ({error})", file=sys.stderr)
             return 2
     trainer = Trainer(task, config.training, to_dict(config), args.out, device=args.device, log=log,
-                      autocast=args.precision == "bfloat16", init_from=init_from)
+                      precision=args.precision, init_from=init_from)
     if not args.export_only:
         try:
             trainer.train()
@@ -70,3 +78,12 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
         training_arguments = [a for a in sys.argv[1:] if a != "--export-only"]  # how the weights were trained
         trainer.export(command="attend " + " ".join(shlex.quote(a) for a in training_arguments))
     return 0
+
+
+def _cpu_lacks_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True when the CPU flags (Linux) show neither AVX512-BF16 nor AMX-BF16: autocast would be emulated."""
+    try:
+        flags = Path(cpuinfo).read_text().split()
+    except OSError:
+        return False  # not Linux: no way to tell, no warning
+    return "avx512_bf16" not in flags and "amx_bf16" not in flags

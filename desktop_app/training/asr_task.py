@@ -203,13 +203,7 @@ class SpeechTask(FileTask):
 
     # -- loss, dev, export ----------------------------------------------------------
     def loss(self, model: nn.Module, batch: SpeechBatch) -> tuple[torch.Tensor, float, int]:
-        logits, _, ctc_log_probs, frame_lengths = model(batch.src, batch.src_mask, batch.tgt_in, with_ctc=True)
-        attention_loss, nll = label_smoothed_nll(logits, batch.tgt_out, self.config.training.label_smoothing)
-        targets, target_lengths = ctc_targets(batch.tgt_out)
-        ctc = F.ctc_loss(ctc_log_probs.transpose(0, 1), targets, frame_lengths, target_lengths, blank=CTC_BLANK,
-                         reduction="sum", zero_infinity=True)
-        weight = self.config.model.get("ctc_weight", 0.3)
-        return (1 - weight) * attention_loss + weight * ctc, float(nll), batch.target_tokens
+        return joint_loss(model, batch, self.config.model.get("ctc_weight", 0.3), self.config.training.label_smoothing)
 
     def dev_score(self, model: nn.Module) -> dict[str, float]:
         from desktop_app.speech.evaluate import word_error_rates
@@ -228,6 +222,17 @@ class SpeechTask(FileTask):
         return save_folder(folder, model, None, self.out / "units.model", self.config.language, "",
                            dtype=dtype, metrics=metrics, training=training, task="speech",
                            feature_stats_file=self.out / "features.json")
+
+
+def joint_loss(model: nn.Module, batch: SpeechBatch, ctc_weight: float,
+               smoothing: float) -> tuple[torch.Tensor, float, int]:
+    """LAS training loss: (1 - w) x label-smoothed attention CE + w x CTC, summed. -> (loss, nll sum, tokens)"""
+    logits, _, ctc_log_probs, frame_lengths = model(batch.src, batch.src_mask, batch.tgt_in, with_ctc=True)
+    attention_loss, nll = label_smoothed_nll(logits, batch.tgt_out, smoothing)
+    targets, target_lengths = ctc_targets(batch.tgt_out)
+    ctc = F.ctc_loss(ctc_log_probs.transpose(0, 1), targets, frame_lengths, target_lengths, blank=CTC_BLANK,
+                     reduction="sum", zero_infinity=True)
+    return (1 - ctc_weight) * attention_loss + ctc_weight * ctc, float(nll), batch.target_tokens
 
 
 def speech_batch(features: list[np.ndarray], targets: list[list[int]]) -> SpeechBatch:

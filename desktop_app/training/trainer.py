@@ -112,10 +112,10 @@ def start_distributed(device: torch.device) -> Distributed:
 
 class Trainer:
     def __init__(self, task: Task, options: OptimConfig, config_dict: dict, out: Path, device: str = "cpu",
-                 log=print, autocast: bool = True, init_from: str | Path | None = None):
+                 log=print, precision: str = "auto", init_from: str | Path | None = None):
         self.task, self.options, self.config_dict = task, options, config_dict
         self.init_from = Path(init_from) if init_from else None  # a model folder a new run starts from
-        self.use_autocast = autocast  # bfloat16 autocast on CUDA
+        self.precision = precision  # auto (bfloat16 autocast on CUDA only), bfloat16 or float32
         self.out = Path(out)
         self.device = torch.device(device)
         self.log = log
@@ -134,7 +134,8 @@ class Trainer:
         self.task.prepare(self.out, self.dist.is_main, self._barrier)
         torch.manual_seed(self.options.seed)
         self.model = self.task.build_model().to(self.device)
-        self.log(f"{type(self.model).__name__} with {parameter_count(self.model):,} parameters")
+        self.log(f"{type(self.model).__name__} with {parameter_count(self.model):,} parameters, "
+                 f"training in {self._precision_name} on {describe_device(self.device)}")
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.options.learning_rate,
                                            betas=tuple(self.options.adam_betas),
                                            weight_decay=self.options.weight_decay)
@@ -222,10 +223,14 @@ class Trainer:
 
     @property
     def _bfloat16(self) -> bool:
-        return self.device.type == "cuda" and self.use_autocast
+        return self.precision == "bfloat16" or (self.precision == "auto" and self.device.type == "cuda")
+
+    @property
+    def _precision_name(self) -> str:
+        return "bfloat16 autocast" if self._bfloat16 else "float32"
 
     def _autocast(self):
-        return torch.autocast("cuda", dtype=torch.bfloat16) if self._bfloat16 else nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if self._bfloat16 else nullcontext()
 
     def train_epoch(self) -> None:
         batches = self._my_batches()
@@ -285,8 +290,8 @@ class Trainer:
                 if self.options.schedule == "plateau" and p.epochs_without_improvement % patience == 0:
                     p.lr_scale *= self.options.plateau_factor
             dev = {f"dev_{k}": v for k, v in score.items() if k != "score"}
-            record = {"epoch": p.epoch, "step": p.step, **self._epoch_stats, **dev,
-                      "best_epoch": p.best_epoch, "train_seconds": round(p.train_seconds)}
+            record = {"epoch": p.epoch, "step": p.step, **self._epoch_stats, **dev, "best_epoch": p.best_epoch,
+                      "train_seconds": round(p.train_seconds), "precision": self._precision_name}
             p.history.append(record)
             with (self.out / "log.jsonl").open("a") as log_file:
                 log_file.write(json.dumps(record) + "\n")
@@ -340,7 +345,7 @@ class Trainer:
         training = {
             "command": command, "selected": winner, "epochs": self.progress.epoch - 1, "steps": self.progress.step,
             "train_hours": round(self.progress.train_seconds / 3600, 2), "device": describe_device(self.device),
-            "processes": self.dist.world_size, "precision": "bfloat16 autocast" if self._bfloat16 else "float32",
+            "processes": self.dist.world_size, "precision": self._precision_name,
             "config": self.config_dict, "history": self.progress.history,
         }
         if self.progress.started_from:
