@@ -3,8 +3,9 @@
     python benchmarks/asr_speed.py --model models/asr-en [--manifest data/speech/test-voices.tsv]
                                    [--limit 40] [--threads 2] [--quantize]
 
-Offline: transcribes each utterance whole (greedy attention decoding, as the app does for a
-final result) and reports the real-time factor = compute seconds / audio seconds.
+Offline: transcribes each utterance whole (with the folder's own decoding: its beam width and
+language model, as the app does for a final result) and reports the real-time factor =
+compute seconds / audio seconds.
 Streaming: replays each utterance in 100 ms chunks on a simulated real-time clock (a chunk
 can only be processed after it has arrived and after the previous one is done) and reports
 how far each partial result lags behind the audio it covers, and how long after the end of

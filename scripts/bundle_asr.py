@@ -3,7 +3,9 @@
     python scripts/bundle_asr.py --run runs/asr-en --name asr-en [--lm runs/lm-en/model] [--corpus data/speech]
 
 Tunes the decoding on synthetic dev (the CTC weight; with --lm, the language-model weight for
-beam search with shallow fusion), scores held-out voices, held-out sentences and real held-out
+beam search with shallow fusion; the precision the app runs: int8 when it loses at most 0.3
+WER points; with --lm, the beam width: the best on dev whose real-time factor in
+`benchmarks/asr_speed.py` stays within 0.1), scores held-out voices, held-out sentences and real held-out
 speakers with `attend eval-asr` (WER and CER from jiwer), measures speed with
 `benchmarks/asr_speed.py`, records the exact commands next to the figures, and writes
 models/NAME/README.md. Refuses to replace a bundled model with a lower WER on held-out voices
@@ -17,7 +19,7 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,8 +27,11 @@ TEST_SETS = {"held-out voices": "test-voices.tsv", "held-out sentences": "test-s
              "real speech, held-out speakers": "real-dev.tsv"}
 CTC_WEIGHTS = (0.0, 0.3, 0.5, 0.7)  # joint decoding: 0 = the attention decoder alone
 LM_WEIGHTS = (0.2, 0.35, 0.5, 0.7)  # shallow fusion, tried with beam search
-LM_BEAM = 4
+LM_BEAM = 4  # the language-model weight is tuned at this width
+BEAMS = (4, 8)  # widths tried with the tuned weight; the best on dev that keeps the speed target wins
+INT8_TOLERANCE = 0.3  # dev WER points int8 may lose and still be what the app runs
 TARGET_WER = 10.0  # held-out voices (issue 4)
+TARGET_RTF = 0.1  # real-time factor on 2 cores (issue 4), from benchmarks/asr_speed.py
 CREDITS = """- Sentences: Tatoeba (tatoeba.org) English, as packaged by manythings.org/anki, CC-BY 2.0.
 - Real speech: Mini LibriSpeech (Panayotov et al. 2015), CC BY 4.0; CMU AN4 (CMU terms, BSD-style);
   LJ Speech (Keith Ito), public domain; Free Spoken Digit Dataset, CC BY-SA 4.0.
@@ -68,6 +73,51 @@ def speed(model: Path, corpus: Path) -> tuple[str, str]:
                "--limit", "40", "--quantize"]
     result = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT, check=True)
     return result.stdout.strip(), "python " + " ".join(command)
+
+
+def real_time_factor(benchmark: str, precision: str) -> float:
+    """The real-time factor asr_speed.py printed for one precision ("int8     real-time factor 0.078")."""
+    for line in benchmark.splitlines():
+        words = line.split()
+        if words[:3] == [precision, "real-time", "factor"]:
+            return float(words[3])
+    raise ValueError(f"no {precision} real-time factor in the benchmark output:\n{benchmark}")
+
+
+def dev_wer(model: Path, corpus: Path, extra: list[str]) -> tuple[float, str]:
+    """Synthetic-dev WER with the folder's decoding plus `extra` options. -> (WER, command)"""
+    dev = corpus / "dev.tsv"
+    command = ["eval-asr", "--model", str(model), "--manifest", str(dev), *extra, "--json"]
+    wer = run_json(command)["results"][str(dev)]["wer"]
+    print(f"dev WER {' '.join(extra)}: {wer}", flush=True)
+    return wer, "attend " + " ".join(command)
+
+
+def choose_precision(model: Path, corpus: Path, decoding: Decoding) -> bool:
+    """int8 when it loses at most INT8_TOLERANCE dev WER points against float32. -> use int8"""
+    for precision in ("float32", "int8"):
+        decoding.int8[precision], command = dev_wer(model, corpus, ["--precision", precision])
+        decoding.int8_commands.append(command)
+    return decoding.int8["int8"] - decoding.int8["float32"] <= INT8_TOLERANCE
+
+
+def choose_beam(model: Path, corpus: Path, config: dict, decoding: Decoding) -> tuple[str, str]:
+    """The beam width with the lowest dev WER whose real-time factor (in the precision the app
+    runs) meets TARGET_RTF; the narrowest if none does. -> that width's speed benchmark"""
+    for beam in BEAMS:
+        decoding.beams[beam], command = dev_wer(model, corpus, ["--beam", str(beam)])
+        decoding.beam_commands.append(command)
+    precision = "int8" if config.get("int8_inference") else "float32"
+    benchmark = None
+    for beam in sorted(BEAMS, key=lambda b: (decoding.beams[b], b)):
+        config["beam_size"] = decoding.beam = beam
+        (model / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        benchmark = speed(model, corpus)
+        decoding.beam_rtf[beam] = real_time_factor(benchmark[0], precision)
+        print(f"beam {beam}: {precision} real-time factor {decoding.beam_rtf[beam]}", flush=True)
+        if decoding.beam_rtf[beam] <= TARGET_RTF or beam == min(BEAMS):
+            return benchmark
+    raise AssertionError("unreachable: the narrowest beam is always accepted")
 
 
 def score_table(results: dict, corpus: Path) -> str:
@@ -129,6 +179,11 @@ class Decoding:
     beam: int = 1
     baseline: dict | None = None  # test results of greedy decoding without the language model
     baseline_command: str = ""
+    int8: dict = field(default_factory=dict)  # {"float32": dev WER, "int8": dev WER}
+    int8_commands: list = field(default_factory=list)
+    beams: dict = field(default_factory=dict)  # {width: dev WER} with the tuned weights
+    beam_rtf: dict = field(default_factory=dict)  # {width: real-time factor}, for the widths benchmarked
+    beam_commands: list = field(default_factory=list)
 
 
 def decoding_section(d: Decoding, lm_config: dict | None) -> str:
@@ -160,6 +215,30 @@ excluded by their normalised form; see `exclude` in its config). Dev perplexity
 
     {lm_training.get('command', '?')}
 """
+
+
+def choices_section(d: Decoding) -> str:
+    """How the precision the app runs and the beam width were chosen, with the dev figures."""
+    if not d.int8:
+        return ""
+    precision = "int8 (dynamic quantisation)" if d.int8["int8"] - d.int8["float32"] <= INT8_TOLERANCE else "float32"
+    text = f"""
+Precision at inference: **{precision}**. Synthetic-dev WER {d.int8['float32']}% in float32 and
+{d.int8['int8']}% in int8; int8 is used when it loses at most {INT8_TOLERANCE} points:
+
+{chr(10).join('    ' + c for c in d.int8_commands)}
+"""
+    if d.beams:
+        wers = ", ".join(f"{b}: {wer}%" for b, wer in d.beams.items())
+        speeds = ", ".join(f"{b}: {rtf}" for b, rtf in d.beam_rtf.items())
+        text += f"""
+Beam width: **{d.beam}**, the width with the lowest synthetic-dev WER ({wers}) whose real-time
+factor in that precision stays within {TARGET_RTF} on 2 threads (`benchmarks/asr_speed.py`,
+below; measured for widths {speeds}):
+
+{chr(10).join('    ' + c for c in d.beam_commands)}
+"""
+    return text
 
 
 def baseline_section(d: Decoding, corpus: Path) -> str:
@@ -225,7 +304,7 @@ Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), no
 {status_section(held_out, training.get('history', []))}
 ## Decoding
 
-{decoding_section(decoding, lm_config)}
+{decoding_section(decoding, lm_config)}{choices_section(decoding)}
 ## Test scores (jiwer, {search}, 2 threads; measured once, after training)
 
 | test set | utterances | WER % | CER % | real-time factor |
@@ -320,6 +399,9 @@ def main() -> int:
         decoding.lm = tune(staged, args.corpus, "--lm-weight", LM_WEIGHTS, ["--beam", str(LM_BEAM)])
         config.update(language_model="lm", lm_weight=decoding.lm[0], beam_size=LM_BEAM)
         (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    config["int8_inference"] = choose_precision(staged, args.corpus, decoding)
+    (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    benchmark = choose_beam(staged, args.corpus, config, decoding) if args.lm else None
     error_file = args.run / "test-errors.tsv"
     results, evaluation = evaluate(staged, args.corpus, errors=error_file)
     errors = read_error_table(error_file)
@@ -333,7 +415,7 @@ def main() -> int:
         if held_out >= old_wer:
             print(f"not replacing {destination}: held-out-voice WER {held_out} >= bundled {old_wer}")
             return 1
-    benchmark = speed(staged, args.corpus)
+    benchmark = benchmark or speed(staged, args.corpus)
     print(benchmark[0])
     config["metrics"]["test"] = results
     if decoding.baseline is not None:

@@ -55,3 +55,61 @@ def test_card_says_when_training_continued_from_an_exported_model():
         "folder": "models/asr-en", "epochs": 8, "selected": "average of epochs 6, 7, 8"}})
     assert "Epochs 9-10 continued from the exported model of epoch 8" in note
     assert "average of epochs 6, 7, 8" in note and "--init-from models/asr-en" in note
+
+
+BENCHMARK = """model m: loaded in 73 ms, 2 threads
+float32  real-time factor {float32}
+float32  partial lag  median     63 ms   p90    152 ms   max    316 ms   (149 partials)
+int8     real-time factor {int8}
+peak resident memory 697 MB"""
+
+
+def _choose(tmp_path, monkeypatch, dev: dict[int, float], speeds: dict[int, float], int8: bool):
+    """Run choose_beam with stand-ins for eval-asr (dev WER per width) and asr_speed.py (per width)."""
+    import json
+
+    bundle = _bundle_asr()
+    folder = tmp_path / "model"
+    folder.mkdir(exist_ok=True)
+    config = {"beam_size": 4, "int8_inference": int8}
+
+    def fake_dev_wer(model, corpus, extra):
+        return dev[int(extra[extra.index("--beam") + 1])], "attend eval-asr ..."
+
+    def fake_speed(model, corpus):
+        beam = json.loads((model / "config.json").read_text())["beam_size"]
+        other = 9.9  # the precision the app does not run: never what decides
+        figures = {"int8": speeds[beam], "float32": other} if int8 else {"float32": speeds[beam], "int8": other}
+        return BENCHMARK.format(**figures), "python benchmarks/asr_speed.py ..."
+
+    monkeypatch.setattr(bundle, "dev_wer", fake_dev_wer)
+    monkeypatch.setattr(bundle, "speed", fake_speed)
+    decoding = bundle.Decoding(ctc=(0.3, {}, []))
+    benchmark = bundle.choose_beam(folder, tmp_path, config, decoding)
+    return bundle, decoding, benchmark, json.loads((folder / "config.json").read_text())
+
+
+def test_the_wider_beam_is_kept_only_when_it_is_better_and_fast_enough(tmp_path, monkeypatch):
+    bundle, decoding, benchmark, written = _choose(tmp_path, monkeypatch, {4: 8.7, 8: 7.5}, {4: 0.078, 8: 0.09}, True)
+    assert decoding.beam == written["beam_size"] == 8 and "0.09" in benchmark[0]
+    decoding.int8 = {"float32": 7.4, "int8": 7.5}
+    section = bundle.choices_section(decoding)
+    assert "Precision at inference: **int8" in section and "Beam width: **8**" in section and "4: 8.7%" in section
+    decoding.int8 = {"float32": 7.4, "int8": 8.0}  # loses more than the tolerance
+    assert "Precision at inference: **float32**" in bundle.choices_section(decoding)
+
+    _, decoding, benchmark, written = _choose(tmp_path, monkeypatch, {4: 8.7, 8: 7.5}, {4: 0.078, 8: 0.12}, True)
+    assert decoding.beam == written["beam_size"] == 4 and decoding.beam_rtf == {8: 0.12, 4: 0.078}
+    assert "0.078" in benchmark[0]  # the card shows the speed of the width it keeps
+
+    _, decoding, _, written = _choose(tmp_path, monkeypatch, {4: 7.0, 8: 7.5}, {4: 0.078, 8: 0.09}, False)
+    assert decoding.beam == written["beam_size"] == 4 and 8 not in decoding.beam_rtf
+
+
+def test_the_speed_gate_reads_the_precision_the_app_runs(tmp_path, monkeypatch):
+    bundle = _bundle_asr()
+    printout = BENCHMARK.format(float32="0.109", int8="0.078")
+    assert bundle.real_time_factor(printout, "float32") == 0.109
+    assert bundle.real_time_factor(printout, "int8") == 0.078
+    _, decoding, _, _ = _choose(tmp_path, monkeypatch, {4: 8.7, 8: 7.5}, {4: 0.078, 8: 0.12}, False)
+    assert decoding.beam == 4  # float32 at 0.12 is too slow even though int8 would be fast
