@@ -385,7 +385,8 @@ def main() -> int:
     if (staged / "lm").exists():
         shutil.rmtree(staged / "lm")
     config = json.loads((staged / "config.json").read_text())
-    config.update(language_model="", lm_weight=0.0, beam_size=1)
+    config.update(language_model="", lm_weight=0.0, beam_size=1)  # a re-run starts from a bundled folder's config
+    (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     decoding = Decoding(tune(staged, args.corpus, "--ctc-weight", CTC_WEIGHTS, []))
     config["model"]["ctc_decode_weight"] = decoding.ctc[0]
     (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")

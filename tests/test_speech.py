@@ -152,6 +152,13 @@ def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):
     assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--ctc-weight", "2"]) == 2
     assert "between 0 and 1" in capsys.readouterr().err
 
+    moved = tmp_path / "moved.tsv"  # a manifest whose audio is not where it says
+    moved.write_text("\n".join(rows[:1] + [r.replace(str(tiny_asr.wavs[0].parent), str(tmp_path / "gone"))
+                                           for r in rows[1:]]) + "\n")
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(moved)]) == 2
+    err = capsys.readouterr().err
+    assert "skipping u0" in err and f"none of the 4 utterances of {moved} could be read" in err
+
 
 def test_eval_asr_writes_an_error_table_worst_first(tiny_asr, tmp_path, capsys):
     texts = [SPOKEN[0], "a sentence nobody said", *SPOKEN[2:]]  # the second reference is wrong on purpose

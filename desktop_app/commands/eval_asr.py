@@ -80,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
             by_voice[item.voice][0].append(item.text)
             by_voice[item.voice][1].append(text)
             rows.append((name, item, text))
+        if not references:
+            print(f"attend eval-asr: error: none of the {len(items)} utterances of {name} could be read "
+                  "(the reasons are above); nothing to score", file=sys.stderr)
+            return 2
         rates = word_error_rates(references, hypotheses)
         report[name] = {"utterances": len(references), "wer": round(100 * rates["wer"], 2),
                         "cer": round(100 * rates["cer"], 2), "rtf": round(compute_seconds / audio_seconds, 4),
