@@ -71,3 +71,14 @@ def test_precision_choices_are_the_library_ones():
     from desktop_app.seq2seq.quantize import PRECISIONS
 
     assert PRECISION_CHOICES == PRECISIONS
+
+
+def test_cpu_bfloat16_warning_reads_the_cpu_flags(tmp_path):
+    from desktop_app.commands._training import _cpu_lacks_bfloat16
+
+    (tmp_path / "native").write_text("flags\t\t: fpu avx2 avx512f avx512_bf16 avx512_vnni\n")
+    (tmp_path / "amx").write_text("flags\t\t: fpu avx2 amx_bf16 amx_tile\n")
+    (tmp_path / "emulated").write_text("flags\t\t: fpu avx2 avx512f avx512bw\n")
+    assert not _cpu_lacks_bfloat16(str(tmp_path / "native")) and not _cpu_lacks_bfloat16(str(tmp_path / "amx"))
+    assert _cpu_lacks_bfloat16(str(tmp_path / "emulated"))
+    assert not _cpu_lacks_bfloat16(str(tmp_path / "missing"))  # not Linux: no way to tell, no warning
