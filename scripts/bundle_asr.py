@@ -98,7 +98,7 @@ def choose_precision(model: Path, corpus: Path, decoding: Decoding) -> bool:
     for precision in ("float32", "int8"):
         decoding.int8[precision], command = dev_wer(model, corpus, ["--precision", precision])
         decoding.int8_commands.append(command)
-    return decoding.int8["int8"] - decoding.int8["float32"] <= INT8_TOLERANCE
+    return decoding.uses_int8
 
 
 def choose_beam(model: Path, corpus: Path, config: dict, decoding: Decoding) -> tuple[str, str]:
@@ -108,7 +108,6 @@ def choose_beam(model: Path, corpus: Path, config: dict, decoding: Decoding) -> 
         decoding.beams[beam], command = dev_wer(model, corpus, ["--beam", str(beam)])
         decoding.beam_commands.append(command)
     precision = "int8" if config.get("int8_inference") else "float32"
-    benchmark = None
     for beam in sorted(BEAMS, key=lambda b: (decoding.beams[b], b)):
         config["beam_size"] = decoding.beam = beam
         (model / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
@@ -185,6 +184,11 @@ class Decoding:
     beam_rtf: dict = field(default_factory=dict)  # {width: real-time factor}, for the widths benchmarked
     beam_commands: list = field(default_factory=list)
 
+    @property
+    def uses_int8(self) -> bool:
+        """int8 loses at most INT8_TOLERANCE dev WER points against float32."""
+        return bool(self.int8) and self.int8["int8"] - self.int8["float32"] <= INT8_TOLERANCE
+
 
 def decoding_section(d: Decoding, lm_config: dict | None) -> str:
     ctc_line = ", ".join(f"w={w}: {wer}%" for w, wer in d.ctc[1].items())
@@ -221,7 +225,7 @@ def choices_section(d: Decoding) -> str:
     """How the precision the app runs and the beam width were chosen, with the dev figures."""
     if not d.int8:
         return ""
-    precision = "int8 (dynamic quantisation)" if d.int8["int8"] - d.int8["float32"] <= INT8_TOLERANCE else "float32"
+    precision = "int8 (dynamic quantisation)" if d.uses_int8 else "float32"
     text = f"""
 Precision at inference: **{precision}**. Synthetic-dev WER {d.int8['float32']}% in float32 and
 {d.int8['int8']}% in int8; int8 is used when it loses at most {INT8_TOLERANCE} points:
