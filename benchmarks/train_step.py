@@ -52,23 +52,24 @@ def make_batch(loaded, manifest: str | None, batch_seconds: float, low: float, h
     return speech_batch(features, targets), f"{len(items)} utterances of {low:g}-{high:g} s from {manifest}"
 
 
-def training_step(model: nn.Module, optimizer, batch: SpeechBatch, ctc_weight: float, bfloat16: bool) -> float:
-    """One full update; -> loss per target token."""
-    model.train()
-    optimizer.zero_grad(set_to_none=True)
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-        loss, _, tokens = joint_loss(model, batch, ctc_weight, smoothing=0.1)
-    (loss / tokens).backward()
-    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-    optimizer.step()
-    return float(loss.detach()) / tokens
-
-
-def gradient(model: nn.Module, batch: SpeechBatch, ctc_weight: float, bfloat16: bool) -> torch.Tensor:
+def backward(model: nn.Module, batch: SpeechBatch, ctc_weight: float, bfloat16: bool) -> None:
+    """Fresh gradients of the per-token training loss, as `train-asr` computes them."""
     model.zero_grad(set_to_none=True)
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
         loss, _, tokens = joint_loss(model, batch, ctc_weight, smoothing=0.1)
     (loss / tokens).backward()
+
+
+def training_step(model: nn.Module, optimizer, batch: SpeechBatch, ctc_weight: float, bfloat16: bool) -> None:
+    """One full update: backward, clipping, AdamW."""
+    model.train()
+    backward(model, batch, ctc_weight, bfloat16)
+    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    optimizer.step()
+
+
+def gradient(model: nn.Module, batch: SpeechBatch, ctc_weight: float, bfloat16: bool) -> torch.Tensor:
+    backward(model, batch, ctc_weight, bfloat16)
     return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
 
 

@@ -47,16 +47,17 @@ def run_json(command: list[str]) -> dict:
     return json.loads(result.stdout)
 
 
+def write_config(folder: Path, config: dict) -> None:
+    (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+
+
 def tune(model: Path, corpus: Path, option: str, weights: tuple[float, ...], extra: list[str]):
     """Synthetic-dev WER for each value of a decoding weight (tuned on dev only).
     -> (best value, {value: WER}, the commands)"""
-    dev = corpus / "dev.tsv"
     wers, commands = {}, []
     for weight in weights:
-        command = ["eval-asr", "--model", str(model), "--manifest", str(dev), option, str(weight), *extra, "--json"]
-        wers[weight] = run_json(command)["results"][str(dev)]["wer"]
-        commands.append("attend " + " ".join(command))
-        print(f"dev WER with {option} {weight} {' '.join(extra)}: {wers[weight]}", flush=True)
+        wers[weight], command = dev_wer(model, corpus, [option, str(weight), *extra])
+        commands.append(command)
     return min(wers, key=wers.get), wers, commands
 
 
@@ -110,7 +111,7 @@ def choose_beam(model: Path, corpus: Path, config: dict, decoding: Decoding) -> 
     precision = "int8" if config.get("int8_inference") else "float32"
     for beam in sorted(BEAMS, key=lambda b: (decoding.beams[b], b)):
         config["beam_size"] = decoding.beam = beam
-        (model / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        write_config(model, config)
         benchmark = speed(model, corpus)
         decoding.beam_rtf[beam] = real_time_factor(benchmark[0], precision)
         print(f"beam {beam}: {precision} real-time factor {decoding.beam_rtf[beam]}", flush=True)
@@ -390,10 +391,10 @@ def main() -> int:
         shutil.rmtree(staged / "lm")
     config = json.loads((staged / "config.json").read_text())
     config.update(language_model="", lm_weight=0.0, beam_size=1)  # a re-run starts from a bundled folder's config
-    (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    write_config(staged, config)
     decoding = Decoding(tune(staged, args.corpus, "--ctc-weight", CTC_WEIGHTS, []))
     config["model"]["ctc_decode_weight"] = decoding.ctc[0]
-    (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    write_config(staged, config)
     lm_config = None
     if args.lm:
         attach_language_model(staged, args.lm, 0.0)
@@ -403,9 +404,9 @@ def main() -> int:
         decoding.beam = LM_BEAM
         decoding.lm = tune(staged, args.corpus, "--lm-weight", LM_WEIGHTS, ["--beam", str(LM_BEAM)])
         config.update(language_model="lm", lm_weight=decoding.lm[0], beam_size=LM_BEAM)
-        (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        write_config(staged, config)
     config["int8_inference"] = choose_precision(staged, args.corpus, decoding)
-    (staged / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    write_config(staged, config)
     benchmark = choose_beam(staged, args.corpus, config, decoding) if args.lm else None
     error_file = args.run / "test-errors.tsv"
     results, evaluation = evaluate(staged, args.corpus, errors=error_file)
