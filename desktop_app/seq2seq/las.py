@@ -21,6 +21,7 @@ from torch import nn
 from .attention import LocationAwareAttention
 from .ctc_prefix import PrefixVariables, empty_prefix, end_scores, extend
 from .interface import Selectable, StepOutput
+from .padded_rnn import run_rnn
 from .tokenizer import BOS_ID, EOS_ID, PAD_ID
 
 CTC_BLANK = PAD_ID  # padding never appears in targets, so it doubles as the CTC blank
@@ -126,22 +127,15 @@ class Listener(nn.Module):
         lengths = subsampled_lengths(src_mask.sum(dim=1)).clamp(min=1, max=x.size(1))
         x = x * (torch.arange(x.size(1), device=x.device)[None, :] < lengths[:, None]).unsqueeze(-1)
         if self.pyramid_layers == 0:
-            x = run_packed(self.rnn, x, lengths)
+            x = run_rnn(self.rnn, x, lengths)
         else:
             first_pyramid = len(self.layers) - self.pyramid_layers
             for index, layer in enumerate(self.layers):
                 if index >= first_pyramid:
                     x, lengths = pair_frames(x, lengths)
-                x = run_packed(layer, x if index == 0 else self.dropout(x), lengths)
+                x = run_rnn(layer, x if index == 0 else self.dropout(x), lengths)
         mask = torch.arange(x.size(1), device=src.device)[None, :] < lengths.to(src.device)[:, None]
         return self.dropout(x), mask
-
-
-def run_packed(rnn: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """A (batch, frames, features) padded batch through an RNN, ignoring the padding."""
-    packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    outputs, _ = rnn(packed)
-    return nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=x.size(1))[0]
 
 
 def pair_frames(x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
