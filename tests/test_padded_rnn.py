@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from desktop_app.seq2seq.padded_rnn import reverse_within, run_packed, run_rnn
+from desktop_app.seq2seq.padded_rnn import final_states, reverse_within, run_packed, run_rnn
 
 
 def padded(rows_lengths: list[int], features: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
@@ -14,9 +14,9 @@ def padded(rows_lengths: list[int], features: int = 6) -> tuple[torch.Tensor, to
     return x * (torch.arange(x.size(1))[None, :] < lengths[:, None]).unsqueeze(-1), lengths
 
 
-def lstm(dropout: float = 0.0) -> nn.LSTM:
+def lstm(dropout: float = 0.0, cell=nn.LSTM) -> nn.LSTM | nn.GRU:
     torch.manual_seed(1)
-    return nn.LSTM(6, 5, num_layers=2, batch_first=True, bidirectional=True, dropout=dropout)
+    return cell(6, 5, num_layers=2, batch_first=True, bidirectional=True, dropout=dropout)
 
 
 def test_reverse_within_keeps_padding_in_place():
@@ -25,16 +25,18 @@ def test_reverse_within_keeps_padding_in_place():
     assert flipped.squeeze(-1).tolist() == [[3, 2, 1, 0], [5, 4, 6, 7]]
 
 
-def test_padded_batch_gives_the_packed_outputs_and_zeros_past_each_length():
-    rnn = lstm()
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU])
+def test_padded_batch_gives_the_packed_outputs_and_zeros_past_each_length(cell):
+    rnn = lstm(cell=cell)
     x, lengths = padded([7, 4, 1, 6])
     fused, packed = run_rnn(rnn, x, lengths), run_packed(rnn, x, lengths)
     assert torch.allclose(fused, packed, atol=1e-6)
     assert fused[1, 4:].abs().sum() == 0 and fused[2, 1:].abs().sum() == 0
 
 
-def test_gradients_match_the_packed_path():
-    rnn = lstm()
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU])
+def test_gradients_match_the_packed_path(cell):
+    rnn = lstm(cell=cell)
     x, lengths = padded([5, 3, 5, 2])
     gradients = []
     for path in (run_rnn, run_packed):
@@ -42,6 +44,17 @@ def test_gradients_match_the_packed_path():
         (path(rnn, x, lengths) * torch.linspace(-1, 1, 10)).sum().backward()
         gradients.append(torch.cat([p.grad.flatten() for p in rnn.parameters()]))
     assert torch.allclose(gradients[0], gradients[1], atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU])
+def test_final_states_are_the_packed_top_layer_states(cell):
+    rnn = lstm(cell=cell)
+    x, lengths = padded([7, 4, 1, 6])
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    hidden = rnn(packed)[1]
+    hidden = hidden[0] if cell is nn.LSTM else hidden
+    expected = torch.cat([hidden[-2], hidden[-1]], dim=-1)
+    assert torch.allclose(final_states(run_rnn(rnn, x, lengths), lengths), expected, atol=1e-6)
 
 
 def test_dropout_applies_between_layers_only_when_training():

@@ -1,6 +1,6 @@
-"""Padded batches through a bidirectional LSTM, ignoring the padding.
+"""Padded batches through a bidirectional LSTM or GRU, ignoring the padding.
 
-PyTorch's fused LSTM kernels (oneDNN on CPU) only take unpacked input; a PackedSequence runs
+PyTorch's fused RNN kernels (oneDNN on CPU) only take unpacked input; a PackedSequence runs
 one cell at a time, and its backward pass records every step. So on the CPU each direction
 runs unpacked, with each row arranged so that its padding comes *after* its real frames:
 the forward direction reads the batch as it is, the backward direction reads every row
@@ -23,10 +23,11 @@ WEIGHT_KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 def run_rnn(rnn: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """The fastest exact way to run `rnn` (a bidirectional LSTM, float or quantized) over a padded batch."""
+    """The fastest exact way to run `rnn` (a batch-first bidirectional LSTM or GRU, float or
+    quantized) over a padded batch."""
     if bool((lengths >= x.size(1)).all()):
         return rnn(x)[0]  # no padding (e.g. one utterance at inference): one fused call
-    if x.device.type == "cpu" and type(rnn) is nn.LSTM and rnn.bidirectional and rnn.batch_first:
+    if x.device.type == "cpu" and type(rnn) in (nn.LSTM, nn.GRU) and rnn.bidirectional:
         return run_directions(rnn, x, lengths)
     return run_packed(rnn, x, lengths)  # CUDA's cuDNN packs natively; quantized modules keep their own path
 
@@ -37,7 +38,7 @@ def run_packed(rnn: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> torch.
     return nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=x.size(1))[0]
 
 
-def run_directions(rnn: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+def run_directions(rnn: nn.LSTM | nn.GRU, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Layer by layer, each direction through the fused kernel with the module's own weights."""
     lengths = lengths.to(x.device)
     real = (torch.arange(x.size(1), device=x.device)[None, :] < lengths[:, None]).unsqueeze(-1)
@@ -50,12 +51,20 @@ def run_directions(rnn: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> torc
     return x
 
 
-def _one_direction(rnn: nn.LSTM, layer: int, suffix: str, x: torch.Tensor) -> torch.Tensor:
+def _one_direction(rnn: nn.LSTM | nn.GRU, layer: int, suffix: str, x: torch.Tensor) -> torch.Tensor:
     """(batch, frames, features) -> (batch, frames, hidden): one layer, one direction."""
-    single = nn.LSTM(x.size(2), rnn.hidden_size, batch_first=True, bias=rnn.bias, device="meta")
+    single = type(rnn)(x.size(2), rnn.hidden_size, batch_first=True, bias=rnn.bias, device="meta")
     names = WEIGHT_KINDS if rnn.bias else WEIGHT_KINDS[:2]
     weights = {f"{kind}_l0": getattr(rnn, f"{kind}_l{layer}{suffix}") for kind in names}
     return functional_call(single, weights, (x,))[0]
+
+
+def final_states(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """The top layer's last hidden state of each direction, as a packed run returns them:
+    (batch, frames, 2 * hidden) outputs -> (batch, 2 * hidden) = [forward at length - 1; backward at 0]."""
+    half = outputs.size(2) // 2
+    last = (lengths.to(outputs.device) - 1).view(-1, 1, 1).expand(-1, 1, half)
+    return torch.cat([outputs[:, :, :half].gather(1, last).squeeze(1), outputs[:, 0, half:]], dim=-1)
 
 
 def reverse_within(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -17,6 +17,7 @@ from torch import nn
 
 from .attention import ATTENTION_TYPES, make_attention
 from .interface import Selectable, StepOutput
+from .padded_rnn import final_states, run_rnn
 from .tokenizer import PAD_ID
 
 
@@ -80,18 +81,10 @@ class RNNEncoder(nn.Module):
 
     def forward(self, src: torch.Tensor, src_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """src (batch, src_len) -> outputs (batch, src_len, hidden), final (batch, hidden)."""
-        lengths = src_mask.sum(dim=1).clamp(min=1).cpu()
+        lengths = src_mask.sum(dim=1).clamp(min=1)
         embedded = self.dropout(self.embedding(src))  # batch x src_len x emb
-        packed = nn.utils.rnn.pack_padded_sequence(
-            embedded, lengths, batch_first=True, enforce_sorted=False
-        )
-        packed_out, hidden = self.rnn(packed)
-        outputs, _ = nn.utils.rnn.pad_packed_sequence(
-            packed_out, batch_first=True, total_length=src.size(1)
-        )
-        if isinstance(hidden, tuple):
-            hidden = hidden[0]
-        final = torch.cat([hidden[-2], hidden[-1]], dim=-1)  # batch x hidden (fwd; bwd of top layer)
+        outputs = run_rnn(self.rnn, embedded, lengths)  # batch x src_len x hidden, zero past each length
+        final = final_states(outputs, lengths)  # batch x hidden (fwd; bwd of top layer)
         return self.dropout(outputs), final
 
 
