@@ -285,6 +285,8 @@ held-out-voice WER.
 
 def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tuple[str, str], corpus: Path,
          decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict]) -> str:
+    from bundling import process_count
+
     training = config["training"]
     model = ", ".join(f"{k}={v}" for k, v in config["model"].items())
     recipe = json.loads((corpus / "corpus.json").read_text()) if (corpus / "corpus.json").exists() else {}
@@ -361,7 +363,7 @@ several SNRs, simulated room reverberation, gain changes, SpecAugment.
 
 Selected: {training.get('selected', '?')}. Epochs: {training.get('epochs')}, updates: {training.get('steps')},
 training time: {training.get('train_hours')} h on {training.get('device')}
-({training.get('processes')} process(es)).{continued}
+({process_count(training.get('processes'))}).{continued}
 
 | epoch | train nll | {history_header} |
 |---|---|{'---|' * len(dev_keys)}

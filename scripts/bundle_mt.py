@@ -57,6 +57,8 @@ def speed(model: Path) -> tuple[str, str]:
 
 def card(config: dict, name: str, results: list[dict], benchmark: tuple[str, str], int8: dict, parameters: int,
          size_mb: float) -> str:
+    from bundling import process_count
+
     training = config["training"]
     source, target = config["source_language"], config["target_language"]
     model = config["model"]
@@ -109,7 +111,7 @@ chrF {config['metrics']['dev'].get('chrf')}, greedy).
     {training.get('command', '?')}
 
 Epochs: {training.get('epochs')}, updates: {training.get('steps')}, training time: {training.get('train_hours')} h
-on {training.get('device')} ({training.get('processes')} process(es), {training.get('precision', 'float32')}).
+on {training.get('device')} ({process_count(training.get('processes'))}, {training.get('precision', 'float32')}).
 {training.get('note', '')}
 
 | epoch | train nll | dev BLEU | dev chrF |

@@ -23,3 +23,8 @@ def install(staged: Path, destination: Path, config: dict, write_card: Callable[
         shutil.rmtree(destination)
     shutil.copytree(staged, destination)
     print(f"bundled {destination}")
+
+
+def process_count(processes) -> str:
+    """'1 process', '4 processes' (or '? processes' when the run did not record it)."""
+    return "1 process" if processes == 1 else f"{processes if processes is not None else '?'} processes"

@@ -113,3 +113,10 @@ def test_the_speed_gate_reads_the_precision_the_app_runs(tmp_path, monkeypatch):
     assert bundle.real_time_factor(printout, "int8") == 0.078
     _, decoding, _, _ = _choose(tmp_path, monkeypatch, {4: 8.7, 8: 7.5}, {4: 0.078, 8: 0.12}, False)
     assert decoding.beam == 4  # float32 at 0.12 is too slow even though int8 would be fast
+
+
+def test_process_count_reads_as_english():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bundling import process_count
+
+    assert [process_count(n) for n in (1, 4, None)] == ["1 process", "4 processes", "? processes"]
