@@ -206,9 +206,9 @@ class Decoding:
 def decoding_section(d: Decoding, lm_config: dict | None) -> str:
     ctc_line = ", ".join(f"w={w}: {wer}%" for w, wer in d.ctc[1].items())
     text = f"""token score = (1 - w) x attention log-probability + w x CTC prefix score, w = **{d.ctc[0]}**,
-chosen by the mean WER of synthetic dev and real-dev with greedy search ({ctc_line}; the
-score train-asr selects checkpoints by: synthetic dev alone once chose w=0, which drifted on real
-speech):
+chosen by greedy search's mean WER over synthetic dev and real-dev, the score train-asr selects
+checkpoints by (synthetic dev alone once chose w=0, which drifted on real speech):
+{ctc_line}.
 
 {chr(10).join('    ' + c for c in d.ctc[2])}
 """
@@ -221,7 +221,7 @@ speech):
 scores and a language model (shallow fusion):
 {text}
 plus **{d.lm[0]}** x the log-probability of the token under the language model in `lm/`, a
-weight chosen by synthetic-dev WER at beam {d.beam} (weights {lm_line}):
+weight chosen by synthetic-dev WER at beam {LM_BEAM} (weights {lm_line}):
 
 {chr(10).join('    ' + c for c in d.lm[2])}
 
