@@ -52,12 +52,13 @@ def write_config(folder: Path, config: dict) -> None:
     (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
 
 
-def tune(model: Path, corpus: Path, option: str, weights: tuple[float, ...], extra: list[str], score=None):
-    """Dev WER (`score`: dev_wer, or mean_dev_wer) for each value of a decoding weight (tuned on dev only).
+def tune(model: Path, corpus: Path, option: str, weights: tuple[float, ...], extra: list[str],
+         sets: tuple[str, ...] = ("dev.tsv",)):
+    """Mean WER over the dev `sets` for each value of a decoding weight (tuned on dev only).
     -> (best value, {value: WER}, the commands)"""
     wers, commands = {}, []
     for weight in weights:
-        wers[weight], command = (score or dev_wer)(model, corpus, [option, str(weight), *extra])
+        wers[weight], command = dev_wer(model, corpus, [option, str(weight), *extra], sets)
         commands.append(command)
     return min(wers, key=wers.get), wers, commands
 
@@ -86,23 +87,14 @@ def real_time_factor(benchmark: str, precision: str) -> float:
     raise ValueError(f"no {precision} real-time factor in the benchmark output:\n{benchmark}")
 
 
-def dev_wer(model: Path, corpus: Path, extra: list[str]) -> tuple[float, str]:
-    """Synthetic-dev WER with the folder's decoding plus `extra` options. -> (WER, command)"""
-    dev = corpus / "dev.tsv"
-    command = ["eval-asr", "--model", str(model), "--manifest", str(dev), *extra, "--json"]
-    wer = run_json(command)["results"][str(dev)]["wer"]
-    print(f"dev WER {' '.join(extra)}: {wer}", flush=True)
-    return wer, "attend " + " ".join(command)
-
-
-def mean_dev_wer(model: Path, corpus: Path, extra: list[str]) -> tuple[float, str]:
-    """Mean WER over DEV_SETS (synthetic dev and real-dev, where present), the score train-asr
-    selects checkpoints by. -> (WER, command)"""
-    manifests = [str(corpus / name) for name in DEV_SETS if (corpus / name).exists()]
+def dev_wer(model: Path, corpus: Path, extra: list[str], sets: tuple[str, ...] = ("dev.tsv",)) -> tuple[float, str]:
+    """Mean WER over the dev `sets` present (synthetic dev by default; DEV_SETS adds real-dev) with
+    the folder's decoding plus `extra` options. -> (WER, command)"""
+    manifests = [str(corpus / name) for name in sets if (corpus / name).exists()]
     command = ["eval-asr", "--model", str(model), "--manifest", *manifests, *extra, "--json"]
     results = run_json(command)["results"]
     wer = round(sum(results[m]["wer"] for m in manifests) / len(manifests), 2)
-    print(f"mean dev WER {' '.join(extra)}: {wer}", flush=True)
+    print(f"dev WER ({' + '.join(sets)}) {' '.join(extra)}: {wer}", flush=True)
     return wer, "attend " + " ".join(command)
 
 
@@ -408,7 +400,7 @@ def main() -> int:
     config = json.loads((staged / "config.json").read_text())
     config.update(language_model="", lm_weight=0.0, beam_size=1)  # a re-run starts from a bundled folder's config
     write_config(staged, config)
-    decoding = Decoding(tune(staged, args.corpus, "--ctc-weight", CTC_WEIGHTS, [], score=mean_dev_wer))
+    decoding = Decoding(tune(staged, args.corpus, "--ctc-weight", CTC_WEIGHTS, [], DEV_SETS))
     config["model"]["ctc_decode_weight"] = decoding.ctc[0]
     write_config(staged, config)
     lm_config = None
