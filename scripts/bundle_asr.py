@@ -398,7 +398,8 @@ def main() -> int:
     if (staged / "lm").exists():
         shutil.rmtree(staged / "lm")
     config = json.loads((staged / "config.json").read_text())
-    config.update(language_model="", lm_weight=0.0, beam_size=1)  # a re-run starts from a bundled folder's config
+    # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
+    config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False)
     write_config(staged, config)
     decoding = Decoding(tune(staged, args.corpus, "--ctc-weight", CTC_WEIGHTS, [], DEV_SETS))
     config["model"]["ctc_decode_weight"] = decoding.ctc[0]
