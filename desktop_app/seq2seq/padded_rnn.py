@@ -40,11 +40,11 @@ def run_packed(rnn: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> torch.
 
 def run_directions(rnn: nn.LSTM | nn.GRU, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Layer by layer, each direction through the fused kernel with the module's own weights."""
-    lengths = lengths.to(x.device)
-    real = (torch.arange(x.size(1), device=x.device)[None, :] < lengths[:, None]).unsqueeze(-1)
+    order = reversal_order(lengths.to(x.device), x.size(1))  # one index serves every layer, both ways
+    real = (torch.arange(x.size(1), device=x.device)[None, :] < lengths.to(x.device)[:, None]).unsqueeze(-1)
     for layer in range(rnn.num_layers):
         forward = _one_direction(rnn, layer, "", x)
-        backward = reverse_within(_one_direction(rnn, layer, "_reverse", reverse_within(x, lengths)), lengths)
+        backward = reorder(_one_direction(rnn, layer, "_reverse", reorder(x, order)), order)
         x = torch.cat([forward, backward], dim=2) * real
         if layer < rnn.num_layers - 1:
             x = nn.functional.dropout(x, rnn.dropout, rnn.training)
@@ -67,9 +67,18 @@ def final_states(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     return torch.cat([outputs[:, :, :half].gather(1, last).squeeze(1), outputs[:, 0, half:]], dim=-1)
 
 
+def reversal_order(lengths: torch.Tensor, frames: int) -> torch.Tensor:
+    """(batch, frames) frame index: each row's first `length` frames reversed, the rest in place."""
+    steps = torch.arange(frames, device=lengths.device)[None, :]
+    ends = lengths[:, None]
+    return torch.where(steps < ends, ends - 1 - steps, steps)
+
+
+def reorder(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """(batch, frames, features) frames picked by a (batch, frames) index; reversal is its own inverse."""
+    return x.gather(1, order.unsqueeze(-1).expand(-1, -1, x.size(2)))
+
+
 def reverse_within(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Each row's first `length` frames in reverse order; the frames after them stay in place."""
-    steps = torch.arange(x.size(1), device=x.device)[None, :]
-    ends = lengths.to(x.device)[:, None]
-    order = torch.where(steps < ends, ends - 1 - steps, steps)
-    return x.gather(1, order.unsqueeze(-1).expand(-1, -1, x.size(2)))
+    return reorder(x, reversal_order(lengths.to(x.device), x.size(1)))
