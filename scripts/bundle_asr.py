@@ -2,14 +2,14 @@
 
     python scripts/bundle_asr.py --run runs/asr-en --name asr-en [--lm runs/lm-en/model] [--corpus data/speech]
 
-Tunes the decoding on synthetic dev (the CTC weight; with --lm, the language-model weight for
-beam search with shallow fusion; the precision the app runs: int8 when it loses at most 0.3
-WER points; with --lm, the beam width: the best on dev whose real-time factor in
-`benchmarks/asr_speed.py` stays within 0.1), scores held-out voices, held-out sentences and real held-out
-speakers with `attend eval-asr` (WER and CER from jiwer), measures speed with
-`benchmarks/asr_speed.py`, records the exact commands next to the figures, and writes
-models/NAME/README.md. Refuses to replace a bundled model with a lower WER on held-out voices
-unless --force.
+Tunes the decoding on dev (the CTC weight on synthetic dev and real-dev; on synthetic dev, with
+--lm, the language-model weight for beam search with shallow fusion; the precision the app runs:
+int8 when it loses at most 0.3 WER points; with --lm, the beam width: the best on dev whose
+real-time factor in `benchmarks/asr_speed.py` stays within 0.1), measuring each dev setting once,
+scores held-out voices, held-out sentences and real held-out speakers with `attend eval-asr`
+(WER and CER from jiwer), measures speed with `benchmarks/asr_speed.py`, records the exact
+commands next to the figures, and writes models/NAME/README.md. Replaces a bundled model only
+with one of lower held-out-voice WER, unless --force.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,13 +52,12 @@ def write_config(folder: Path, config: dict) -> None:
     (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
 
 
-def tune(model: Path, corpus: Path, option: str, weights: tuple[float, ...], extra: list[str],
-         sets: tuple[str, ...] = ("dev.tsv",)):
-    """Mean WER over the dev `sets` for each value of a decoding weight (tuned on dev only).
+def tune(scores: DevScores, field_name: str, values: tuple, base: Setting, sets: tuple[str, ...] = ("dev.tsv",)):
+    """Mean dev WER over `sets` for each value of one field of the decoding setting `base`.
     -> (best value, {value: WER}, the commands)"""
     wers, commands = {}, []
-    for weight in weights:
-        wers[weight], command = dev_wer(model, corpus, [option, str(weight), *extra], sets)
+    for value in values:
+        wers[value], command = scores.mean(replace(base, **{field_name: value}), sets)
         commands.append(command)
     return min(wers, key=wers.get), wers, commands
 
@@ -87,38 +86,66 @@ def real_time_factor(benchmark: str, precision: str) -> float:
     raise ValueError(f"no {precision} real-time factor in the benchmark output:\n{benchmark}")
 
 
-def dev_wer(model: Path, corpus: Path, extra: list[str], sets: tuple[str, ...] = ("dev.tsv",)) -> tuple[float, str]:
-    """Mean WER over the dev `sets` present (synthetic dev by default; DEV_SETS adds real-dev) with
-    the folder's decoding plus `extra` options. -> (WER, command)"""
-    manifests = [str(corpus / name) for name in sets if (corpus / name).exists()]
-    command = ["eval-asr", "--model", str(model), "--manifest", *manifests, *extra, "--json"]
-    results = run_json(command)["results"]
-    wer = round(sum(results[m]["wer"] for m in manifests) / len(manifests), 2)
-    print(f"dev WER ({' + '.join(sets)}) {' '.join(extra)}: {wer}", flush=True)
-    return wer, "attend " + " ".join(command)
+@dataclass(frozen=True)
+class Setting:
+    """One complete decoding setting. Every option is spelled out, so each dev command on the card
+    reproduces its figure whatever the folder's config says after bundling."""
+
+    ctc: float
+    lm: float = 0.0
+    beam: int = 1
+    precision: str = "float32"
+
+    def options(self) -> list[str]:
+        return ["--beam", str(self.beam), "--ctc-weight", str(self.ctc), "--lm-weight", str(self.lm),
+                "--precision", self.precision]
 
 
-def choose_precision(model: Path, corpus: Path, decoding: Decoding) -> bool:
-    """int8 when it loses at most INT8_TOLERANCE dev WER points against float32. -> use int8"""
+class DevScores:
+    """Dev WER per (setting, manifest), each measured once with `attend eval-asr`: the precision
+    check repeats the language-model grid's best setting, and the beam check the chosen precision."""
+
+    def __init__(self, model: Path, corpus: Path, runner=None):
+        self.model, self.corpus, self.runner = model, corpus, runner or run_json
+        self.wers: dict[tuple[Setting, str], float] = {}
+
+    def command(self, setting: Setting, manifests: list[str]) -> list[str]:
+        return ["eval-asr", "--model", str(self.model), "--manifest", *manifests, *setting.options(), "--json"]
+
+    def mean(self, setting: Setting, sets: tuple[str, ...] = ("dev.tsv",)) -> tuple[float, str]:
+        """Mean WER over the dev `sets` present (synthetic dev by default; DEV_SETS adds real-dev).
+        -> (WER, the command that measures it)"""
+        manifests = [str(self.corpus / name) for name in sets if (self.corpus / name).exists()]
+        missing = [m for m in manifests if (setting, m) not in self.wers]
+        if missing:
+            results = self.runner(self.command(setting, missing))["results"]
+            self.wers.update({(setting, m): results[m]["wer"] for m in missing})
+        wer = round(sum(self.wers[setting, m] for m in manifests) / len(manifests), 2)
+        print(f"dev WER ({' + '.join(sets)}) {' '.join(setting.options())}: {wer}"
+              + ("" if missing else " (measured earlier)"), flush=True)
+        return wer, "attend " + " ".join(self.command(setting, manifests))
+
+
+def choose_precision(scores: DevScores, decoding: Decoding, base: Setting) -> Setting:
+    """int8 when it loses at most INT8_TOLERANCE dev WER points against float32. -> the setting to run"""
     for precision in ("float32", "int8"):
-        decoding.int8[precision], command = dev_wer(model, corpus, ["--precision", precision])
+        decoding.int8[precision], command = scores.mean(replace(base, precision=precision))
         decoding.int8_commands.append(command)
-    return decoding.uses_int8
+    return replace(base, precision="int8" if decoding.uses_int8 else "float32")
 
 
-def choose_beam(model: Path, corpus: Path, config: dict, decoding: Decoding) -> tuple[str, str]:
+def choose_beam(scores: DevScores, config: dict, decoding: Decoding, base: Setting) -> tuple[str, str]:
     """The beam width with the lowest dev WER whose real-time factor (in the precision the app
     runs) meets TARGET_RTF; the narrowest if none does. -> that width's speed benchmark"""
     for beam in BEAMS:
-        decoding.beams[beam], command = dev_wer(model, corpus, ["--beam", str(beam)])
+        decoding.beams[beam], command = scores.mean(replace(base, beam=beam))
         decoding.beam_commands.append(command)
-    precision = "int8" if config.get("int8_inference") else "float32"
     for beam in sorted(BEAMS, key=lambda b: (decoding.beams[b], b)):
         config["beam_size"] = decoding.beam = beam
-        write_config(model, config)
-        benchmark = speed(model, corpus)
-        decoding.beam_rtf[beam] = real_time_factor(benchmark[0], precision)
-        print(f"beam {beam}: {precision} real-time factor {decoding.beam_rtf[beam]}", flush=True)
+        write_config(scores.model, config)
+        benchmark = speed(scores.model, scores.corpus)
+        decoding.beam_rtf[beam] = real_time_factor(benchmark[0], base.precision)
+        print(f"beam {beam}: {base.precision} real-time factor {decoding.beam_rtf[beam]}", flush=True)
         if decoding.beam_rtf[beam] <= TARGET_RTF or beam == min(BEAMS):
             return benchmark
     raise AssertionError("unreachable: the narrowest beam is always accepted")
@@ -401,22 +428,25 @@ def main() -> int:
     # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
     config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False)
     write_config(staged, config)
-    decoding = Decoding(tune(staged, args.corpus, "--ctc-weight", CTC_WEIGHTS, [], DEV_SETS))
+    scores = DevScores(staged, args.corpus)
+    decoding = Decoding(tune(scores, "ctc", CTC_WEIGHTS, Setting(ctc=0.0), DEV_SETS))
     config["model"]["ctc_decode_weight"] = decoding.ctc[0]
     write_config(staged, config)
-    lm_config = None
+    setting, lm_config = Setting(ctc=decoding.ctc[0]), None
     if args.lm:
         attach_language_model(staged, args.lm, 0.0)
         without_lm = ("--beam", "1", "--lm-weight", "0")
         decoding.baseline, decoding.baseline_command = evaluate(staged, args.corpus, without_lm)
         lm_config = json.loads((staged / "lm" / "config.json").read_text())
         decoding.beam = LM_BEAM
-        decoding.lm = tune(staged, args.corpus, "--lm-weight", LM_WEIGHTS, ["--beam", str(LM_BEAM)])
+        decoding.lm = tune(scores, "lm", LM_WEIGHTS, replace(setting, beam=LM_BEAM))
+        setting = replace(setting, lm=decoding.lm[0], beam=LM_BEAM)
         config.update(language_model="lm", lm_weight=decoding.lm[0], beam_size=LM_BEAM)
         write_config(staged, config)
-    config["int8_inference"] = choose_precision(staged, args.corpus, decoding)
+    setting = choose_precision(scores, decoding, setting)
+    config["int8_inference"] = setting.precision == "int8"
     write_config(staged, config)
-    benchmark = choose_beam(staged, args.corpus, config, decoding) if args.lm else None
+    benchmark = choose_beam(scores, config, decoding, setting) if args.lm else None
     error_file = args.run / "test-errors.tsv"
     results, evaluation = evaluate(staged, args.corpus, errors=error_file)
     errors = read_error_table(error_file)

@@ -1,4 +1,5 @@
-"""The speech model card's per-voice table and error samples, built from an `eval-asr --errors` table."""
+"""scripts/bundle_asr.py: the speech model card (per-voice table, error samples, decoding choices) and
+the dev measurements behind those choices."""
 
 import importlib.util
 import sys
@@ -64,6 +65,19 @@ int8     real-time factor {int8}
 peak resident memory 697 MB"""
 
 
+def _fake_eval_asr(wer_of, calls: list | None = None):
+    """A stand-in for `attend eval-asr --json`: WER `wer_of(options)` on every manifest it is given."""
+    def run(command):
+        if calls is not None:
+            calls.append(command)
+        start = command.index("--beam")
+        manifests = command[command.index("--manifest") + 1:start]
+        pairs = command[start:command.index("--json")]
+        options = dict(zip(pairs[::2], pairs[1::2], strict=True))  # {"--beam": "4", ...}
+        return {"results": {m: {"wer": wer_of(options, m)} for m in manifests}}
+    return run
+
+
 def _choose(tmp_path, monkeypatch, dev: dict[int, float], speeds: dict[int, float], int8: bool):
     """Run choose_beam with stand-ins for eval-asr (dev WER per width) and asr_speed.py (per width)."""
     import json
@@ -71,10 +85,8 @@ def _choose(tmp_path, monkeypatch, dev: dict[int, float], speeds: dict[int, floa
     bundle = _bundle_asr()
     folder = tmp_path / "model"
     folder.mkdir(exist_ok=True)
+    (tmp_path / "dev.tsv").write_text("")
     config = {"beam_size": 4, "int8_inference": int8}
-
-    def fake_dev_wer(model, corpus, extra):
-        return dev[int(extra[extra.index("--beam") + 1])], "attend eval-asr ..."
 
     def fake_speed(model, corpus):
         beam = json.loads((model / "config.json").read_text())["beam_size"]
@@ -82,11 +94,37 @@ def _choose(tmp_path, monkeypatch, dev: dict[int, float], speeds: dict[int, floa
         figures = {"int8": speeds[beam], "float32": other} if int8 else {"float32": speeds[beam], "int8": other}
         return BENCHMARK.format(**figures), "python benchmarks/asr_speed.py ..."
 
-    monkeypatch.setattr(bundle, "dev_wer", fake_dev_wer)
     monkeypatch.setattr(bundle, "speed", fake_speed)
+    scores = bundle.DevScores(folder, tmp_path, _fake_eval_asr(lambda options, m: dev[int(options["--beam"])]))
     decoding = bundle.Decoding(ctc=(0.3, {}, []))
-    benchmark = bundle.choose_beam(folder, tmp_path, config, decoding)
+    setting = bundle.Setting(ctc=0.3, lm=0.5, beam=4, precision="int8" if int8 else "float32")
+    benchmark = bundle.choose_beam(scores, config, decoding, setting)
     return bundle, decoding, benchmark, json.loads((folder / "config.json").read_text())
+
+
+def test_each_dev_setting_is_measured_once_with_every_option_spelled_out(tmp_path):
+    bundle = _bundle_asr()
+    for name in ("dev.tsv", "real-dev.tsv"):
+        (tmp_path / name).write_text("")
+    calls = []
+    wers = {"dev.tsv": {"float32": 6.0, "int8": 6.2}, "real-dev.tsv": {"float32": 30.0, "int8": 31.0}}
+    scores = bundle.DevScores(tmp_path / "model", tmp_path, _fake_eval_asr(
+        lambda options, manifest: wers[Path(manifest).name][options["--precision"]], calls))
+    best = bundle.Setting(ctc=0.3, lm=0.5, beam=4)
+    decoding = bundle.Decoding(ctc=(0.3, {}, []))
+    decoding.lm = bundle.tune(scores, "lm", (0.2, 0.5), bundle.Setting(ctc=0.3, beam=4))
+    assert len(calls) == 2 and decoding.lm[0] == 0.2  # the stand-in scores every weight alike: the first wins
+    chosen = bundle.choose_precision(scores, decoding, best)
+    assert len(calls) == 3  # float32 at the grid's best weight was measured by the grid; only int8 is new
+    assert chosen == bundle.Setting(ctc=0.3, lm=0.5, beam=4, precision="int8")
+    assert decoding.int8 == {"float32": 6.0, "int8": 6.2}
+    # a second set adds only its own manifest; the mean covers both
+    assert scores.mean(chosen, ("dev.tsv", "real-dev.tsv"))[0] == 18.6 and len(calls) == 4
+    assert calls[-1][calls[-1].index("--manifest") + 1:][:1] == [str(tmp_path / "real-dev.tsv")]
+    # the card's command reproduces the figure on its own, whatever the folder's config says later
+    command = decoding.int8_commands[0]
+    assert all(option in command for option in ("--beam 4", "--ctc-weight 0.3", "--lm-weight 0.5",
+                                                "--precision float32"))
 
 
 def test_the_wider_beam_is_kept_only_when_it_is_better_and_fast_enough(tmp_path, monkeypatch):
