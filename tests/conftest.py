@@ -100,7 +100,6 @@ def tiny_asr(tmp_path_factory) -> TinySpeech:
     from desktop_app.seq2seq.architectures import build_model
     from desktop_app.seq2seq.loss import label_smoothed_nll
     from desktop_app.speech.features import FeatureNormalizer, load_audio, log_mel
-    from desktop_app.speech.recognizer import decode_features
     from desktop_app.training.asr_task import ctc_targets, speech_batch
 
     work = tmp_path_factory.mktemp("speech")
@@ -116,7 +115,7 @@ def tiny_asr(tmp_path_factory) -> TinySpeech:
     model = build_model("las", dict(TINY_LAS, tgt_vocab_size=tokenizer.vocab_size))
     optimizer = torch.optim.Adam(model.parameters(), 3e-3)
     batch = speech_batch([normalizer(f) for f in features + padded], [tokenizer.encode(t) for t in SPOKEN * 2])
-    for step in range(800):
+    for step in range(1000):
         model.train()
         optimizer.zero_grad()
         logits, _, ctc_log_probs, lengths = model(batch.src, batch.src_mask, batch.tgt_in, with_ctc=True)
@@ -124,17 +123,27 @@ def tiny_asr(tmp_path_factory) -> TinySpeech:
         targets, target_lengths = ctc_targets(batch.tgt_out)
         ctc = F.ctc_loss(ctc_log_probs.transpose(0, 1), targets, lengths, target_lengths, blank=0,
                          reduction="sum", zero_infinity=True)
-        ((0.5 * loss + 0.5 * ctc) / batch.target_tokens).backward()
+        # CTC's larger share: it spells the double letters of "door" only once a blank separates them
+        ((0.3 * loss + 0.7 * ctc) / batch.target_tokens).backward()
         optimizer.step()
-        if step % 25 == 24:
-            model.eval()
-            both = features + padded
-            if [decode_features(model, normalizer(f), tokenizer) for f in both] == SPOKEN * 2 and all(
-                    _ctc_text(model, normalizer(f), tokenizer) == t for f, t in zip(both, SPOKEN * 2, strict=True)):
-                break
+        if step % 25 == 24 and _learned(model, [normalizer(f) for f in features + padded], tokenizer):
+            break
     folder = save_folder(work / "asr-tiny", model.eval(), None, work / "units.model", "en", "", task="speech",
                          feature_stats_file=work / "features.json")
     return TinySpeech(folder, wavs)
+
+
+def _learned(model, features: list, tokenizer) -> bool:
+    """Every utterance right by attention decoding and by CTC, in float32 and in int8 (the tests
+    transcribe in both precisions)."""
+    from desktop_app.seq2seq.quantize import model_for_inference
+    from desktop_app.speech.recognizer import decode_features
+
+    model.eval()
+    expected = SPOKEN * (len(features) // len(SPOKEN))
+    return all([decode_features(m, f, tokenizer) for f in features] == expected
+               and [_ctc_text(m, f, tokenizer) for f in features] == expected
+               for m in (model, model_for_inference(model, "int8", False)))
 
 
 def _ctc_text(model, features, tokenizer) -> str:

@@ -22,6 +22,7 @@ from .attention import LocationAwareAttention
 from .ctc_prefix import PrefixVariables, empty_prefix, end_scores, extend
 from .interface import Selectable, StepOutput
 from .padded_rnn import run_rnn
+from .rnn_step import rnn_step
 from .tokenizer import BOS_ID, EOS_ID, PAD_ID
 
 CTC_BLANK = PAD_ID  # padding never appears in targets, so it doubles as the CTC blank
@@ -216,14 +217,15 @@ class LASRecognizer(nn.Module):
 
     # -- training helpers -------------------------------------------------------------
     def teacher_forced(self, memory: LASMemory, tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """-> logits (batch, tgt_len, vocab), attention (batch, tgt_len, frames')."""
+        """-> logits (batch, tgt_len, vocab), attention (batch, tgt_len, frames'); the output layer
+        runs once over every step."""
         state = self.initial_state(memory)
-        all_logits, all_weights = [], []
+        all_attentional, all_weights = [], []
         for t in range(tgt_in.size(1)):
-            logits, state = self._logits_step(tgt_in[:, t], memory, state)
-            all_logits.append(logits)
+            state = self._decoder_step(tgt_in[:, t], memory, state)
+            all_attentional.append(state.attentional)
             all_weights.append(state.weights)
-        return torch.stack(all_logits, dim=1), torch.stack(all_weights, dim=1)
+        return self._output_logits(torch.stack(all_attentional, dim=1)), torch.stack(all_weights, dim=1)
 
     def ctc_log_probs(self, memory: LASMemory) -> torch.Tensor:
         """(batch, frames', vocab) log-probabilities of the CTC head."""
@@ -236,11 +238,17 @@ class LASRecognizer(nn.Module):
 
     # -- internals ---------------------------------------------------------------------
     def _logits_step(self, prev_tokens: torch.Tensor, memory: LASMemory, state: LASState):
+        new_state = self._decoder_step(prev_tokens, memory, state)
+        return self._output_logits(new_state.attentional), new_state  # batch x vocab
+
+    def _decoder_step(self, prev_tokens: torch.Tensor, memory: LASMemory, state: LASState) -> LASState:
         embedded = self.dropout(self.embedding(prev_tokens))  # batch x emb
-        rnn_input = torch.cat([embedded, state.attentional], dim=-1).unsqueeze(1)
-        output, hidden = self.decoder_rnn(rnn_input, state.hidden)
-        query = output.squeeze(1)  # batch x decoder_hidden
+        rnn_input = torch.cat([embedded, state.attentional], dim=-1)
+        query, hidden = rnn_step(self.decoder_rnn, rnn_input, state.hidden)  # batch x decoder_hidden
         context, weights = self.attention(query, memory.outputs, memory.mask, state.weights, memory.projected_keys)
         attentional = torch.tanh(self.attentional_layer(torch.cat([query, context], dim=-1)))
-        logits = self.output_layer(self.dropout(attentional))  # batch x vocab
-        return logits, LASState(hidden, attentional, weights)
+        return LASState(hidden, attentional, weights)
+
+    def _output_logits(self, attentional: torch.Tensor) -> torch.Tensor:
+        """(..., decoder_hidden) -> (..., vocab)"""
+        return self.output_layer(self.dropout(attentional))

@@ -18,6 +18,7 @@ from torch import nn
 from .attention import ATTENTION_TYPES, make_attention
 from .interface import Selectable, StepOutput
 from .padded_rnn import final_states, run_rnn
+from .rnn_step import rnn_step
 from .tokenizer import PAD_ID
 
 
@@ -157,9 +158,8 @@ class RNNSeq2Seq(nn.Module):
         self, prev_tokens: torch.Tensor, memory: RNNMemory, state: RNNState
     ) -> tuple[torch.Tensor, torch.Tensor, RNNState]:
         embedded = self.dropout(self.tgt_embedding(prev_tokens))  # batch x emb
-        rnn_input = torch.cat([embedded, state.attentional], dim=-1).unsqueeze(1)  # batch x 1 x (emb+hidden)
-        output, hidden = self.decoder_rnn(rnn_input, state.hidden)
-        query = output.squeeze(1)  # batch x hidden
+        rnn_input = torch.cat([embedded, state.attentional], dim=-1)  # batch x (emb+hidden)
+        query, hidden = rnn_step(self.decoder_rnn, rnn_input, state.hidden)  # batch x hidden
         context, weights = self.attention(query, memory.outputs, memory.mask, memory.projected_keys)
         attentional = torch.tanh(self.attentional_layer(torch.cat([query, context], dim=-1)))
         logits = self.output_layer(self.pre_output(self.dropout(attentional)))  # batch x vocab
