@@ -26,7 +26,7 @@ def add_training_arguments(parser: argparse.ArgumentParser, config_help: str, ro
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (CUDA trains in bfloat16 autocast)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="auto: bfloat16 autocast on CUDA, float32 on CPU; bfloat16: autocast on either "
-                             "(on CPUs with AVX512-BF16 or AMX: LAS training steps 1.18x faster); "
+                             "(on CPUs with AVX512-BF16 or AMX: LAS training steps 1.60x faster); "
                              "float32: no autocast")
     parser.add_argument("--data-root", default=None, help=root_help)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads per process (0 = torch default)")
