@@ -133,6 +133,8 @@ def test_the_wider_beam_is_kept_only_when_it_is_better_and_fast_enough(tmp_path,
     decoding.int8 = {"float32": 7.4, "int8": 7.5}
     section = bundle.choices_section(decoding)
     assert "Precision at inference: **int8" in section and "Beam width: **8**" in section and "4: 8.7%" in section
+    decoding.int8 = {"float32": 5.31, "int8": 5.61}  # loses exactly the tolerance (0.3000000000000007 unrounded)
+    assert decoding.uses_int8
     decoding.int8 = {"float32": 7.4, "int8": 8.0}  # loses more than the tolerance
     assert "Precision at inference: **float32**" in bundle.choices_section(decoding)
 
