@@ -141,9 +141,12 @@ def _learned(model, features: list, tokenizer) -> bool:
 
     model.eval()
     expected = SPOKEN * (len(features) // len(SPOKEN))
-    return all([decode_features(m, f, tokenizer) for f in features] == expected
-               and [_ctc_text(m, f, tokenizer) for f in features] == expected
-               for m in (model, model_for_inference(model, "int8", False)))
+
+    def right(m) -> bool:
+        return ([decode_features(m, f, tokenizer) for f in features] == expected
+                and [_ctc_text(m, f, tokenizer) for f in features] == expected)
+
+    return right(model) and right(model_for_inference(model, "int8", False))  # quantise only once float32 is right
 
 
 def _ctc_text(model, features, tokenizer) -> str:
