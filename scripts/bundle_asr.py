@@ -2,8 +2,8 @@
 
     python scripts/bundle_asr.py --run runs/asr-en --name asr-en [--lm runs/lm-en/model] [--corpus data/speech]
 
-Tunes the decoding on dev (the CTC weight on synthetic dev and real-dev; on synthetic dev, with
---lm, the language-model weight for beam search with shallow fusion; the precision the app runs:
+Tunes the decoding on the mean WER of synthetic dev and real-dev (the CTC weight; with --lm, the
+language-model weight for beam search with shallow fusion; the precision the app runs:
 int8 when it loses at most 0.3 WER points; with --lm, the beam width: the best on dev whose
 real-time factor in `benchmarks/asr_speed.py` stays within 0.1), measuring each dev setting once,
 scores held-out voices, held-out sentences and real held-out speakers with `attend eval-asr`
@@ -52,7 +52,7 @@ def write_config(folder: Path, config: dict) -> None:
     (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
 
 
-def tune(scores: DevScores, field_name: str, values: tuple, base: Setting, sets: tuple[str, ...] = ("dev.tsv",)):
+def tune(scores: DevScores, field_name: str, values: tuple, base: Setting, sets: tuple[str, ...] = DEV_SETS):
     """Mean dev WER over `sets` for each value of one field of the decoding setting `base`.
     -> (best value, {value: WER}, the commands)"""
     wers, commands = {}, []
@@ -112,8 +112,8 @@ class DevScores:
     def command(self, setting: Setting, manifests: list[str]) -> list[str]:
         return ["eval-asr", "--model", str(self.model), "--manifest", *manifests, *setting.options(), "--json"]
 
-    def mean(self, setting: Setting, sets: tuple[str, ...] = ("dev.tsv",)) -> tuple[float, str]:
-        """Mean WER over the dev `sets` present (synthetic dev by default; DEV_SETS adds real-dev).
+    def mean(self, setting: Setting, sets: tuple[str, ...] = DEV_SETS) -> tuple[float, str]:
+        """Mean WER over the dev `sets` present (synthetic dev and real-dev by default).
         -> (WER, the command that measures it)"""
         manifests = [str(self.corpus / name) for name in sets if (self.corpus / name).exists()]
         missing = [m for m in manifests if (setting, m) not in self.wers]
@@ -241,7 +241,7 @@ checkpoints by (synthetic dev alone once chose w=0, which drifted on real speech
 scores and a language model (shallow fusion):
 {text}
 plus **{d.lm[0]}** x the log-probability of the token under the language model in `lm/`, a
-weight chosen by synthetic-dev WER at beam {LM_BEAM} (weights {lm_line}):
+weight chosen by the same mean dev WER at beam {LM_BEAM} (weights {lm_line}):
 
 {chr(10).join('    ' + c for c in d.lm[2])}
 
@@ -262,7 +262,7 @@ def choices_section(d: Decoding) -> str:
         return ""
     precision = "int8 (dynamic quantisation)" if d.uses_int8 else "float32"
     text = f"""
-Precision at inference: **{precision}**. Synthetic-dev WER {d.int8['float32']}% in float32 and
+Precision at inference: **{precision}**. Mean dev WER {d.int8['float32']}% in float32 and
 {d.int8['int8']}% in int8; int8 is used when it loses at most {INT8_TOLERANCE} points:
 
 {chr(10).join('    ' + c for c in d.int8_commands)}
@@ -271,7 +271,7 @@ Precision at inference: **{precision}**. Synthetic-dev WER {d.int8['float32']}% 
         wers = ", ".join(f"{b}: {wer}%" for b, wer in d.beams.items())
         speeds = ", ".join(f"{b}: {rtf}" for b, rtf in d.beam_rtf.items())
         text += f"""
-Beam width: **{d.beam}**, the width with the lowest synthetic-dev WER ({wers}) whose real-time
+Beam width: **{d.beam}**, the width with the lowest mean dev WER ({wers}) whose real-time
 factor in that precision stays within {TARGET_RTF} on 2 threads (`benchmarks/asr_speed.py`,
 below; measured for widths {speeds}):
 
