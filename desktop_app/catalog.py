@@ -42,7 +42,8 @@ def describe(folder: Path) -> ModelEntry:
     dev_bleu = float(dev.get("bleu") or 0.0) if isinstance(dev, dict) else 0.0
     scores = score_summary(config.metrics)
     if scores and config.language_model:
-        scores += f" (beam {config.beam_size} with its language model)"
+        words = " and word list" if config.lexicon_penalty else ""
+        scores += f" (beam {config.beam_size} with its language model{words})"
     return ModelEntry(folder, config.task, config.source_language, config.target_language, config.architecture,
                       dev_bleu=dev_bleu, scores=scores)
 

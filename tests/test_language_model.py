@@ -127,6 +127,10 @@ def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tm
     assert loaded.config.metrics["dev"]["perplexity"] == min(r["dev_perplexity"] for r in records)
     card = (out / "model" / "README.md").read_text()
     assert "test.tsv, dev.tsv: a line whose normalised form matches one is dropped" in card and "Dev perplexity" in card
+    # its word list holds the training text's words, never a word only the kept-out sentences have
+    words = (out / "model" / "words.txt").read_text().split()
+    assert "sister" in words and "five" in words and "window" not in words and "please" not in words
+    assert "lists the 15 distinct words" in card
 
 
 def test_eval_asr_decodes_with_the_folder_settings_unless_told_otherwise(tiny_asr, tmp_path, capsys):
@@ -160,6 +164,8 @@ def test_the_model_picker_says_a_speech_model_decodes_with_its_language_model(ti
     config["metrics"]["test"] = {"data/speech/test-voices.tsv": {"wer": 12.5, "cer": 5.0}}
     (folder / "config.json").write_text(json.dumps(config))
     assert describe(folder).scores == "test-voices WER 12.5% (beam 1 with its language model)"
+    (folder / "config.json").write_text(json.dumps(dict(config, lexicon_penalty=2.0)))
+    assert describe(folder).scores == "test-voices WER 12.5% (beam 1 with its language model and word list)"
 
 
 def test_the_recognizer_says_how_it_decodes(tiny_asr, tmp_path):

@@ -27,6 +27,9 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--lm-weight", type=float, default=None,
                         help="weight of the model folder's language model in decoding (0 = off; default: the "
                         "model's own)")
+    parser.add_argument("--lexicon-penalty", type=float, default=None,
+                        help="score lost per word outside the language model's word list (0 = off; default: the "
+                        "model's own)")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
             recognizer.set_ctc_decode_weight(args.ctc_weight)
         if args.lm_weight is not None:
             recognizer.set_lm_weight(args.lm_weight)
+        if args.lexicon_penalty is not None:
+            recognizer.set_lexicon_penalty(args.lexicon_penalty)
         manifests = {m: read_manifest(m)[: args.limit or None] for m in args.manifest}
         if args.errors and not Path(args.errors).resolve().parent.is_dir():
             raise OSError(f"cannot write the error table {args.errors}: its folder does not exist")
@@ -93,12 +98,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"model": args.model, "beam": options.beam_size, "precision": args.precision,
                           "ctc_weight": recognizer.ctc_decode_weight, "lm_weight": recognizer.lm_weight,
-                          "results": report}, indent=1))
+                          "lexicon_penalty": recognizer.lexicon_penalty, "results": report}, indent=1))
         return 0
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
               f"real-time factor {r['rtf']:.3f}, beam {options.beam_size}, CTC weight {recognizer.ctc_decode_weight}, "
-              f"LM weight {recognizer.lm_weight}, "
+              f"LM weight {recognizer.lm_weight}, lexicon penalty {recognizer.lexicon_penalty}, "
               f"{args.threads} threads)")
         for voice, wer in sorted(r["voices"].items()):
             print(f"    {voice:40s} WER {wer:6.2f}%")

@@ -22,6 +22,9 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
     parser.add_argument("--lm-weight", type=float, default=None,
                         help="weight of the model's language model (0 = off; default: the model's own)")
+    parser.add_argument("--lexicon-penalty", type=float, default=None,
+                        help="score lost per word outside the language model's word list (0 = off; default: the "
+                        "model's own)")
     parser.add_argument("--words", action="store_true", help="print word time spans")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
 
@@ -38,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         recognizer = Recognizer.from_folder(args.model)
         if args.lm_weight is not None:
             recognizer.set_lm_weight(args.lm_weight)
+        if args.lexicon_penalty is not None:
+            recognizer.set_lexicon_penalty(args.lexicon_penalty)
     except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
         return 2

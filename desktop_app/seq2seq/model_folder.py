@@ -50,6 +50,8 @@ class FolderConfig:
     # speech: a language-model folder inside this one (e.g. "lm"), fused into decoding with lm_weight
     language_model: str = ""
     lm_weight: float = 0.0
+    # speech: score lost per word outside the language-model folder's words.txt (see seq2seq/lexicon.py)
+    lexicon_penalty: float = 0.0
     beam_size: int = 1  # speech: the beam width decoding uses unless told otherwise (tuned at bundling)
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from desktop_app.seq2seq.decoding import decode
 from desktop_app.seq2seq.errors import ConfigError, CorruptFileError, ShapeMismatchError
 from desktop_app.seq2seq.fusion import ShallowFusion
 from desktop_app.seq2seq.las import CTC_BLANK
+from desktop_app.seq2seq.lexicon import LEXICON_FILE, Lexicon, LexiconPenalty
 from desktop_app.seq2seq.quantize import model_for_inference
 
 from .features import FRAMES_PER_SECOND, SAMPLE_RATE, AudioError, FeatureNormalizer, log_mel
@@ -54,10 +55,13 @@ class Recognizer:
         self.model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
         self.tokenizer = loaded.target_tokenizer
         self.language_model = _language_model(loaded, precision) if loaded.config.language_model else None
-        try:
-            self.set_lm_weight(loaded.config.lm_weight if self.language_model is not None else 0.0)
-        except (TypeError, ValueError) as error:
-            raise ConfigError(f"{loaded.folder / 'config.json'}: lm_weight: {error}") from error
+        self.lexicon = _lexicon(loaded) if loaded.config.language_model else None
+        self._lm_weight = self._lexicon_penalty = 0.0
+        for name, setter in (("lm_weight", self.set_lm_weight), ("lexicon_penalty", self.set_lexicon_penalty)):
+            try:
+                setter(getattr(loaded.config, name))
+            except (TypeError, ValueError) as error:
+                raise ConfigError(f"{loaded.folder / 'config.json'}: {name}: {error}") from error
         try:
             self.normalizer = FeatureNormalizer.load(loaded.folder / loaded.config.feature_stats)
         except (ValueError, KeyError, OSError) as error:
@@ -83,8 +87,25 @@ class Recognizer:
     def set_lm_weight(self, weight: float) -> None:
         if weight and self.language_model is None:
             raise ValueError(f"{self.loaded.folder} has no language model to decode with")
-        self.decoder = ShallowFusion(self.model, self.language_model, weight) if weight else self.model  # checks it
-        self._lm_weight = weight
+        self._set_decoder(weight, self._lexicon_penalty)
+
+    @property
+    def lexicon_penalty(self) -> float:
+        """Score a hypothesis loses per word outside the language model's word list (0 = not used)."""
+        return self._lexicon_penalty
+
+    def set_lexicon_penalty(self, penalty: float) -> None:
+        if penalty and self.lexicon is None:
+            raise ValueError(f"{self.loaded.folder} has no word list to decode with "
+                             f"(a language-model folder with {LEXICON_FILE})")
+        self._set_decoder(self._lm_weight, penalty)
+
+    def _set_decoder(self, lm_weight: float, lexicon_penalty: float) -> None:
+        """The model decoding runs: the recognizer, fused with its language model, steered by its word list."""
+        decoder = ShallowFusion(self.model, self.language_model, lm_weight) if lm_weight else self.model  # checks it
+        if lexicon_penalty:
+            decoder = LexiconPenalty(decoder, self.lexicon, self.tokenizer, lexicon_penalty)  # checks it
+        self.decoder, self._lm_weight, self._lexicon_penalty = decoder, lm_weight, lexicon_penalty
 
     @classmethod
     def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer:
@@ -109,7 +130,9 @@ class Recognizer:
         """How the folder decodes, for people: e.g. "beam 4 with its language model (weight 0.5)"."""
         search = "greedy search" if self.options.beam_size == 1 else f"beam {self.options.beam_size}"
         if self.lm_weight:
-            return f"{search} with its language model (weight {self.lm_weight:g})"
+            search += f" with its language model (weight {self.lm_weight:g})"
+        if self.lexicon_penalty:
+            search += f"{' and' if self.lm_weight else ' with'} its word list (penalty {self.lexicon_penalty:g})"
         return search
 
     def stream(self, audio: np.ndarray,
@@ -152,6 +175,12 @@ def _language_model(loaded: LoadedModel, precision: str):
         raise ShapeMismatchError(f"{lm.folder} has {lm.model.config.tgt_vocab_size} units but "
                                  f"{loaded.folder} has {loaded.model.config.tgt_vocab_size}")
     return model_for_inference(lm.model, precision, loaded.config.int8_inference)
+
+
+def _lexicon(loaded: LoadedModel) -> Lexicon | None:
+    """The word list of the speech folder's language model, if it has one."""
+    path = loaded.folder / loaded.config.language_model / LEXICON_FILE
+    return Lexicon.load(path) if path.exists() else None
 
 
 def decode_features(model, features: np.ndarray, tokenizer, options: DecodeOptions = SPEECH_DECODE) -> str:

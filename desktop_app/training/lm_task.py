@@ -20,6 +20,7 @@ from torch import nn
 from desktop_app.seq2seq import Tokenizer, save_folder
 from desktop_app.seq2seq.architectures import build_model, parameter_count
 from desktop_app.seq2seq.batch import pad
+from desktop_app.seq2seq.lexicon import LEXICON_FILE, Lexicon
 from desktop_app.seq2seq.loss import label_smoothed_nll
 from desktop_app.seq2seq.tokenizer import BOS_ID, EOS_ID, PAD_ID
 from desktop_app.speech.manifest import read_manifest
@@ -70,13 +71,21 @@ class LanguageModelTask(FileTask):
         barrier()
         self.tokenizer = Tokenizer.load(out / UNITS_FILE)
         data = self.config.data
-        excluded = {normalize_transcript(s) for s in self._sentences(data.exclude + data.dev)}
-        train = sorted({s for s in self._sentences(data.train) if s and normalize_transcript(s) not in excluded})
+        train, excluded = self.training_text()
+        self.lexicon = Lexicon.from_sentences(train)
         self.train = [ids for ids in self.tokenizer.encode_batch(train) if 0 < len(ids) <= data.max_length]
         self.dev = [ids for ids in self.tokenizer.encode_batch(self._sentences(data.dev)) if ids]
         units = sum(len(s) for s in self.train)
-        self.log(f"{len(self.train):,} distinct training sentences ({units:,} units), {len(self.dev):,} dev; "
-                 f"{len(excluded):,} dev/test sentences kept out")
+        self.log(f"{len(self.train):,} distinct training sentences ({units:,} units, {len(self.lexicon):,} words), "
+                 f"{len(self.dev):,} dev; {excluded:,} dev/test sentences kept out")
+
+    def training_text(self) -> tuple[list[str], int]:
+        """-> (the distinct training sentences, none of them a dev or test sentence; how many
+        dev/test sentences were kept out)"""
+        data = self.config.data
+        excluded = {normalize_transcript(s) for s in self._sentences(data.exclude + data.dev)}
+        train = sorted({s for s in self._sentences(data.train) if s and normalize_transcript(s) not in excluded})
+        return train, len(excluded)
 
     def build_model(self) -> nn.Module:
         settings = dict(self.config.model_settings, tgt_vocab_size=self.tokenizer.vocab_size)
@@ -111,12 +120,14 @@ class LanguageModelTask(FileTask):
 
     def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path:
         metrics = {"dev": {k: v for k, v in metrics["dev"].items() if k != "beam"}}
-        return save_folder(folder, model, None, self.out / UNITS_FILE, self.config.language, "", dtype=dtype,
-                           metrics=metrics, training=training, task="language-model",
-                           card=language_model_card(model, metrics, training))
+        save_folder(folder, model, None, self.out / UNITS_FILE, self.config.language, "", dtype=dtype,
+                    metrics=metrics, training=training, task="language-model",
+                    card=language_model_card(model, metrics, training, len(self.lexicon)))
+        self.lexicon.save(folder / LEXICON_FILE)
+        return folder
 
 
-def language_model_card(model: nn.Module, metrics: dict, training: dict) -> str:
+def language_model_card(model: nn.Module, metrics: dict, training: dict, words: int) -> str:
     """The model card of an exported language-model folder: what it read, what it never read, how well."""
     data = training["config"]["data"]
     settings = ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(model.config).items())
@@ -133,6 +144,9 @@ numbers spelled out, lower case, no punctuation). Never trained on a sentence of
 {', '.join(data['exclude'] + data['dev'])}: a line whose normalised form matches one is dropped.
 
     {training['command']}
+
+`{LEXICON_FILE}` lists the {words:,} distinct words of that training text; a recognizer can
+steer its beam search toward them (a lexicon penalty, see `desktop_app/seq2seq/lexicon.py`).
 
 Selected: {training['selected']}; {training['epochs']} epochs, {training['train_hours']} h on {training['device']}.
 
