@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .interface import Selectable, StepOutput
+from .interface import DecodingWrapper, Selectable, StepOutput
 from .language_model import LMState, RecurrentLM
 
 
@@ -25,22 +25,15 @@ class FusedState(Selectable):
     lm_state: LMState
 
 
-class ShallowFusion(nn.Module):
+class ShallowFusion(DecodingWrapper):
     def __init__(self, model: nn.Module, language_model: RecurrentLM, weight: float):
-        super().__init__()
+        super().__init__(model)
         if language_model.config.tgt_vocab_size != model.config.tgt_vocab_size:
             raise ValueError(f"the language model has {language_model.config.tgt_vocab_size} units "
                              f"but the recognizer has {model.config.tgt_vocab_size}")
         if weight < 0:
             raise ValueError(f"the language-model weight must not be negative, got {weight}")
-        self.model, self.language_model, self.weight = model, language_model, weight
-
-    @property
-    def config(self):
-        return self.model.config
-
-    def encode(self, src: torch.Tensor, src_mask: torch.Tensor):
-        return self.model.encode(src, src_mask)
+        self.language_model, self.weight = language_model, weight
 
     def initial_state(self, memory) -> FusedState:
         lm_state = self.language_model.initial_state(memory.mask.size(0), memory.mask.device)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 import torch
+from torch import nn
 
 
 def select_batch(value: Any, indices: torch.Tensor, dim: int = 0) -> Any:
@@ -72,3 +73,19 @@ class Seq2SeqModel(Protocol):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher forcing: logits (batch, tgt_len, vocab), attention (batch, tgt_len, src_len)."""
         ...
+
+
+class DecodingWrapper(nn.Module):
+    """A Seq2SeqModel around another, for decoding: it encodes as the wrapped model does and only
+    changes its steps (shallow fusion, the lexicon penalty)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    @property
+    def config(self):
+        return self.model.config
+
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor):
+        return self.model.encode(src, src_mask)

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from .errors import CorruptFileError, MissingFileError
-from .interface import Selectable, StepOutput, select_batch
+from .interface import DecodingWrapper, Selectable, StepOutput, select_batch
 from .tokenizer import EOS_ID, Tokenizer
 
 LEXICON_FILE = "words.txt"  # in a language-model folder: the words of the text it was trained on
@@ -100,21 +100,14 @@ class LexiconState(Selectable):
         return LexiconState(select_batch(self.model_state, indices), tuple(self.words[i] for i in indices.tolist()))
 
 
-class LexiconPenalty(nn.Module):
+class LexiconPenalty(DecodingWrapper):
     def __init__(self, model: nn.Module, lexicon: Lexicon, tokenizer: Tokenizer, penalty: float):
-        super().__init__()
+        super().__init__(model)
         if penalty < 0:
             raise ValueError(f"the lexicon penalty must not be negative, got {penalty}")
-        self.model, self.lexicon, self.penalty = model, lexicon, penalty
+        self.lexicon, self.penalty = lexicon, penalty
         self.pieces = [_piece_text(tokenizer, i) for i in range(tokenizer.vocab_size)]
         self._rows: dict[WordState, torch.Tensor] = {}
-
-    @property
-    def config(self):
-        return self.model.config
-
-    def encode(self, src: torch.Tensor, src_mask: torch.Tensor):
-        return self.model.encode(src, src_mask)
 
     def initial_state(self, memory) -> LexiconState:
         return LexiconState(self.model.initial_state(memory), (("", False),) * memory.mask.size(0))
