@@ -304,6 +304,11 @@ def continuation_note(training: dict) -> str:
             "fresh optimizer whose learning rate warmed up again.")
 
 
+def history_note(training: dict, run_notes: str) -> str:
+    """The continuation sentence, then the run's own notes (--run-notes), for the training section."""
+    return continuation_note(training) + (f"\n{run_notes.strip()}" if run_notes.strip() else "")
+
+
 def status_section(held_out_wer: float, history: list[dict]) -> str:
     if held_out_wer <= TARGET_WER:
         return ""
@@ -318,7 +323,8 @@ held-out-voice WER.
 
 
 def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tuple[str, str], corpus: Path,
-         decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict]) -> str:
+         decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict],
+         run_notes: str = "") -> str:
     from bundling import process_count
 
     training = config["training"]
@@ -332,7 +338,7 @@ def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tup
     history = "\n".join(f"| {h['epoch']} | {h['train_nll']:.3f} | " + " | ".join(str(h.get(k, "")) for k in dev_keys)
                         + " |" for h in training.get("history", []))
     history_header = " | ".join(f"{k[4:].replace('_wer', '')} WER %" for k in dev_keys)
-    continued = continuation_note(training)
+    continued = history_note(training, run_notes)
     held_out = results.get(str(corpus / "test-voices.tsv"), {}).get("wer", 100.0)
     search = f"beam {decoding.beam} with the language model" if decoding.lm else "greedy decoding"
     return f"""# {name}: English speech recognizer (listen, attend and spell)
@@ -416,7 +422,11 @@ def main() -> int:
     parser.add_argument("--lm", type=Path, help="language-model folder (attend train-lm) to decode with")
     parser.add_argument("--corpus", type=Path, default=Path("data/speech"))
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--run-notes", type=Path,
+                        help="Markdown to add to the card's training history (what the run's records cannot say, "
+                        "e.g. configs/asr/asr-en.run-notes.md)")
     args = parser.parse_args()
+    run_notes = args.run_notes.read_text(encoding="utf-8") if args.run_notes else ""  # before hours of evaluation
     sys.path.insert(0, str(ROOT))
     from bundling import install
 
@@ -468,7 +478,7 @@ def main() -> int:
         config["metrics"]["test_greedy_without_lm"] = decoding.baseline
     install(staged, destination, config, lambda parameters, size_mb: card(
         config, args.name, results, evaluation, benchmark, args.corpus, decoding, parameters, size_mb, lm_config,
-        errors))
+        errors, run_notes))
     return 0
 
 

@@ -57,6 +57,11 @@ def test_card_says_when_training_continued_from_an_exported_model():
         "folder": "models/asr-en", "epochs": 8, "selected": "average of epochs 6, 7, 8"}})
     assert "Epochs 9-10 continued from the exported model of epoch 8" in note
     assert "average of epochs 6, 7, 8" in note and "--init-from models/asr-en" in note
+    # what the records cannot say comes from the run's notes file, after that sentence
+    training = {"epochs": 10, "started_from": {"folder": "models/asr-en", "epochs": 8}}
+    assert bundle.history_note(training, "Epochs 1-8 ran on 1 thread.\n") == \
+        bundle.continuation_note(training) + "\nEpochs 1-8 ran on 1 thread."
+    assert bundle.history_note(training, "  \n") == bundle.continuation_note(training)
 
 
 BENCHMARK = """model m: loaded in 73 ms, 2 threads
