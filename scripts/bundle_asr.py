@@ -304,6 +304,16 @@ def continuation_note(training: dict) -> str:
             "fresh optimizer whose learning rate warmed up again.")
 
 
+def history_table(history: list[dict]) -> str:
+    """One row per epoch: training loss, the learning rate it trained at, each dev set's WER."""
+    dev_keys = sorted({k for h in history for k in h if k.startswith("dev_")})
+    header = " | ".join(f"{k[4:].replace('_wer', '')} WER %" for k in dev_keys)
+    rows = [" | ".join(["", str(h["epoch"]), f"{h['train_nll']:.3f}", str(h.get("lr", "")),
+                        *(str(h.get(k, "")) for k in dev_keys), ""]).strip() for h in history]
+    rule = "|---|---|---|" + "---|" * len(dev_keys)
+    return "\n".join([f"| epoch | train nll | learning rate | {header} |", rule, *rows])
+
+
 def history_note(training: dict, run_notes: str) -> str:
     """The continuation sentence, then the run's own notes (--run-notes), for the training section."""
     return continuation_note(training) + (f"\n{run_notes.strip()}" if run_notes.strip() else "")
@@ -334,10 +344,6 @@ def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tup
     held_out_voices = {voice_family(v) for v in voices.get("held_out", [])}
     splits = recipe.get("splits", {})
     split_rows = "\n".join(f"| {split} | {s['written']} | {s['hours']} |" for split, s in splits.items())
-    dev_keys = sorted({k for h in training.get("history", []) for k in h if k.startswith("dev_")})
-    history = "\n".join(f"| {h['epoch']} | {h['train_nll']:.3f} | " + " | ".join(str(h.get(k, "")) for k in dev_keys)
-                        + " |" for h in training.get("history", []))
-    history_header = " | ".join(f"{k[4:].replace('_wer', '')} WER %" for k in dev_keys)
     continued = history_note(training, run_notes)
     held_out = results.get(str(corpus / "test-voices.tsv"), {}).get("wer", 100.0)
     search = f"beam {decoding.beam} with the language model" if decoding.lm else "greedy decoding"
@@ -405,9 +411,7 @@ Selected: {training.get('selected', '?')}. Epochs: {training.get('epochs')}, upd
 training time: {training.get('train_hours')} h on {training.get('device')}
 ({process_count(training.get('processes'))}).{continued}
 
-| epoch | train nll | {history_header} |
-|---|---|{'---|' * len(dev_keys)}
-{history}
+{history_table(training.get("history", []))}
 
 ## Data licenses and credits
 

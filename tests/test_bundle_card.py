@@ -64,6 +64,16 @@ def test_card_says_when_training_continued_from_an_exported_model():
     assert bundle.history_note(training, "  \n") == bundle.continuation_note(training)
 
 
+def test_the_history_table_shows_each_epochs_learning_rate_and_dev_scores():
+    bundle = _bundle_asr()
+    table = bundle.history_table([
+        {"epoch": 21, "train_nll": 0.3363, "lr": 0.001, "dev_dev_wer": 10.32, "dev_real-dev_wer": 42.29},
+        {"epoch": 22, "train_nll": 0.3301, "lr": 0.0005, "dev_dev_wer": 9.8, "dev_real-dev_wer": 41.0}]).splitlines()
+    assert table[0] == "| epoch | train nll | learning rate | dev WER % | real-dev WER % |"
+    assert table[1] == "|---|---|---|---|---|"
+    assert table[2:] == ["| 21 | 0.336 | 0.001 | 10.32 | 42.29 |", "| 22 | 0.330 | 0.0005 | 9.8 | 41.0 |"]
+
+
 BENCHMARK = """model m: loaded in 73 ms, 2 threads
 float32  real-time factor {float32}
 float32  partial lag  median     63 ms   p90    152 ms   max    316 ms   (149 partials)
