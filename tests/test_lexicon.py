@@ -1,6 +1,6 @@
 """The lexicon penalty: a word list steers character-level search toward known words."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
 import torch
@@ -133,16 +133,16 @@ def test_the_penalty_turns_a_near_miss_spelling_into_the_known_word(tokenizer):
 
 
 def test_beam_search_keeps_each_hypothesis_word_state_apart(tokenizer):
-    """Two spellings stay in the beam; the word state must follow each one through reordering."""
-    script = spelled("call my sister", {1: {"a": 0.5, "o": 0.5}, 9: {"i": 0.6, "e": 0.4}})
+    """Four spellings stay in the beam; each one's word state must follow it through reordering:
+    "k" is wrong after "doo" and right after "boo", "r" the other way round."""
+    script = spelled("door", {0: {"d": 0.5, "b": 0.5}, 3: {"r": 0.5, "k": 0.5}})
     steered = LexiconPenalty(ScriptedModel(tokenizer, script), Lexicon.from_sentences(SENTENCES), tokenizer, 1.5)
-    assert transcribe(steered, tokenizer, beam=4) == "call my sister"
-    _, nbest = run_to_end(decode(steered, torch.zeros(3, 2), replace(DecodeOptions(beam_size=4, nbest=4),
-                                                                     max_length_extra=20), tokenizer))
-    texts = [tokenizer.decode(h.token_ids) for h in nbest]
-    assert texts[0] == "call my sister" and "coll my sister" in texts  # "coll" paid its penalty once
-    scores = {t: h.score * len(h.log_probs) for t, h in zip(texts, nbest, strict=True)}
-    assert scores["call my sister"] - scores["coll my sister"] == pytest.approx(1.5, abs=1e-4)
+    _, nbest = run_to_end(decode(steered, torch.zeros(3, 2), DecodeOptions(beam_size=4, nbest=4), tokenizer))
+    scores = {tokenizer.decode(h.token_ids): h.score * len(h.log_probs) for h in nbest}
+    assert set(scores) == {"door", "book", "dook", "boor"}
+    assert scores["door"] == pytest.approx(scores["book"], abs=1e-5)  # both known words: no penalty
+    assert scores["door"] - scores["dook"] == pytest.approx(1.5, abs=1e-4)  # each misspelling paid once
+    assert scores["book"] - scores["boor"] == pytest.approx(1.5, abs=1e-4)
 
 
 def test_a_negative_penalty_is_refused(tokenizer):
