@@ -9,7 +9,9 @@ real-time factor in `benchmarks/asr_speed.py` stays within 0.1), measuring each 
 scores held-out voices, held-out sentences and real held-out speakers with `attend eval-asr`
 (WER and CER from jiwer), measures speed with `benchmarks/asr_speed.py`, records the exact
 commands next to the figures, and writes models/NAME/README.md. Replaces a bundled model only
-with one of lower held-out-voice WER, unless --force.
+with one of lower held-out-voice WER, unless --force; either way it decodes the held-out voices
+with the bundled model too and prints the change with a 95% paired-bootstrap interval (also on
+the card), so a refusal or a replacement by a fraction of a point can be read against the noise.
 """
 
 from __future__ import annotations
@@ -165,6 +167,23 @@ def read_error_table(path: Path) -> list[dict]:
     """The rows of an `eval-asr --errors` table: manifest, id, voice, wer, reference, hypothesis."""
     header, *lines = path.read_text(encoding="utf-8").splitlines()
     return [dict(zip(header.split("\t"), line.split("\t"), strict=True)) for line in lines]
+
+
+def held_out_change(candidate: list[dict], bundled: list[dict], manifest: str) -> str:
+    """The held-out-voice WER change against the bundled model on the same utterances, with its 95%
+    paired-bootstrap interval. candidate, bundled: `eval-asr --errors` rows."""
+    from desktop_app.speech.evaluate import paired_bootstrap
+
+    before = {r["id"]: r for r in bundled if r["manifest"] == manifest}
+    after = [r for r in candidate if r["manifest"] == manifest and r["id"] in before]
+    if not after:
+        return ""
+    difference, low, high = paired_bootstrap([r["reference"] for r in after],
+                                             [before[r["id"]]["hypothesis"] for r in after],
+                                             [r["hypothesis"] for r in after])
+    verdict = "a measured change" if high < 0 or low > 0 else "within the noise of these utterances"
+    return (f"{difference:+.2f} WER points on the same {len(after)} held-out-voice utterances, "
+            f"95% paired-bootstrap interval {low:+.2f} to {high:+.2f} ({verdict})")
 
 
 def voice_family(voice: str) -> str:
@@ -334,7 +353,7 @@ held-out-voice WER.
 
 def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tuple[str, str], corpus: Path,
          decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict],
-         run_notes: str = "") -> str:
+         run_notes: str = "", change: str = "") -> str:
     from bundling import process_count
 
     training = config["training"]
@@ -345,6 +364,7 @@ def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tup
     splits = recipe.get("splits", {})
     split_rows = "\n".join(f"| {split} | {s['written']} | {s['hours']} |" for split, s in splits.items())
     continued = history_note(training, run_notes)
+    replaced = f"\nAgainst the model this one replaced (decoding as it was bundled): {change}.\n" if change else ""
     held_out = results.get(str(corpus / "test-voices.tsv"), {}).get("wer", 100.0)
     search = f"beam {decoding.beam} with the language model" if decoding.lm else "greedy decoding"
     return f"""# {name}: English speech recognizer (listen, attend and spell)
@@ -365,7 +385,7 @@ Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), no
 {score_table(results, corpus)}
 
     {evaluation}
-{baseline_section(decoding, corpus)}
+{replaced}{baseline_section(decoding, corpus)}
 WER per voice family (espeak-ng variants such as `+m3` pooled with their voice; held-out voices
 from `test-voices.tsv`, training voices speaking the held-out sentences of `test-sentences.tsv`,
 real speakers from `real-dev.tsv`):
@@ -469,6 +489,13 @@ def main() -> int:
         print(f"{manifest}: WER {r['wer']} CER {r['cer']}", flush=True)
     held_out = results.get(str(args.corpus / "test-voices.tsv"), {}).get("wer", 100.0)
     destination = ROOT / "models" / args.name
+    change = ""
+    if destination.exists() and (args.corpus / "test-voices.tsv").exists():
+        bundled_errors = args.run / "bundled-test-errors.tsv"  # the bundled model, decoding as its folder says
+        run_json(["eval-asr", "--model", str(destination), "--manifest", str(args.corpus / "test-voices.tsv"),
+                  "--errors", str(bundled_errors), "--json"])
+        change = held_out_change(errors, read_error_table(bundled_errors), str(args.corpus / "test-voices.tsv"))
+        print(f"against the bundled model: {change}", flush=True)
     if destination.exists() and not args.force:
         old = json.loads((destination / "config.json").read_text()).get("metrics", {}).get("test", {})
         old_wer = old.get(str(args.corpus / "test-voices.tsv"), {}).get("wer", 100.0)
@@ -482,7 +509,7 @@ def main() -> int:
         config["metrics"]["test_greedy_without_lm"] = decoding.baseline
     install(staged, destination, config, lambda parameters, size_mb: card(
         config, args.name, results, evaluation, benchmark, args.corpus, decoding, parameters, size_mb, lm_config,
-        errors, run_notes))
+        errors, run_notes, change))
     return 0
 
 

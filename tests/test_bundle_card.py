@@ -177,3 +177,23 @@ def test_process_count_reads_as_english():
     from bundling import process_count
 
     assert [process_count(n) for n in (1, 4, None)] == ["1 process", "4 processes", "? processes"]
+
+
+def test_the_held_out_voice_change_pairs_the_same_utterances_of_both_models():
+    bundle = _bundle_asr()
+    voices = "data/speech/test-voices.tsv"
+    reference = ["open the door", "call my sister", "turn on the light", "what time is it"] * 10
+
+    def rows(hypothesis, manifest=voices):
+        return [{"manifest": manifest, "id": f"u{i}", "voice": "piper:joe", "wer": "0", "reference": r,
+                 "hypothesis": hypothesis(r)} for i, r in enumerate(reference)]
+
+    bundled = rows(lambda r: r.replace("door", "floor"))
+    candidate = rows(lambda r: r)[::-1] + rows(lambda r: "nothing", "data/speech/test-sentences.tsv")[:1]
+    change = bundle.held_out_change(candidate, bundled, voices)
+    # 10 of 140 words fixed: rows are paired by id whatever their order; the other test set is left out
+    assert change.startswith("-7.14 WER points on the same 40 held-out-voice utterances")
+    assert "(a measured change)" in change
+    same = bundle.held_out_change(bundled, bundled, voices)
+    assert "+0.00 WER points" in same and "within the noise" in same
+    assert bundle.held_out_change([], bundled, voices) == ""
