@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jiwer
+import numpy as np
 
 
 def word_error_rates(references: Sequence[str], hypotheses: Sequence[str]) -> dict[str, float]:
@@ -28,8 +29,6 @@ def paired_bootstrap(references: Sequence[str], baseline: Sequence[str], candida
     """Corpus WER of `candidate` minus that of `baseline`, in points, with a 95% interval from the
     paired bootstrap (Koehn 2004): utterances are drawn with replacement and both systems are
     scored on the same draw. -> (difference, low, high); an interval that holds 0 is no measured change."""
-    import numpy as np
-
     scored = [(r, b, c) for r, b, c in zip(references, baseline, candidate, strict=True) if r.strip()]
     if not scored:
         raise ValueError("no non-empty references to score")

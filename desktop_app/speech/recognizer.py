@@ -55,7 +55,7 @@ class Recognizer:
         self.model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
         self.tokenizer = loaded.target_tokenizer
         self.language_model = _language_model(loaded, precision) if loaded.config.language_model else None
-        self.lexicon = _lexicon(loaded) if loaded.config.language_model else None
+        self.lexicon: Lexicon | None = None  # the language model's word list, read when a penalty first needs it
         self._lm_weight = self._lexicon_penalty = 0.0
         for name, setter in (("lm_weight", self.set_lm_weight), ("lexicon_penalty", self.set_lexicon_penalty)):
             try:
@@ -95,6 +95,8 @@ class Recognizer:
         return self._lexicon_penalty
 
     def set_lexicon_penalty(self, penalty: float) -> None:
+        if penalty and self.lexicon is None:
+            self.lexicon = _lexicon(self.loaded)
         if penalty and self.lexicon is None:
             raise ValueError(f"{self.loaded.folder} has no word list to decode with "
                              f"(a language-model folder with {LEXICON_FILE})")
@@ -180,7 +182,7 @@ def _language_model(loaded: LoadedModel, precision: str):
 def _lexicon(loaded: LoadedModel) -> Lexicon | None:
     """The word list of the speech folder's language model, if it has one."""
     path = loaded.folder / loaded.config.language_model / LEXICON_FILE
-    return Lexicon.load(path) if path.exists() else None
+    return Lexicon.load(path) if loaded.config.language_model and path.exists() else None
 
 
 def decode_features(model, features: np.ndarray, tokenizer, options: DecodeOptions = SPEECH_DECODE) -> str:
