@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_app.gui.app import run_app
 
         return run_app()
+    args.argv = argv  # the command line as given: training records it in the exported model
     return COMMANDS[args.command].run(args)
 
 

@@ -50,6 +50,25 @@ def test_rerunning_resumes_where_it_stopped(tiny_run, capsys):
     assert records[2]["step"] > records[1]["step"]
 
 
+def test_a_learning_rate_override_trains_at_that_rate_and_is_recorded(tmp_path, capsys):
+    out = tmp_path / "slow"
+    assert main(["train-mt", "--config", str(CONFIG), "--out", str(out), "--data-root", str(DATA),
+                 "--epochs", "1", "--learning-rate", "0.00025"]) == 0
+    record = json.loads((out / "log.jsonl").read_text().splitlines()[0])
+    assert 0 < record["lr"] <= 0.00025
+    config = json.loads((out / "model" / "config.json").read_text())
+    assert config["training"]["config"]["training"]["learning_rate"] == 0.00025
+    assert config["training"]["command"].startswith("attend train-mt --config ")
+    assert config["training"]["command"].endswith("--epochs 1 --learning-rate 0.00025")
+
+
+def test_a_learning_rate_of_zero_is_refused_before_training(tmp_path, capsys):
+    assert main(["train-mt", "--config", str(CONFIG), "--out", str(tmp_path / "run"), "--data-root", str(DATA),
+                 "--learning-rate", "0"]) == 2
+    assert "--learning-rate must be above 0, not 0.0" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
 def test_batches_respect_the_token_budget_and_are_reproducible():
     pairs = [([5] * n, [6] * (n + 2)) for n in range(1, 40)]
     batches = token_batches(pairs, max_tokens=120, seed=3)

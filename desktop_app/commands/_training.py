@@ -31,6 +31,9 @@ def add_training_arguments(parser: argparse.ArgumentParser, config_help: str, ro
     parser.add_argument("--data-root", default=None, help=root_help)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads per process (0 = torch default)")
     parser.add_argument("--epochs", type=int, default=0, help="override the config's number of epochs")
+    parser.add_argument("--learning-rate", type=float, default=None, metavar="LR",
+                        help="override the config's peak learning rate, e.g. to carry on from --init-from at a "
+                             "lower rate; give it again when resuming (the exported config records it)")
     parser.add_argument("--export-only", action="store_true", help="skip training; export the run's model")
 
 
@@ -55,6 +58,12 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
         return 2
     if args.epochs:
         config.training.epochs = args.epochs
+    if args.learning_rate is not None:
+        if not args.learning_rate > 0:
+            print(f"attend {command}: error: --learning-rate must be above 0, not {args.learning_rate}",
+                  file=sys.stderr)
+            return 2
+        config.training.learning_rate = args.learning_rate
     if args.precision == "bfloat16" and args.device == "cpu" and _cpu_lacks_bfloat16():
         print(f"attend {command}: warning: this CPU has no native bfloat16 (AVX512-BF16 or AMX); "
               "--precision bfloat16 will train slower than float32", file=sys.stderr)
@@ -76,7 +85,8 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
             print(f"attend {command}: error: {error}", file=sys.stderr)
             return 2
     if trainer.dist.is_main:
-        training_arguments = [a for a in sys.argv[1:] if a != "--export-only"]  # how the weights were trained
+        given = getattr(args, "argv", sys.argv[1:])
+        training_arguments = [a for a in given if a != "--export-only"]  # how the weights were trained
         trainer.export(command="attend " + " ".join(shlex.quote(a) for a in training_arguments))
     return 0
 
