@@ -144,6 +144,38 @@ def test_each_dev_setting_is_measured_once_with_every_option_spelled_out(tmp_pat
                                                 "--precision float32"))
 
 
+def test_the_ctc_weight_is_tried_again_beside_its_greedy_choice_with_the_language_model(tmp_path):
+    bundle = _bundle_asr()
+    assert bundle.beside((0.0, 0.3, 0.5, 0.7), 0.3) == (0.3, 0.0, 0.5)
+    assert bundle.beside((0.0, 0.3, 0.5, 0.7), 0.0) == (0.0, 0.3)
+    assert bundle.beside((0.0, 0.3, 0.5, 0.7), 0.7) == (0.7, 0.5)
+    (tmp_path / "dev.tsv").write_text("")
+    beam_wers = {"0.0": 9.0, "0.3": 7.0, "0.5": 6.5}
+    scores = bundle.DevScores(tmp_path / "model", tmp_path, _fake_eval_asr(
+        lambda options, manifest: beam_wers[options["--ctc-weight"]]))
+    decoding = bundle.Decoding(ctc=(0.3, {0.0: 12.0, 0.3: 11.0, 0.5: 11.5, 0.7: 13.0}, []))
+    decoding.lm = (0.35, {0.35: 7.0}, [])
+    decoding.ctc_beam = bundle.tune(scores, "ctc", bundle.beside(bundle.CTC_WEIGHTS, 0.3),
+                                    bundle.Setting(ctc=0.3, lm=0.35, beam=4))
+    assert decoding.ctc_weight == 0.5  # the folder decodes with the weight chosen where it is used
+    assert "--ctc-weight 0.5 --lm-weight 0.35" in decoding.ctc_beam[2][2]
+    section = bundle.decoding_section(decoding, {"architecture": "lstm-lm", "model": {}})
+    assert "w = **0.5**;" in section and "chose w=0.3:" in section
+    assert "(mean dev WER w=0.0: 9.0%, w=0.3: 7.0%, w=0.5: 6.5%), which kept w = **0.5**" in section
+    # a tie keeps the greedy choice
+    beam_wers.update({"0.0": 7.0, "0.5": 7.0})
+    scores.wers.clear()
+    assert bundle.tune(scores, "ctc", bundle.beside(bundle.CTC_WEIGHTS, 0.3), bundle.Setting(ctc=0.3))[0] == 0.3
+
+
+def test_a_candidate_must_beat_the_bundled_model_on_the_same_audio(capsys):
+    bundle = _bundle_asr()
+    assert bundle.bar(16.42, None) == 16.42  # not decoded: the card's figure
+    assert bundle.bar(16.42, 16.42) == 16.42 and capsys.readouterr().out == ""
+    assert bundle.bar(16.42, 17.1) == 17.1  # a rebuilt corpus moved it: compare like with like
+    assert "the bundled model scores 17.1 on these held-out voices (its card: 16.42)" in capsys.readouterr().out
+
+
 def test_the_wider_beam_is_kept_only_when_it_is_better_and_fast_enough(tmp_path, monkeypatch):
     bundle, decoding, benchmark, written = _choose(tmp_path, monkeypatch, {4: 8.7, 8: 7.5}, {4: 0.078, 8: 0.09}, True)
     assert decoding.beam == written["beam_size"] == 8 and "0.09" in benchmark[0]
