@@ -62,6 +62,17 @@ def test_a_learning_rate_override_trains_at_that_rate_and_is_recorded(tmp_path, 
     assert config["training"]["command"].endswith("--epochs 1 --learning-rate 0.00025")
 
 
+def test_resuming_at_another_learning_rate_than_the_run_trained_at_warns(tmp_path, capsys):
+    out = tmp_path / "slow"
+    args = ["train-mt", "--config", str(CONFIG), "--out", str(out), "--data-root", str(DATA)]
+    assert main([*args, "--epochs", "1", "--learning-rate", "0.00025"]) == 0
+    assert main([*args, "--epochs", "2", "--learning-rate", "0.00025"]) == 0
+    assert "warning" not in capsys.readouterr().out
+    assert main([*args, "--epochs", "3"]) == 0  # the flag forgotten: the config's 0.005 again
+    assert ("warning: this run trained at peak learning rate 0.00025 and goes on at 0.005; "
+            "to keep the rate, resume with --learning-rate 0.00025") in capsys.readouterr().out
+
+
 def test_a_learning_rate_of_zero_is_refused_before_training(tmp_path, capsys):
     assert main(["train-mt", "--config", str(CONFIG), "--out", str(tmp_path / "run"), "--data-root", str(DATA),
                  "--learning-rate", "0"]) == 2

@@ -162,6 +162,10 @@ class Trainer:
             torch.set_rng_state(state["rng"].cpu())
         self.log(f"resumed from {path}: epoch {self.progress.epoch}, batch {self.progress.batches_done}, "
                  f"step {self.progress.step}")
+        trained_at = float(state.get("learning_rate", self.options.learning_rate))  # absent in older checkpoints
+        if trained_at != self.options.learning_rate:
+            self.log(f"warning: this run trained at peak learning rate {trained_at:g} and goes on at "
+                     f"{self.options.learning_rate:g}; to keep the rate, resume with --learning-rate {trained_at:g}")
 
     def _start_from_folder(self, folder: Path) -> None:
         """Begin with an exported model's weights and carry on its epoch count, steps and history.
@@ -189,7 +193,8 @@ class Trainer:
         if not self.dist.is_main:
             return
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                 "progress": json.dumps(self.progress.__dict__), "rng": torch.get_rng_state()}
+                 "progress": json.dumps(self.progress.__dict__), "rng": torch.get_rng_state(),
+                 "learning_rate": torch.tensor(self.options.learning_rate, dtype=torch.float64)}
         temporary = self.out / "checkpoint.pt.tmp"
         torch.save(state, temporary)
         os.replace(temporary, self.out / "checkpoint.pt")
