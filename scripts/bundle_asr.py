@@ -528,11 +528,11 @@ def main() -> int:
     errors = read_error_table(error_file)
     for manifest, r in results.items():
         print(f"{manifest}: WER {r['wer']} CER {r['cer']}", flush=True)
-    held_out = results.get(str(args.corpus / "test-voices.tsv"), {}).get("wer", 100.0)
+    voices = str(args.corpus / "test-voices.tsv")
+    held_out = results.get(voices, {}).get("wer", 100.0)
     destination = ROOT / "models" / args.name
     change, remeasured = "", None
-    voices = str(args.corpus / "test-voices.tsv")
-    if destination.exists() and (args.corpus / "test-voices.tsv").exists():
+    if destination.exists() and Path(voices).exists():
         bundled_errors = args.run / "bundled-test-errors.tsv"  # the bundled model, decoding as its folder says
         try:
             remeasured = run_json(["eval-asr", "--model", str(destination), "--manifest", voices,

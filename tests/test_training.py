@@ -50,7 +50,7 @@ def test_rerunning_resumes_where_it_stopped(tiny_run, capsys):
     assert records[2]["step"] > records[1]["step"]
 
 
-def test_a_learning_rate_override_trains_at_that_rate_and_is_recorded(tmp_path, capsys):
+def test_a_learning_rate_override_trains_at_that_rate_and_is_recorded(tmp_path):
     out = tmp_path / "slow"
     assert main(["train-mt", "--config", str(CONFIG), "--out", str(out), "--data-root", str(DATA),
                  "--epochs", "1", "--learning-rate", "0.00025"]) == 0

@@ -194,7 +194,7 @@ class Trainer:
             return
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "progress": json.dumps(self.progress.__dict__), "rng": torch.get_rng_state(),
-                 "learning_rate": torch.tensor(self.options.learning_rate, dtype=torch.float64)}
+                 "learning_rate": self.options.learning_rate}
         temporary = self.out / "checkpoint.pt.tmp"
         torch.save(state, temporary)
         os.replace(temporary, self.out / "checkpoint.pt")
