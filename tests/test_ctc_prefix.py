@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from desktop_app.seq2seq.ctc_prefix import empty_prefix, end_scores, extend
+from desktop_app.seq2seq.ctc_prefix import empty_prefix, end_scores, extend, next_token_scores
 
 BLANK, START = 0, 1  # START stands for the empty prefix's "last token" (never a candidate)
 
@@ -51,3 +51,17 @@ def test_frames_past_the_length_are_ignored():
     a = end_scores(_prefix_of([3, 5], log_probs, short), short)
     b = end_scores(_prefix_of([3, 5], padded, long), long)
     torch.testing.assert_close(a, b)
+
+
+def test_every_next_token_score_at_once_equals_extending_by_each_token():
+    # joint decoding ranks all tokens with next_token_scores, then extends only the best few
+    log_probs = _random_log_probs(frames=10, vocab=6, seed=5)
+    padded = torch.cat([log_probs, torch.log_softmax(torch.randn(1, 4, 6), -1)], dim=1)
+    lengths = torch.tensor([10])
+    every = torch.tensor([[c for c in range(6) if c != BLANK]])
+    for tokens in ([], [3], [3, 3], [2, 5]):  # [3] and [3, 3]: extending by 3 again needs a blank
+        prefix = _prefix_of(tokens, padded, lengths)
+        last = torch.tensor([tokens[-1] if tokens else START])
+        expected = extend(prefix, last, every, padded, lengths, BLANK).score
+        got = next_token_scores(prefix, last, padded.double().exp(), lengths)[:, every[0]]
+        torch.testing.assert_close(got, expected, atol=1e-9, rtol=1e-9)

@@ -82,6 +82,42 @@ def extend(
     return PrefixVariables(nonblank, blank, never[:, :, 0], scores)
 
 
+def next_token_scores(
+    prefix: PrefixVariables, last_token: torch.Tensor, probs: torch.Tensor, lengths: torch.Tensor
+) -> torch.Tensor:
+    """(batch, vocab) CTC prefix score of each row's prefix extended by every token, cheaply.
+
+    probs (batch, frames, vocab): the CTC head's probabilities (not their logarithms).
+    The same scores as `extend(...).score` (to the precision of probs' dtype), without the
+    forward variables: a prefix score is log sum_t exp(phi(t - 1)) * y_c(t), one matrix product
+    over frames for all tokens at once, so joint decoding can rank every token before it runs
+    `extend` on the few it keeps. The blank's column is meaningless (it never extends a prefix).
+    """
+    batch, frames, vocab = probs.shape
+    rows = torch.arange(batch, device=probs.device)
+    real = torch.arange(frames, device=probs.device)[None, :] < lengths[:, None]
+    either = torch.logaddexp(prefix.nonblank, prefix.blank)
+    scores = _sum_over_frames(_shifted(prefix.start, either), real, probs)  # batch x vocab
+    column = last_token.clamp(0, vocab - 1)  # the empty prefix's "last token" may be any id
+    repeat = _sum_over_frames(_shifted(prefix.start, prefix.blank), real, probs[rows, :, column, None])[:, 0]
+    valid = (last_token >= 0) & (last_token < vocab)
+    scores[rows, column] = torch.where(valid, repeat, scores[rows, column])  # a repeat needs a blank between
+    return scores
+
+
+def _shifted(start: torch.Tensor, variable: torch.Tensor) -> torch.Tensor:
+    """phi(t - 1) for t = 0..frames-1: (batch,) start and (batch, frames) variable -> (batch, frames)"""
+    return torch.cat([start[:, None], variable[:, :-1]], dim=1)
+
+
+def _sum_over_frames(before: torch.Tensor, real: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+    """log sum_t exp(before(t)) * probs(t, c) over real frames: (batch, frames) and (batch, frames, n) -> (batch, n)"""
+    before = before.masked_fill(~real, NEG_INF)
+    peak = before.max(dim=1, keepdim=True).values.clamp(min=FLOOR)  # keeps exp() in range; -inf rows stay -inf
+    weights = (before - peak).exp().to(probs.dtype)  # batch x frames, each <= 1
+    return torch.bmm(weights[:, None, :], probs)[:, 0, :].log().double() + peak
+
+
 def end_scores(prefix: PrefixVariables, lengths: torch.Tensor) -> torch.Tensor:
     """(batch,) log CTC probability that the whole utterance is exactly the prefix (one per row)."""
     last = (lengths - 1).clamp(min=0)[:, None]
