@@ -1,7 +1,7 @@
 """Speech recognition speed on CPU: real-time factor, partial-result latency, peak memory.
 
     python benchmarks/asr_speed.py --model models/asr-en [--manifest data/speech/test-voices.tsv]
-                                   [--limit 40] [--threads 2] [--quantize]
+                                   [--limit 40] [--threads 1 [2]] [--quantize]
 
 Offline: transcribes each utterance whole (with the folder's own decoding: its beam width and
 language model, as the app does for a final result) and reports the real-time factor =
@@ -11,7 +11,9 @@ can only be processed after it has arrived and after the previous one is done) a
 how far each partial result lags behind the audio it covers, and how long after the end of
 the speech the final result comes. Without --manifest the utterances are spoken by espeak-ng.
 With --quantize the int8 dynamically quantised model is measured in the same run, against
-the float32 baseline. Goals: real-time factor <= 0.1, partial results <= 0.3 s behind.
+the float32 baseline. With several --threads counts, each is measured in turn (the app decodes
+on 1 intra-op thread: desktop_app.seq2seq.quantize.INFERENCE_THREADS). Goals: real-time
+factor <= 0.1 on a 2-core machine, partial results <= 0.3 s behind.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 from desktop_app.seq2seq import load_folder  # noqa: E402
+from desktop_app.seq2seq.quantize import INFERENCE_THREADS, use_inference_threads  # noqa: E402
 from desktop_app.speech.features import SAMPLE_RATE, load_audio  # noqa: E402
 from desktop_app.speech.manifest import read_manifest  # noqa: E402
 from desktop_app.speech.recognizer import Recognizer  # noqa: E402
@@ -113,21 +115,23 @@ def main() -> int:
     parser.add_argument("--model", required=True)
     parser.add_argument("--manifest", help="a speech manifest (id, path, ...); default: espeak-ng sentences")
     parser.add_argument("--limit", type=int, default=40, help="utterances to use from the manifest")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, nargs="+", default=[INFERENCE_THREADS],
+                        help=f"intra-op thread counts to measure, in turn (default {INFERENCE_THREADS})")
     parser.add_argument("--quantize", action="store_true", help="also measure the int8 dynamic-quantised model")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
 
     start = time.perf_counter()
     loaded = load_folder(args.model)
-    recognizer = Recognizer(loaded, "float32")
-    print(f"model {args.model}: loaded in {1000 * (time.perf_counter() - start):.0f} ms, {args.threads} threads")
+    print(f"model {args.model}: loaded in {1000 * (time.perf_counter() - start):.0f} ms")
     utterances = load_utterances(args.manifest, args.limit)
     seconds = sum(a.size for a in utterances) / SAMPLE_RATE
     print(f"{len(utterances)} utterances, {seconds:.1f} s of audio")
-    measure(recognizer, utterances, "float32")
-    if args.quantize:
-        measure(Recognizer(loaded, "int8"), utterances, "int8")
+    for threads in args.threads:
+        use_inference_threads(threads)
+        print(f"{threads} thread{'s' if threads > 1 else ''}:")
+        measure(Recognizer(loaded, "float32"), utterances, "float32")
+        if args.quantize:
+            measure(Recognizer(loaded, "int8"), utterances, "int8")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak_mb:.0f} MB")
     return 0

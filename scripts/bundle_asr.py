@@ -37,6 +37,7 @@ BEAMS = (4, 8)  # widths tried with the tuned weight; the best on dev that keeps
 INT8_TOLERANCE = 0.3  # dev WER points int8 may lose and still be what the app runs
 TARGET_WER = 10.0  # held-out voices (issue 4)
 TARGET_RTF = 0.1  # real-time factor on 2 cores (issue 4), from benchmarks/asr_speed.py
+INFERENCE_THREADS = 1  # the app's decoding threads (desktop_app.seq2seq.quantize); the card's figures use it
 CREDITS = """- Sentences: Tatoeba (tatoeba.org) English, as packaged by manythings.org/anki, CC-BY 2.0.
 - Real speech: Mini LibriSpeech (Panayotov et al. 2015), CC BY 4.0; CMU AN4 (CMU terms, BSD-style);
   LJ Speech (Keith Ito), public domain; Free Spoken Digit Dataset, CC BY-SA 4.0.
@@ -82,7 +83,7 @@ def evaluate(model: Path, corpus: Path, extra: tuple[str, ...] = (), errors: Pat
 
 def speed(model: Path, corpus: Path) -> tuple[str, str]:
     command = ["benchmarks/asr_speed.py", "--model", str(model), "--manifest", str(corpus / "test-sentences.tsv"),
-               "--limit", "40", "--quantize"]
+               "--limit", "40", "--quantize", "--threads", str(INFERENCE_THREADS)]
     result = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT, check=True)
     return result.stdout.strip(), "python " + " ".join(command)
 
@@ -329,8 +330,8 @@ Precision at inference: **{precision}**. Mean dev WER {d.int8['float32']}% in fl
         speeds = ", ".join(f"{b}: {rtf}" for b, rtf in d.beam_rtf.items())
         text += f"""
 Beam width: **{d.beam}**, the width with the lowest mean dev WER ({wers}) whose real-time
-factor in that precision stays within {TARGET_RTF} on 2 threads (`benchmarks/asr_speed.py`,
-below; measured for widths {speeds}):
+factor in that precision stays within {TARGET_RTF} on {INFERENCE_THREADS} thread of a 2-core machine
+(`benchmarks/asr_speed.py`, below; measured for widths {speeds}):
 
 {chr(10).join('    ' + c for c in d.beam_commands)}
 """
@@ -416,7 +417,7 @@ Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), no
 ## Decoding
 
 {decoding_section(decoding, lm_config)}{choices_section(decoding)}
-## Test scores (jiwer, {search}, 2 threads; measured once, after training)
+## Test scores (jiwer, {search}, {INFERENCE_THREADS} thread; measured once, after training)
 
 | test set | utterances | WER % | CER % | real-time factor |
 |---|---|---|---|---|

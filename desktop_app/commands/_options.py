@@ -10,3 +10,12 @@ PRECISION_CHOICES = ("auto", "float32", "int8")  # as desktop_app.seq2seq.quanti
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
                         help="int8 = dynamic quantisation; auto = what the model folder says (default)")
+
+
+INFERENCE_THREADS = 1  # as desktop_app.seq2seq.quantize.INFERENCE_THREADS (torch-free here)
+
+
+def add_threads_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, default=INFERENCE_THREADS,
+                        help=f"CPU threads for decoding (default {INFERENCE_THREADS}: on 2 cores one thread "
+                        "decodes faster than two)")

@@ -9,7 +9,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from ._options import add_precision_argument
+from ._options import add_precision_argument, add_threads_argument
 
 
 def add_parser(subparsers, name: str) -> None:
@@ -31,7 +31,7 @@ def add_parser(subparsers, name: str) -> None:
                         help="score lost per word outside the language model's word list (0 = off; default: the "
                         "model's own)")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    add_threads_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.add_argument("--errors", metavar="FILE",
                         help="also write every utterance's reference, hypothesis and WER to this TSV file, "
@@ -42,15 +42,14 @@ def add_parser(subparsers, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    import torch
-
     from desktop_app.seq2seq import ModelFolderError
+    from desktop_app.seq2seq.quantize import use_inference_threads
     from desktop_app.speech.evaluate import word_error_rates
     from desktop_app.speech.features import AudioError, load_audio
     from desktop_app.speech.manifest import read_manifest
     from desktop_app.speech.recognizer import Recognizer
 
-    torch.set_num_threads(args.threads)
+    use_inference_threads(args.threads)
     try:
         recognizer = Recognizer.from_folder(args.model, args.precision)
         if args.ctc_weight is not None:

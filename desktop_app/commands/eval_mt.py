@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ._options import add_precision_argument
+from ._options import add_precision_argument, add_threads_argument
 
 
 def add_parser(subparsers, name: str) -> None:
@@ -24,17 +24,16 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--limit", type=int, default=0, help="score only the first N lines")
     parser.add_argument("--output", help="also write the translations to this file")
     parser.add_argument("--json", action="store_true", help="print the scores as one JSON object")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    add_threads_argument(parser)
     add_precision_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from desktop_app.seq2seq import DecodeOptions, ModelFolderError, Translator
+    from desktop_app.seq2seq.quantize import use_inference_threads
     from desktop_app.training.evaluate import evaluate
 
-    torch.set_num_threads(args.threads)
+    use_inference_threads(args.threads)
     try:
         translator = Translator.from_folder(args.model, args.precision)
         sources = Path(args.src).read_text(encoding="utf-8").splitlines()

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from ._options import add_threads_argument
+
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "asr-en"
 
 
@@ -25,6 +27,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--lexicon-penalty", type=float, default=None,
                         help="score lost per word outside the language model's word list (0 = off; default: the "
                         "model's own)")
+    add_threads_argument(parser)
     parser.add_argument("--words", action="store_true", help="print word time spans")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
 
@@ -33,11 +36,13 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from desktop_app.seq2seq import ModelFolderError
+    from desktop_app.seq2seq.quantize import use_inference_threads
     from desktop_app.speech.features import AudioError, load_audio
     from desktop_app.speech.recognizer import Recognizer
     from desktop_app.speech.segments import transcribe_long
 
     try:
+        use_inference_threads(args.threads)
         recognizer = Recognizer.from_folder(args.model)
         if args.lm_weight is not None:
             recognizer.set_lm_weight(args.lm_weight)

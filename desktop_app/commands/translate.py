@@ -8,9 +8,10 @@ from typing import TextIO
 
 from desktop_app.seq2seq import DecodeOptions, InputError, ModelFolderError, Translator
 from desktop_app.seq2seq.alignment import format_alignment
+from desktop_app.seq2seq.quantize import use_inference_threads
 from desktop_app.seq2seq.text import split_sentences
 
-from ._options import add_precision_argument
+from ._options import add_precision_argument, add_threads_argument
 
 
 def add_parser(subparsers, name: str) -> None:
@@ -29,6 +30,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--max-length-ratio", type=float, default=2.0, metavar="R",
                         help="stop after R x source length + 10 tokens (default 2.0)")
     add_precision_argument(parser)
+    add_threads_argument(parser)
     parser.add_argument("--show-attention", action="store_true",
                         help="after each sentence, print its alignment: output pieces x source pieces, in percent")
 
@@ -37,6 +39,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
         stderr: TextIO | None = None) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
+        use_inference_threads(args.threads)
         options = DecodeOptions(beam_size=args.beam, nbest=args.nbest,
                                 length_penalty=args.length_penalty, max_length_ratio=args.max_length_ratio)
         translator = Translator.from_folder(args.model, args.precision)

@@ -11,6 +11,19 @@ from torch import nn
 
 PRECISIONS = ("auto", "float32", "int8")
 
+# Intra-op threads for inference. Decoding is a long chain of small operations, and on a 2-core
+# machine a second thread costs more in hand-offs than it computes: the int8 speech model decodes at
+# a real-time factor of 0.058 on 1 thread against 0.114 on 2, and a 30-word translation takes 83 ms
+# against 117 ms (`benchmarks/asr_speed.py --threads 1 2`, `benchmarks/translate_latency.py`).
+INFERENCE_THREADS = 1
+
+
+def use_inference_threads(threads: int = INFERENCE_THREADS) -> None:
+    """Sets torch's intra-op thread count for this process (the app and the inference commands call it)."""
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, not {threads}")
+    torch.set_num_threads(threads)
+
 # A Linear layer smaller than this stays float32 under int8: quantising the activations on every
 # call costs more than a small float matrix multiply saves (see benchmarks/translate_latency.py).
 MIN_INT8_WEIGHTS = 256 * 1024
