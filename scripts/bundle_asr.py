@@ -27,6 +27,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from desktop_app.commands._options import INFERENCE_THREADS  # noqa: E402  (torch-free: the app's decoding threads)
+
 TEST_SETS = {"held-out voices": "test-voices.tsv", "held-out sentences": "test-sentences.tsv",
              "real speech, held-out speakers": "real-dev.tsv"}
 CTC_WEIGHTS = (0.0, 0.3, 0.5, 0.7)  # joint decoding: 0 = the attention decoder alone
@@ -37,7 +41,6 @@ BEAMS = (4, 8)  # widths tried with the tuned weight; the best on dev that keeps
 INT8_TOLERANCE = 0.3  # dev WER points int8 may lose and still be what the app runs
 TARGET_WER = 10.0  # held-out voices (issue 4)
 TARGET_RTF = 0.1  # real-time factor on 2 cores (issue 4), from benchmarks/asr_speed.py
-INFERENCE_THREADS = 1  # the app's decoding threads (desktop_app.seq2seq.quantize); the card's figures use it
 CREDITS = """- Sentences: Tatoeba (tatoeba.org) English, as packaged by manythings.org/anki, CC-BY 2.0.
 - Real speech: Mini LibriSpeech (Panayotov et al. 2015), CC BY 4.0; CMU AN4 (CMU terms, BSD-style);
   LJ Speech (Keith Ito), public domain; Free Spoken Digit Dataset, CC BY-SA 4.0.
@@ -490,7 +493,6 @@ def main() -> int:
                         "e.g. configs/asr/asr-en.run-notes.md)")
     args = parser.parse_args()
     run_notes = args.run_notes.read_text(encoding="utf-8") if args.run_notes else ""  # before hours of evaluation
-    sys.path.insert(0, str(ROOT))
     from bundling import install
 
     from desktop_app.seq2seq.model_folder import attach_language_model

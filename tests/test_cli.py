@@ -74,15 +74,12 @@ def test_precision_choices_are_the_library_ones():
 
 
 def test_decoding_thread_defaults_are_the_library_one():
-    import importlib.util
-
     from desktop_app.commands._options import INFERENCE_THREADS as cli_default
     from desktop_app.seq2seq.quantize import INFERENCE_THREADS
 
-    spec = importlib.util.spec_from_file_location("bundle_asr", Path(__file__).parents[1] / "scripts" / "bundle_asr.py")
-    bundle_asr = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bundle_asr)
-    assert cli_default == bundle_asr.INFERENCE_THREADS == INFERENCE_THREADS
+    from .test_bundle_card import _bundle_asr
+
+    assert cli_default == _bundle_asr().INFERENCE_THREADS == INFERENCE_THREADS
 
 
 def test_zero_decoding_threads_is_a_clear_error(tiny_folder, capsys):

@@ -12,7 +12,7 @@ def add_precision_argument(parser: argparse.ArgumentParser) -> None:
                         help="int8 = dynamic quantisation; auto = what the model folder says (default)")
 
 
-INFERENCE_THREADS = 1  # as desktop_app.seq2seq.quantize.INFERENCE_THREADS (torch-free here)
+INFERENCE_THREADS = 1  # as desktop_app.seq2seq.quantize.INFERENCE_THREADS (torch-free here; bundle_asr.py reads it too)
 
 
 def add_threads_argument(parser: argparse.ArgumentParser) -> None:

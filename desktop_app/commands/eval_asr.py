@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     from desktop_app.speech.manifest import read_manifest
     from desktop_app.speech.recognizer import Recognizer
 
-    use_inference_threads(args.threads)
     try:
+        use_inference_threads(args.threads)
         recognizer = Recognizer.from_folder(args.model, args.precision)
         if args.ctc_weight is not None:
             recognizer.set_ctc_decode_weight(args.ctc_weight)

@@ -33,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from desktop_app.seq2seq.quantize import use_inference_threads
     from desktop_app.training.evaluate import evaluate
 
-    use_inference_threads(args.threads)
     try:
+        use_inference_threads(args.threads)
         translator = Translator.from_folder(args.model, args.precision)
         sources = Path(args.src).read_text(encoding="utf-8").splitlines()
         references = Path(args.ref).read_text(encoding="utf-8").splitlines()
