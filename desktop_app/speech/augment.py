@@ -4,6 +4,8 @@ All of it works on natural-log mel power, (frames, mels):
 - tempo: the frames are resampled in time (0.9x-1.1x speaking rate; pitch is unchanged)
 - vocal tract length: the spectrum is stretched or squeezed in frequency (formants and pitch
   harmonics move together), as another speaker's would be (VTLP, Jaitly and Hinton 2013)
+- timbre: a smooth random gain curve over the bands (a few cosine terms: spectral tilt and broad
+  resonances), as another voice source, synthesizer or microphone colours the same words
 - gain: a level change, a constant in log power
 - noise: recorded noise (white, pink, household) or babble from other utterances, mixed in
   the power domain at a random signal-to-noise ratio
@@ -29,6 +31,9 @@ class AugmentConfig:
     tempo_prob: float = 0.6
     warp_range: tuple[float, float] = (0.88, 1.12)  # frequency stretch factors (vocal tract length)
     warp_prob: float = 0.0
+    timbre_prob: float = 0.0
+    timbre_db: float = 5.0  # the k-th cosine term of the gain curve is uniform in +-timbre_db / k
+    timbre_terms: int = 4
     gain_db: float = 6.0  # uniform in +-gain_db
     noise_prob: float = 0.4
     babble_prob: float = 0.15
@@ -64,6 +69,20 @@ def warp_frequencies(features: np.ndarray, factor: float) -> np.ndarray:
     high = np.minimum(low + 1, centers.size - 1)
     share = source - low
     return ((1 - share) * features[:, low] + share * features[:, high]).astype(np.float32)
+
+
+def color_spectrum(features: np.ndarray, term_db: np.ndarray) -> np.ndarray:
+    """(frames, mels) -> the same with a smooth gain curve added: band m gains
+    sum_k term_db[k-1] * cos(pi * k * (m + 0.5) / mels) decibels (k = 1 is a tilt from low to high)."""
+    bands = features.shape[1]
+    orders = np.arange(1, len(term_db) + 1)[:, None]
+    curve_db = (np.asarray(term_db)[:, None] * np.cos(np.pi * orders * (np.arange(bands) + 0.5) / bands)).sum(0)
+    return (features + curve_db * np.log(10) / 10).astype(np.float32)
+
+
+def random_timbre(terms: int, peak_db: float, rng: np.random.Generator) -> np.ndarray:
+    """Cosine-term gains for `color_spectrum`, smaller for the finer terms."""
+    return rng.uniform(-peak_db, peak_db, terms) / np.arange(1, terms + 1)
 
 
 @cache
@@ -119,6 +138,8 @@ class Augmenter:
             features = change_tempo(features, float(rng.uniform(*c.tempo_range)))
         if rng.random() < c.warp_prob:
             features = warp_frequencies(features, float(rng.uniform(*c.warp_range)))
+        if c.timbre_prob and rng.random() < c.timbre_prob:
+            features = color_spectrum(features, random_timbre(c.timbre_terms, c.timbre_db, rng))
         if rng.random() < c.reverb_prob:
             features = reverberate(features, float(rng.uniform(*c.rt60_range)), float(rng.uniform(*c.reverb_wet_db)))
         if self.noises and rng.random() < c.noise_prob:
