@@ -181,6 +181,27 @@ def test_eval_asr_writes_an_error_table_worst_first(tiny_asr, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_eval_asr_in_two_processes_scores_and_orders_exactly_as_in_one(tiny_asr, tmp_path, capsys):
+    texts = [SPOKEN[0], "a sentence nobody said", *SPOKEN[2:]]
+    rows = ["id\tpath\tduration\ttext\tvoice"] + [f"u{i}\t{wav}\t1.0\t{text}\tv{i % 2}" for i, (wav, text) in
+                                                  enumerate(zip(tiny_asr.wavs, texts, strict=True))]
+    rows.append(f"gone\t{tmp_path / 'gone.wav'}\t1.0\tlost words\tv0")  # skipped in either case
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text("\n".join(rows) + "\n")
+    reports = {}
+    for jobs in ("1", "2"):
+        assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest), "--beam", "2",
+                     "--jobs", jobs, "--errors", str(tmp_path / f"errors{jobs}.tsv"), "--json"]) == 0
+        captured = capsys.readouterr()
+        assert "skipping gone" in captured.err
+        reports[jobs] = json.loads(captured.out)["results"][str(manifest)]
+    assert (tmp_path / "errors1.tsv").read_text() == (tmp_path / "errors2.tsv").read_text()
+    assert reports["2"]["utterances"] == 4 and reports["2"]["wer"] == reports["1"]["wer"] > 0
+    assert reports["2"]["voices"] == reports["1"]["voices"] and reports["2"]["rtf"] > 0
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest), "--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+
+
 def _tiny_asr_config(tiny_asr, tmp_path, **training) -> Path:
     """A train-asr config over SPOKEN (the manifest and a noise file written under tmp_path)."""
     import yaml
