@@ -398,6 +398,23 @@ held-out-voice WER.
 """
 
 
+AUGMENTATIONS = (  # (probability field in the training config's augment section, name, how)
+    ("tempo_prob", "speed perturbation", ""),
+    ("warp_prob", "vocal tract length perturbation", "the spectrum stretched or squeezed in frequency"),
+    ("timbre_prob", "timbre", "a smooth random gain curve over the mel bands"),
+    ("reverb_prob", "simulated room reverberation", ""),
+    ("noise_prob", "white/pink/recorded noise", "at several SNRs"),
+    ("babble_prob", "babble from other utterances", ""),
+)
+
+
+def augmentation_text(augment: dict) -> str:
+    """The augmentations a run used, with how often each was applied, as card prose."""
+    used = [f"{name} ({how + ', ' if how else ''}{augment[field]:.0%} of utterances)"
+            for field, name, how in AUGMENTATIONS if augment.get(field)]
+    return ", ".join([*used, "gain changes", "SpecAugment"])
+
+
 def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tuple[str, str], corpus: Path,
          decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict],
          run_notes: str = "", change: str = "") -> str:
@@ -469,8 +486,7 @@ Training voices ({len(voices.get('training', []))}): {', '.join(voices.get('trai
 
 Held-out voices, never trained on ({len(voices.get('held_out', []))}): {', '.join(voices.get('held_out', []))}.
 
-Augmentation during training: speed perturbation, white/pink/recorded noise and babble at
-several SNRs, simulated room reverberation, gain changes, SpecAugment.
+Augmentation during training: {augmentation_text(training.get('config', {}).get('augment', {}))}.
 
     {training.get('command', '?')}
 

@@ -229,3 +229,12 @@ def test_the_held_out_voice_change_pairs_the_same_utterances_of_both_models():
     same = bundle.held_out_change(bundled, bundled, voices)
     assert "+0.00 WER points" in same and "within the noise" in same
     assert bundle.held_out_change([], bundled, voices) == ""
+
+
+def test_the_card_lists_only_the_augmentations_the_run_used_with_their_rates():
+    bundle = _bundle_asr()
+    text = bundle.augmentation_text({"tempo_prob": 0.6, "warp_prob": 0.5, "timbre_prob": 0.0, "noise_prob": 0.4})
+    assert text.startswith("speed perturbation (60% of utterances), vocal tract length perturbation")
+    assert "timbre" not in text and "reverberation" not in text and text.endswith("gain changes, SpecAugment")
+    assert bundle.augmentation_text({"timbre_prob": 0.5}) == (
+        "timbre (a smooth random gain curve over the mel bands, 50% of utterances), gain changes, SpecAugment")
