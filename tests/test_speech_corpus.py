@@ -110,6 +110,20 @@ def test_plan_is_decided_by_the_seed(text_file, tmp_path):
     test_texts = {u.text for u in held_out.split("test-sentences")}
     assert test_texts == {u.text for u in held_out.split("test-voices")}
     assert not test_texts & {u.text for u in held_out.split("train") + held_out.split("dev")}
+    dev_voices = held_out.split("dev-voices")
+    assert [u.text for u in dev_voices] == [u.text for u in held_out.split("dev")]
+    assert {u.voice for u in dev_voices} <= {v.id for v in held_out.held_out_voices}
+
+
+def test_dev_voices_come_after_the_other_splits(text_file, tmp_path):
+    config = CorpusConfig(out=tmp_path, text_file=text_file, seed=5, train_utterances=20, dev_utterances=3,
+                          test_utterances=4, held_out_sentences=3, dev_sentences=3, engines=("espeak-ng", "flite"))
+    with_dev_voices = make_plan(config, _availability("espeak-ng", "flite"), {}).utterances
+    others = [u for u in with_dev_voices if u.split != "dev-voices"]
+    assert len(others) == 20 + 3 + 4 + 4 and len(with_dev_voices) == len(others) + 3
+    # the older splits come first, so a corpus built before dev-voices keeps its ids and audio
+    assert with_dev_voices[:len(others)] == others
+    assert [u.id for u in with_dev_voices[len(others):]] == ["devvoice-000001", "devvoice-000002", "devvoice-000003"]
 
 
 def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch, capsys):
@@ -151,7 +165,7 @@ def _rows(out: Path, split: str) -> list[dict[str, str]]:
 
 
 def test_tiny_corpus_manifests_and_audio(tiny_corpus):
-    counts = {"train": 5, "dev": 1, "test-sentences": 2, "test-voices": 2}
+    counts = {"train": 5, "dev": 1, "test-sentences": 2, "test-voices": 2, "dev-voices": 1}
     for split, count in counts.items():
         assert (tiny_corpus / f"{split}.tsv").read_text(encoding="utf-8").split("\n")[0] == \
             "id\tpath\tduration\ttext\tvoice"
@@ -173,7 +187,7 @@ def test_tiny_corpus_holds_out_voices_and_sentences(tiny_corpus):
     held_out_voice = lambda row: any(corpus.matches(corpus.Voice(*row["voice"].split(":")), pattern)  # noqa: E731
                                      for pattern in corpus.DEFAULT_HELD_OUT_VOICES)
     assert not any(held_out_voice(row) for row in train)
-    assert all(held_out_voice(row) for row in _rows(tiny_corpus, "test-voices"))
+    assert all(held_out_voice(row) for split in ("test-voices", "dev-voices") for row in _rows(tiny_corpus, split))
     test_texts = {row["text"] for split in ("test-sentences", "test-voices") for row in _rows(tiny_corpus, split)}
     assert not test_texts & {row["text"] for row in train}
 
@@ -184,7 +198,7 @@ def test_rerun_skips_existing_audio(tiny_corpus, text_file, capsys):
     files[0].unlink()  # as if the first run had stopped before this one
     capsys.readouterr()
     assert main(["make-speech-corpus", "--out", str(tiny_corpus), "--text-file", str(text_file), *TINY]) == 0
-    assert "9 of 10 utterances already exist" in capsys.readouterr().out
+    assert "10 of 11 utterances already exist" in capsys.readouterr().out
     assert [path.stat().st_mtime_ns for path in files[1:]] == stamps[1:]
     assert files[0].exists() and len(_rows(tiny_corpus, "train")) == 5
 

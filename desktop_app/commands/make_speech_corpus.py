@@ -43,7 +43,8 @@ def add_parser(subparsers, name: str) -> None:
         help="build the synthetic English speech corpus with offline TTS engines",
         description="Plan (from --seed) and synthesize a speech corpus: 16 kHz mono FLAC under OUT/audio/ and "
         "the manifests train.tsv, dev.tsv, test-sentences.tsv (training voices, held-out sentences) and "
-        "test-voices.tsv (held-out voices, held-out sentences), plus plan.tsv and corpus.json. Audio that "
+        "test-voices.tsv (held-out voices, held-out sentences), dev-voices.tsv (held-out voices, dev sentences: for "
+        "tuning decoding towards unseen voices, never for training), plus plan.tsv and corpus.json. Audio that "
         "exists is kept, so an interrupted run continues where it stopped.",
     )
     parser.add_argument("--out", type=Path, default=Path("data/speech"), help="corpus folder (default data/speech)")
@@ -64,8 +65,8 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--engines", type=_names, default=tuple(ENGINES), metavar="LIST",
                         help=f"comma-separated TTS engines (default {','.join(ENGINES)})")
     parser.add_argument("--held-out-voices", type=_names, default=DEFAULT_HELD_OUT_VOICES, metavar="LIST",
-                        help="comma-separated voices for test-voices.tsv only: an engine, a voice id or a glob "
-                        f"(default {','.join(DEFAULT_HELD_OUT_VOICES)})")
+                        help="comma-separated voices for test-voices.tsv and dev-voices.tsv only: an engine, a voice "
+                        f"id or a glob (default {','.join(DEFAULT_HELD_OUT_VOICES)})")
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2), metavar="N",
                         help="worker processes (default: half the CPU cores)")
     parser.add_argument("--real-speech", type=Path, default=DEFAULT_REAL_SPEECH, metavar="DIR",

@@ -48,8 +48,11 @@ from desktop_app.speech.text import (
 
 SAMPLE_RATE = 16_000
 MANIFEST_HEADER = ("id", "path", "duration", "text", "voice")
-SPLITS = ("train", "dev", "test-sentences", "test-voices")
-_ID_PREFIX = {"train": "train", "dev": "dev", "test-sentences": "testsent", "test-voices": "testvoice"}
+# dev-voices: the dev items spoken by the held-out voices, for choosing decoding settings and checkpoints
+# by how well they carry over to unseen voices (its sentences are dev's, never a test sentence).
+SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices")
+_ID_PREFIX = {"train": "train", "dev": "dev", "test-sentences": "testsent", "test-voices": "testvoice",
+              "dev-voices": "devvoice"}
 DEFAULT_TEXT_FILE = Path("../shared/data/mt/tatoeba-deu-en/train.en")
 DEFAULT_REAL_SPEECH = Path("../shared/data/speech")
 DEFAULT_HELD_OUT_VOICES = ("piper", "flite:rms", "festival:ked_diphone", "espeak-ng:en-gb-scotland*")
@@ -720,9 +723,11 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     train_items = items("train", config.train_utterances, SentencePool(sentences, "training"), reserved)
 
     utterances = []
+    # Each split draws its voices from its own seeded stream, so adding a split changes no other.
     for split, split_voices, split_items_ in (("train", training, train_items), ("dev", training, dev_items),
                                               ("test-sentences", training, test_items),
-                                              ("test-voices", held_out, test_items)):
+                                              ("test-voices", held_out, test_items),
+                                              ("dev-voices", held_out, dev_items if held_out else [])):
         rng = random.Random(f"{config.seed}:voices:{split}")
         for index, item in enumerate(split_items_, start=1):
             voice = _pick_voice(rng, split_voices)
