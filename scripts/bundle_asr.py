@@ -2,7 +2,8 @@
 
     python scripts/bundle_asr.py --run runs/asr-en --name asr-en [--lm runs/lm-en/model] [--corpus data/speech]
 
-Tunes the decoding on the mean WER of synthetic dev and real-dev (the CTC weight; with --lm, the
+Tunes the decoding on the mean WER of the dev sets: synthetic dev, dev-voices (the dev sentences in
+the held-out voices, so the settings suit unseen voices) and real-dev (the CTC weight; with --lm, the
 language-model weight for beam search with shallow fusion, then the CTC weight again beside its
 greedy choice at that beam; the precision the app runs:
 int8 when it loses at most 0.3 WER points; with --lm, the beam width: the best on dev whose
@@ -35,7 +36,10 @@ from desktop_app.commands._options import INFERENCE_THREADS  # noqa: E402  (torc
 TEST_SETS = {"held-out voices": "test-voices.tsv", "held-out sentences": "test-sentences.tsv",
              "real speech, held-out speakers": "real-dev.tsv"}
 CTC_WEIGHTS = (0.0, 0.3, 0.5, 0.7)  # joint decoding: 0 = the attention decoder alone
-DEV_SETS = ("dev.tsv", "real-dev.tsv")  # the sets whose mean WER selects checkpoints in train-asr
+DEV_SETS = ("dev.tsv", "dev-voices.tsv", "real-dev.tsv")  # the sets whose mean WER tunes decoding (those present)
+DEV_SET_NAMES = {"dev.tsv": "synthetic dev (training voices)",
+                 "dev-voices.tsv": "dev-voices (the dev sentences in the held-out voices)",
+                 "real-dev.tsv": "real-dev (real speech)"}
 LM_WEIGHTS = (0.2, 0.35, 0.5, 0.7)  # shallow fusion, tried with beam search
 LM_BEAM = 4  # the language-model weight is tuned at this width
 BEAMS = (4, 8)  # widths tried with the tuned weight; the best on dev that keeps the speed target wins
@@ -132,7 +136,7 @@ class DevScores:
         return ["eval-asr", "--model", str(self.model), "--manifest", *manifests, *setting.options(), "--json"]
 
     def mean(self, setting: Setting, sets: tuple[str, ...] = DEV_SETS) -> tuple[float, str]:
-        """Mean WER over the dev `sets` present (synthetic dev and real-dev by default).
+        """Mean WER over the dev `sets` present (DEV_SETS by default).
         -> (WER, the command that measures it)"""
         manifests = [str(self.corpus / name) for name in sets if (self.corpus / name).exists()]
         missing = [m for m in manifests if (setting, m) not in self.wers]
@@ -253,6 +257,7 @@ class Decoding:
     """What bundling chose for the folder's decoding, and the dev figures behind it."""
 
     ctc: tuple[float, dict, list[str]]  # (chosen CTC weight, {weight: dev WER}, commands), greedy search
+    dev_sets: tuple[str, ...] = DEV_SETS  # the dev manifests every mean WER below is over
     lm: tuple[float, dict, list[str]] | None = None  # the same for the language-model weight
     ctc_beam: tuple[float, dict, list[str]] | None = None  # the CTC weight again, with the LM at LM_BEAM
     beam: int = 1
@@ -276,11 +281,17 @@ class Decoding:
         return loss is not None and loss <= INT8_TOLERANCE
 
 
+def dev_sets_text(sets: tuple[str, ...]) -> str:
+    """('dev.tsv', 'real-dev.tsv') -> 'synthetic dev (training voices) and real-dev (real speech)'"""
+    names = [DEV_SET_NAMES.get(name, f"`{name}`") for name in sets]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def decoding_section(d: Decoding, lm_config: dict | None) -> str:
     ctc_line = ", ".join(f"w={w}: {wer}%" for w, wer in d.ctc[1].items())
     text = f"""token score = (1 - w) x attention log-probability + w x CTC prefix score, w = **{d.ctc_weight}**;
-greedy search's mean WER over synthetic dev and real-dev, the score train-asr selects
-checkpoints by (synthetic dev alone once chose w=0, which drifted on real speech), chose w={d.ctc[0]}:
+greedy search's mean WER over {dev_sets_text(d.dev_sets)} (synthetic dev alone
+once chose w=0, which drifted on real speech), chose w={d.ctc[0]}:
 {ctc_line}.
 
 {chr(10).join('    ' + c for c in d.ctc[2])}
@@ -526,7 +537,8 @@ def main() -> int:
     config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False)
     write_config(staged, config)
     scores = DevScores(staged, args.corpus)
-    decoding = Decoding(tune(scores, "ctc", CTC_WEIGHTS, Setting(ctc=0.0), DEV_SETS))
+    dev_sets = tuple(name for name in DEV_SETS if (args.corpus / name).exists())
+    decoding = Decoding(tune(scores, "ctc", CTC_WEIGHTS, Setting(ctc=0.0), dev_sets), dev_sets)
     config["model"]["ctc_decode_weight"] = decoding.ctc[0]
     write_config(staged, config)
     setting, lm_config = Setting(ctc=decoding.ctc[0]), None

@@ -120,21 +120,22 @@ def _choose(tmp_path, monkeypatch, dev: dict[int, float], speeds: dict[int, floa
 
 def test_each_dev_setting_is_measured_once_with_every_option_spelled_out(tmp_path):
     bundle = _bundle_asr()
-    for name in ("dev.tsv", "real-dev.tsv"):
+    for name in ("dev.tsv", "dev-voices.tsv", "real-dev.tsv"):
         (tmp_path / name).write_text("")
     calls = []
-    wers = {"dev.tsv": {"float32": 6.0, "int8": 6.2}, "real-dev.tsv": {"float32": 30.0, "int8": 31.0}}
+    wers = {"dev.tsv": {"float32": 6.0, "int8": 6.2}, "dev-voices.tsv": {"float32": 15.0, "int8": 15.3},
+            "real-dev.tsv": {"float32": 30.0, "int8": 31.0}}
     scores = bundle.DevScores(tmp_path / "model", tmp_path, _fake_eval_asr(
         lambda options, manifest: wers[Path(manifest).name][options["--precision"]], calls))
     best = bundle.Setting(ctc=0.3, lm=0.5, beam=4)
     decoding = bundle.Decoding(ctc=(0.3, {}, []))
     decoding.lm = bundle.tune(scores, "lm", (0.2, 0.5), bundle.Setting(ctc=0.3, beam=4))
     assert len(calls) == 2 and decoding.lm[0] == 0.2  # the stand-in scores every weight alike: the first wins
-    # every choice is made on the mean of synthetic dev and real-dev, both read by one eval-asr call
-    assert calls[0][calls[0].index("--manifest") + 1:][:2] == [str(tmp_path / n) for n in ("dev.tsv", "real-dev.tsv")]
+    # every choice is made on the mean of synthetic dev, the held-out voices' dev and real-dev, read by one call
+    assert calls[0][calls[0].index("--manifest") + 1:][:3] == [str(tmp_path / n) for n in bundle.DEV_SETS]
     chosen = bundle.choose_precision(scores, decoding, best)
     assert len(calls) == 3  # float32 at the grid's best weight was measured by the grid; only int8 is new
-    assert decoding.int8 == {"float32": 18.0, "int8": 18.6}  # int8 loses 0.6 on the mean: float32 is kept
+    assert decoding.int8 == {"float32": 17.0, "int8": 17.5}  # int8 loses 0.5 on the mean: float32 is kept
     assert chosen == bundle.Setting(ctc=0.3, lm=0.5, beam=4, precision="float32")
     # a subset of the measured sets needs no new measurement
     assert scores.mean(replace(chosen, precision="int8"), ("dev.tsv",))[0] == 6.2 and len(calls) == 3
@@ -162,6 +163,12 @@ def test_the_ctc_weight_is_tried_again_beside_its_greedy_choice_with_the_languag
     section = bundle.decoding_section(decoding, {"architecture": "lstm-lm", "model": {}})
     assert "w = **0.5**;" in section and "chose w=0.3:" in section
     assert "(mean dev WER w=0.0: 9.0%, w=0.3: 7.0%, w=0.5: 6.5%), which kept w = **0.5**" in section
+    # the card names the dev sets the means are over: those the corpus had
+    assert "over synthetic dev (training voices), dev-voices (the dev sentences in the held-out voices) and " \
+           "real-dev (real speech)" in " ".join(section.split())
+    decoding.dev_sets = ("dev.tsv",)
+    assert "mean WER over synthetic dev (training voices) (synthetic" in " ".join(
+        bundle.decoding_section(decoding, None).split())
     # a tie keeps the greedy choice
     beam_wers.update({"0.0": 7.0, "0.5": 7.0})
     scores.wers.clear()
