@@ -111,6 +111,7 @@ def _choose(tmp_path, monkeypatch, dev: dict[int, float], speeds: dict[int, floa
         return BENCHMARK.format(**figures), "python benchmarks/asr_speed.py ..."
 
     monkeypatch.setattr(bundle, "speed", fake_speed)
+    monkeypatch.setattr(bundle, "BEAMS", tuple(sorted(dev)))
     scores = bundle.DevScores(folder, tmp_path, _fake_eval_asr(lambda options, m: dev[int(options["--beam"])]))
     decoding = bundle.Decoding(ctc=(0.3, {}, []))
     setting = bundle.Setting(ctc=0.3, lm=0.5, beam=4, precision="int8" if int8 else "float32")
@@ -200,6 +201,13 @@ def test_the_wider_beam_is_kept_only_when_it_is_better_and_fast_enough(tmp_path,
 
     _, decoding, _, written = _choose(tmp_path, monkeypatch, {4: 7.0, 8: 7.5}, {4: 0.078, 8: 0.09}, False)
     assert decoding.beam == written["beam_size"] == 4 and 8 not in decoding.beam_rtf
+
+    # of three widths, the best on dev that is fast enough; the slower, better one is benchmarked first
+    dev = {4: 8.7, 8: 7.5, 16: 7.0}
+    _, decoding, _, written = _choose(tmp_path, monkeypatch, dev, {4: 0.05, 8: 0.07, 16: 0.11}, True)
+    assert decoding.beam == written["beam_size"] == 8 and decoding.beam_rtf == {16: 0.11, 8: 0.07}
+    _, decoding, _, written = _choose(tmp_path, monkeypatch, dev, {4: 0.05, 8: 0.07, 16: 0.095}, True)
+    assert decoding.beam == written["beam_size"] == 16 and decoding.beam_rtf == {16: 0.095}
 
 
 def test_the_speed_gate_reads_the_precision_the_app_runs(tmp_path, monkeypatch):
