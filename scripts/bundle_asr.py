@@ -135,10 +135,14 @@ class DevScores:
     def command(self, setting: Setting, manifests: list[str]) -> list[str]:
         return ["eval-asr", "--model", str(self.model), "--manifest", *manifests, *setting.options(), "--json"]
 
+    def present(self, sets: tuple[str, ...] = DEV_SETS) -> tuple[str, ...]:
+        """The dev `sets` this corpus has (an older corpus has no dev-voices.tsv)."""
+        return tuple(name for name in sets if (self.corpus / name).exists())
+
     def mean(self, setting: Setting, sets: tuple[str, ...] = DEV_SETS) -> tuple[float, str]:
         """Mean WER over the dev `sets` present (DEV_SETS by default).
         -> (WER, the command that measures it)"""
-        manifests = [str(self.corpus / name) for name in sets if (self.corpus / name).exists()]
+        manifests = [str(self.corpus / name) for name in self.present(sets)]
         missing = [m for m in manifests if (setting, m) not in self.wers]
         if missing:
             results = self.runner(self.command(setting, missing))["results"]
@@ -537,7 +541,7 @@ def main() -> int:
     config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False)
     write_config(staged, config)
     scores = DevScores(staged, args.corpus)
-    dev_sets = tuple(name for name in DEV_SETS if (args.corpus / name).exists())
+    dev_sets = scores.present()
     decoding = Decoding(tune(scores, "ctc", CTC_WEIGHTS, Setting(ctc=0.0), dev_sets), dev_sets)
     config["model"]["ctc_decode_weight"] = decoding.ctc[0]
     write_config(staged, config)
