@@ -126,6 +126,24 @@ def test_dev_voices_come_after_the_other_splits(text_file, tmp_path):
     assert [u.id for u in with_dev_voices[len(others):]] == ["devvoice-000001", "devvoice-000002", "devvoice-000003"]
 
 
+def test_added_voices_speak_train_added_only(text_file, tmp_path):
+    config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
+                          test_utterances=4, held_out_sentences=3, dev_sentences=3, added_utterances=6,
+                          engines=("espeak-ng", "flite", "pico"))
+    with_pico = make_plan(config, _availability("espeak-ng", "flite", "pico"), {})
+    not_installed = {**_availability("espeak-ng", "flite"), "pico": Availability((), "SVOX Pico is not installed")}
+    without_pico = make_plan(config, not_installed, {})
+    added = with_pico.split("train-added")
+    assert [u.id for u in added] == [f"trainadd-{i:06d}" for i in range(1, 7)]
+    assert {u.voice for u in added} <= {"pico:en-US", "pico:en-GB"}
+    # installing Pico changes no other split: the same voices, texts and ids as without it
+    assert [u for u in with_pico.utterances if u.split != "train-added"] == without_pico.utterances
+    assert not without_pico.split("train-added")
+    test_texts = {u.text for u in with_pico.split("test-sentences") + with_pico.split("dev")}
+    assert not test_texts & {u.text for u in added}
+    assert {"pico:en-US", "pico:en-GB"} <= {v.id for v in with_pico.training_voices}
+
+
 def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(corpus.FestivalEngine, "check",
                         lambda self: Availability((), "festival is not installed (apt-get install festival)"))
@@ -141,7 +159,8 @@ def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch
 
 @pytest.mark.parametrize("bad", [["--generated-share", "1.5"], ["--engines", "sapi"], ["--jobs", "0"],
                                  ["--held-out-voices", "flite:nobody"], ["--train-utterances", "-1"],
-                                 ["--text-file", "no/such/file.txt"]])
+                                 ["--text-file", "no/such/file.txt"], ["--added-voices", "pico:nobody"],
+                                 ["--added-utterances", "-2"]])
 def test_bad_arguments_exit_2(bad, text_file, tmp_path, capsys):
     args = ["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run", *bad]
     assert main(args) == 2
@@ -165,7 +184,8 @@ def _rows(out: Path, split: str) -> list[dict[str, str]]:
 
 
 def test_tiny_corpus_manifests_and_audio(tiny_corpus):
-    counts = {"train": 5, "dev": 1, "test-sentences": 2, "test-voices": 2, "dev-voices": 1}
+    counts = {"train": 5, "dev": 1, "test-sentences": 2, "test-voices": 2, "dev-voices": 1,
+              "train-added": 0}  # no Pico among these engines
     for split, count in counts.items():
         assert (tiny_corpus / f"{split}.tsv").read_text(encoding="utf-8").split("\n")[0] == \
             "id\tpath\tduration\ttext\tvoice"
@@ -240,3 +260,16 @@ def test_corpus_builder_loads_no_qt_and_no_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).parents[1])
     assert result.stdout.strip() == "[]"
+
+
+def test_pico_says_a_batch_at_each_utterances_rate(tmp_path):
+    pytest.importorskip("ttspico", reason="SVOX Pico is optional (pip install ttspico)")
+    spoken = "The water is cold, and the wind is strong."
+    batch = [Utterance(f"pico-{rate}", "train-added", "pico:en-GB", "sentence", spoken,
+                       normalize_transcript(spoken), rate, 1.1, 0.1) for rate in (0.8, 1.25)]
+    results = corpus.render_batch("pico", batch, tmp_path)
+    assert [error for _, _, error in results] == ["", ""]
+    slow, fast = (duration for _, duration, _ in results)
+    assert slow > 1.2 * fast > 1.0
+    info = soundfile.info(str(tmp_path / batch[0].path))
+    assert (info.samplerate, info.channels) == (16000, 1)

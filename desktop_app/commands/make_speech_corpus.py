@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from desktop_app.speech.corpus import (
+    DEFAULT_ADDED_VOICES,
     DEFAULT_HELD_OUT_VOICES,
     DEFAULT_REAL_SPEECH,
     DEFAULT_TEXT_FILE,
@@ -44,7 +45,8 @@ def add_parser(subparsers, name: str) -> None:
         description="Plan (from --seed) and synthesize a speech corpus: 16 kHz mono FLAC under OUT/audio/ and "
         "the manifests train.tsv, dev.tsv, test-sentences.tsv (training voices, held-out sentences) and "
         "test-voices.tsv (held-out voices, held-out sentences), dev-voices.tsv (held-out voices, dev sentences: for "
-        "tuning decoding towards unseen voices, never for training), plus plan.tsv and corpus.json. Audio that "
+        "tuning decoding towards unseen voices, never for training), train-added.tsv (further training items spoken "
+        "by the voices that joined later, so the other splits stay as they were), plus plan.tsv and corpus.json. Audio that "
         "exists is kept, so an interrupted run continues where it stopped.",
     )
     parser.add_argument("--out", type=Path, default=Path("data/speech"), help="corpus folder (default data/speech)")
@@ -67,6 +69,11 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--held-out-voices", type=_names, default=DEFAULT_HELD_OUT_VOICES, metavar="LIST",
                         help="comma-separated voices for test-voices.tsv and dev-voices.tsv only: an engine, a voice "
                         f"id or a glob (default {','.join(DEFAULT_HELD_OUT_VOICES)})")
+    parser.add_argument("--added-voices", type=_names, default=DEFAULT_ADDED_VOICES, metavar="LIST",
+                        help="comma-separated training voices that speak train-added.tsv only, never the other "
+                        f"splits (default {','.join(DEFAULT_ADDED_VOICES)})")
+    parser.add_argument("--added-utterances", type=int, default=6_000, metavar="N",
+                        help="utterances in train-added.tsv (default 6000; 0 = none)")
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2), metavar="N",
                         help="worker processes (default: half the CPU cores)")
     parser.add_argument("--real-speech", type=Path, default=DEFAULT_REAL_SPEECH, metavar="DIR",
@@ -85,7 +92,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
                           train_utterances=args.train_utterances, dev_utterances=args.dev_utterances,
                           test_utterances=args.test_utterances, held_out_sentences=args.held_out_sentences,
                           dev_sentences=args.dev_sentences, generated_share=args.generated_share,
-                          engines=args.engines, held_out_voices=args.held_out_voices)
+                          engines=args.engines, held_out_voices=args.held_out_voices,
+                          added_voices=args.added_voices, added_utterances=args.added_utterances)
     try:
         if args.jobs < 1:
             raise CorpusError(f"--jobs must be 1 or more, not {args.jobs}")
@@ -156,7 +164,8 @@ def _list_voices(config: CorpusConfig, stdout: TextIO) -> int:
               file=stdout)
         for voice_name in ENGINES[name].voices:
             voice = Voice(name, voice_name)
-            role = "held out" if any(matches(voice, p) for p in config.held_out_voices) else "training"
+            role = "held out" if any(matches(voice, p) for p in config.held_out_voices) else \
+                "added" if any(matches(voice, p) for p in config.added_voices) else "training"
             state = "installed" if voice_name in found.voices else "missing"
             print(f"  {voice.id:36} {role:9} {state}", file=stdout)
     return 0

@@ -50,12 +50,15 @@ SAMPLE_RATE = 16_000
 MANIFEST_HEADER = ("id", "path", "duration", "text", "voice")
 # dev-voices: the dev items spoken by the held-out voices, for choosing decoding settings and checkpoints
 # by how well they carry over to unseen voices (its sentences are dev's, never a test sentence).
-SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices")
+# train-added: further training items spoken only by the voices that joined after the first corpus
+# (ADDED_VOICES), so the splits above keep their voices, ids and audio when an engine is added.
+SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices", "train-added")
 _ID_PREFIX = {"train": "train", "dev": "dev", "test-sentences": "testsent", "test-voices": "testvoice",
-              "dev-voices": "devvoice"}
+              "dev-voices": "devvoice", "train-added": "trainadd"}
 DEFAULT_TEXT_FILE = Path("../shared/data/mt/tatoeba-deu-en/train.en")
 DEFAULT_REAL_SPEECH = Path("../shared/data/speech")
 DEFAULT_HELD_OUT_VOICES = ("piper", "flite:rms", "festival:ked_diphone", "espeak-ng:en-gb-scotland*")
+DEFAULT_ADDED_VOICES = ("pico",)  # training voices that speak train-added.tsv only (SVOX Pico joined later)
 TRIM_TOP_DB = 40.0           # silence = more than this far below the loudest frame
 PAD_SECONDS = (0.1, 0.2)     # silence kept (or added) before and after speech, drawn per utterance
 PEAK = 0.9                   # every file is peak-normalised to this
@@ -609,8 +612,52 @@ class PiperEngine(BatchEngine):
         return {utterance.id: wav for utterance, wav in zip(utterances, files, strict=False)}, error
 
 
+class PicoEngine(Engine):
+    """SVOX Pico (Android's offline voices, Apache-2.0) through the `ttspico` module, run in the worker."""
+
+    name = "pico"
+    install = "pip install ttspico"
+    voices = ("en-US", "en-GB")  # the female voices lh0 and kh0 that Pico ships for English
+    weight = 0.2
+    batch_size = 40
+    rate_range = (0.8, 1.25)
+    pitch_range = (0.8, 1.25)
+
+    def check(self) -> Availability:
+        if importlib.util.find_spec("ttspico") is None:
+            return Availability((), f"SVOX Pico is not installed ({self.install})")
+        return Availability(self.voices)
+
+    def version(self) -> str:
+        try:
+            return f"ttspico {importlib.metadata.version('ttspico')}"
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+
+    def synthesize(self, utterances: list[Utterance], workdir: Path) -> list[SynthesisResult]:
+        """One engine per batch (Pico loads its voice files once); rate and pitch are percentages."""
+        import soundfile
+        import ttspico
+
+        engine = ttspico.TtsEngine(utterances[0].voice_name)
+        results = []
+        for utterance in utterances:
+            assert utterance.voice_name == utterances[0].voice_name, "a pico batch holds one voice"
+            try:
+                engine.set_property("rate", round(100 * utterance.rate))
+                engine.set_property("pitch", round(100 * (utterance.pitch or 1.0)))
+                pcm = np.frombuffer(engine.speak(utterance.spoken) or b"", dtype=np.int16)
+            except (RuntimeError, ValueError) as error:
+                results.append((utterance, None, f"pico: {error}"))
+                continue
+            wav = workdir / f"{utterance.id}.wav"
+            soundfile.write(str(wav), pcm, SAMPLE_RATE, subtype="PCM_16")  # Pico speaks 16 kHz 16-bit mono
+            results.append((utterance, wav, ""))
+        return results
+
+
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in
-                              (EspeakEngine(), FliteEngine(), FestivalEngine(), PiperEngine())}
+                              (EspeakEngine(), FliteEngine(), FestivalEngine(), PiperEngine(), PicoEngine())}
 
 
 def all_voices() -> list[Voice]:
@@ -645,12 +692,14 @@ class CorpusConfig:
     generated_share: float = 0.25        # dictation items (numbers, dates, times, spoken punctuation)
     engines: tuple[str, ...] = tuple(ENGINES)
     held_out_voices: tuple[str, ...] = DEFAULT_HELD_OUT_VOICES
+    added_voices: tuple[str, ...] = DEFAULT_ADDED_VOICES  # training voices heard in train-added only
+    added_utterances: int = 6_000        # train-added: further training items, spoken by the added voices
     min_words: int = 2
     max_words: int = 20
 
     def validate(self) -> None:
         counts = {"train utterances": self.train_utterances, "dev utterances": self.dev_utterances,
-                  "test utterances": self.test_utterances}
+                  "test utterances": self.test_utterances, "added utterances": self.added_utterances}
         for name, value in counts.items():
             if value < 0:
                 raise CorpusError(f"{name} must be 0 or more, not {value}")
@@ -663,9 +712,10 @@ class CorpusConfig:
         unknown = [name for name in self.engines if name not in ENGINES]
         if unknown:
             raise CorpusError(f"unknown engine {', '.join(unknown)} (choose from {', '.join(ENGINES)})")
-        for pattern in self.held_out_voices:
-            if not any(matches(voice, pattern) for voice in all_voices()):
-                raise CorpusError(f"held-out voice pattern {pattern!r} matches no voice")
+        for kind, patterns in (("held-out", self.held_out_voices), ("added", self.added_voices)):
+            for pattern in patterns:
+                if not any(matches(voice, pattern) for voice in all_voices()):
+                    raise CorpusError(f"{kind} voice pattern {pattern!r} matches no voice")
         if not self.text_file.is_file():
             raise CorpusError(f"text file not found: {self.text_file}")
 
@@ -700,7 +750,8 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
         availability, versions = check_engines(config.engines)
     voices = [Voice(name, voice) for name in config.engines for voice in availability[name].voices]
     held_out = [voice for voice in voices if any(matches(voice, p) for p in config.held_out_voices)]
-    training = [voice for voice in voices if voice not in held_out]
+    added = [voice for voice in voices if voice not in held_out and any(matches(voice, p) for p in config.added_voices)]
+    training = [voice for voice in voices if voice not in held_out and voice not in added]
     if not training:
         raise CorpusError("no training voice is available; install an engine or hold out fewer voices")
     if config.test_utterances and not held_out:
@@ -720,14 +771,19 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     reserved = {item.text for item in test_sentences + test_items}
     dev_items = items("dev", config.dev_utterances, SentencePool(dev_sentences, "dev"), reserved)
     reserved |= {item.text for item in dev_sentences + dev_items}
-    train_items = items("train", config.train_utterances, SentencePool(sentences, "training"), reserved)
+    train_pool = SentencePool(sentences, "training")
+    train_items = items("train", config.train_utterances, train_pool, reserved)
+    # train-added goes on through the sentences where train stopped (train stays as it was), then reuses train's.
+    added_items = items("train-added", config.added_utterances if added else 0,
+                        SentencePool(itertools.chain(sentences, list(train_pool.used)), "training"), reserved)
 
     utterances = []
     # Each split draws its voices from its own seeded stream, so adding a split changes no other.
     for split, split_voices, split_items_ in (("train", training, train_items), ("dev", training, dev_items),
                                               ("test-sentences", training, test_items),
                                               ("test-voices", held_out, test_items),
-                                              ("dev-voices", held_out, dev_items if held_out else [])):
+                                              ("dev-voices", held_out, dev_items if held_out else []),
+                                              ("train-added", added, added_items)):
         rng = random.Random(f"{config.seed}:voices:{split}")
         for index, item in enumerate(split_items_, start=1):
             voice = _pick_voice(rng, split_voices)
@@ -737,8 +793,9 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
                                         item.spoken, item.text, rate, pitch, pad))
     problems = {name: found.problem for name, found in availability.items() if found.problem}
     counts = {"train": len({i.text for i in train_items if i.kind == "sentence"}),
-              "dev": len(dev_sentences), "test": len(test_sentences)}
-    return Plan(config, utterances, training, held_out, problems, dict(versions or {}), counts)
+              "dev": len(dev_sentences), "test": len(test_sentences),
+              "train-added": len({i.text for i in added_items if i.kind == "sentence"})}
+    return Plan(config, utterances, training + added, held_out, problems, dict(versions or {}), counts)
 
 
 def describe_plan(plan: Plan) -> str:
