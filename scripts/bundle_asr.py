@@ -42,6 +42,7 @@ DEV_SET_NAMES = {"dev.tsv": "synthetic dev (training voices)",
                  "real-dev.tsv": "real-dev (real speech)"}
 LM_WEIGHTS = (0.2, 0.35, 0.5, 0.7)  # shallow fusion, tried with beam search
 LM_BEAM = 4  # the language-model weight is tuned at this width
+LEXICON_PENALTIES = (0.0, 2.0, 5.0)  # score lost per word outside the LM's word list, tried at LM_BEAM
 BEAMS = (4, 8, 16)  # widths tried with the tuned weight; the best on dev that keeps the speed target wins
 INT8_TOLERANCE = 0.3  # dev WER points int8 may lose and still be what the app runs
 TARGET_WER = 10.0  # held-out voices (issue 4)
@@ -118,10 +119,11 @@ class Setting:
     lm: float = 0.0
     beam: int = 1
     precision: str = "float32"
+    lexicon: float = 0.0
 
     def options(self) -> list[str]:
         return ["--beam", str(self.beam), "--ctc-weight", str(self.ctc), "--lm-weight", str(self.lm),
-                "--precision", self.precision]
+                "--lexicon-penalty", str(self.lexicon), "--precision", self.precision]
 
 
 class DevScores:
@@ -264,6 +266,7 @@ class Decoding:
     dev_sets: tuple[str, ...] = DEV_SETS  # the dev manifests every mean WER below is over
     lm: tuple[float, dict, list[str]] | None = None  # the same for the language-model weight
     ctc_beam: tuple[float, dict, list[str]] | None = None  # the CTC weight again, with the LM at LM_BEAM
+    lexicon: tuple[float, dict, list[str]] | None = None  # the lexicon penalty, at LM_BEAM
     beam: int = 1
     baseline: dict | None = None  # test results of greedy decoding without the language model
     baseline_command: str = ""
@@ -312,7 +315,7 @@ plus **{d.lm[0]}** x the log-probability of the token under the language model i
 weight chosen by the same mean dev WER at beam {LM_BEAM} (weights {lm_line}):
 
 {chr(10).join('    ' + c for c in d.lm[2])}
-{ctc_beam_text(d)}
+{ctc_beam_text(d)}{lexicon_text(d)}
 The language model (`lm/`, architecture {lm_config['architecture']}: {lm_model}) reads the same
 character units. It was trained on text only: the English side of the Tatoeba training
 text and the training transcripts, never a sentence of the dev or test sets (they are
@@ -334,6 +337,19 @@ With that weight at beam {LM_BEAM}, the CTC weight was tried again beside its gr
 (mean dev WER {line}), which kept w = **{d.ctc_beam[0]}**:
 
 {chr(10).join('    ' + c for c in d.ctc_beam[2])}
+"""
+
+
+def lexicon_text(d: Decoding) -> str:
+    """How the lexicon penalty (the score lost per word outside the LM's word list) was chosen."""
+    if d.lexicon is None:
+        return ""
+    line = ", ".join(f"{p}: {wer}%" for p, wer in sorted(d.lexicon[1].items()))
+    return f"""
+Then the lexicon penalty (score lost per word outside the language model's word list, `lm/words.txt`;
+0 = off) at the same width: mean dev WER {line}, so **{d.lexicon[0]}**:
+
+{chr(10).join('    ' + c for c in d.lexicon[2])}
 """
 
 
@@ -538,7 +554,7 @@ def main() -> int:
         shutil.rmtree(staged / "lm")
     config = json.loads((staged / "config.json").read_text())
     # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
-    config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False)
+    config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False, lexicon_penalty=0.0)
     write_config(staged, config)
     scores = DevScores(staged, args.corpus)
     dev_sets = scores.present()
@@ -556,8 +572,11 @@ def main() -> int:
         setting = replace(setting, lm=decoding.lm[0], beam=LM_BEAM)
         decoding.ctc_beam = tune(scores, "ctc", beside(CTC_WEIGHTS, setting.ctc), setting)
         setting = replace(setting, ctc=decoding.ctc_beam[0])
+        decoding.lexicon = tune(scores, "lexicon", LEXICON_PENALTIES, setting)
+        setting = replace(setting, lexicon=decoding.lexicon[0])
         config["model"]["ctc_decode_weight"] = setting.ctc
-        config.update(language_model="lm", lm_weight=decoding.lm[0], beam_size=LM_BEAM)
+        config.update(language_model="lm", lm_weight=decoding.lm[0], beam_size=LM_BEAM,
+                      lexicon_penalty=setting.lexicon)
         write_config(staged, config)
     setting = choose_precision(scores, decoding, setting)
     config["int8_inference"] = setting.precision == "int8"

@@ -176,6 +176,24 @@ def test_the_ctc_weight_is_tried_again_beside_its_greedy_choice_with_the_languag
     assert bundle.tune(scores, "ctc", bundle.beside(bundle.CTC_WEIGHTS, 0.3), bundle.Setting(ctc=0.3))[0] == 0.3
 
 
+def test_the_lexicon_penalty_is_chosen_on_dev_and_spelled_out_on_the_card(tmp_path):
+    bundle = _bundle_asr()
+    (tmp_path / "dev-voices.tsv").write_text("")
+    wers = {"0.0": 11.0, "2.0": 10.6, "5.0": 10.8}  # unseen voices gain from the word list, up to a point
+    scores = bundle.DevScores(tmp_path / "model", tmp_path, _fake_eval_asr(
+        lambda options, manifest: wers[options["--lexicon-penalty"]]))
+    decoding = bundle.Decoding(ctc=(0.3, {0.3: 20.0}, []), lm=(0.5, {0.5: 11.0}, []))
+    decoding.lexicon = bundle.tune(scores, "lexicon", bundle.LEXICON_PENALTIES, bundle.Setting(ctc=0.3, lm=0.5, beam=4))
+    assert decoding.lexicon[0] == 2.0
+    assert "--lm-weight 0.5 --lexicon-penalty 2.0" in decoding.lexicon[2][1]
+    section = " ".join(bundle.decoding_section(decoding, {"architecture": "lstm-lm", "model": {}}).split())
+    assert "mean dev WER 0.0: 11.0%, 2.0: 10.6%, 5.0: 10.8%, so **2.0**" in section
+    # off when the word list does not pay: the first value (0) wins a tie
+    wers.update({"2.0": 11.0, "5.0": 11.0})
+    scores.wers.clear()
+    assert bundle.tune(scores, "lexicon", bundle.LEXICON_PENALTIES, bundle.Setting(ctc=0.3, lm=0.5, beam=4))[0] == 0.0
+
+
 def test_a_candidate_must_beat_the_bundled_model_on_the_same_audio(capsys):
     bundle = _bundle_asr()
     assert bundle.bar(16.42, None) == 16.42  # not decoded: the card's figure

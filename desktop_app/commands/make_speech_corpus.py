@@ -46,8 +46,8 @@ def add_parser(subparsers, name: str) -> None:
         "the manifests train.tsv, dev.tsv, test-sentences.tsv (training voices, held-out sentences) and "
         "test-voices.tsv (held-out voices, held-out sentences), dev-voices.tsv (held-out voices, dev sentences: for "
         "tuning decoding towards unseen voices, never for training), train-added.tsv (further training items spoken "
-        "by the voices that joined later, so the other splits stay as they were), plus plan.tsv and corpus.json. Audio that "
-        "exists is kept, so an interrupted run continues where it stopped.",
+        "by the voices that joined later, so the other splits stay as they were), plus plan.tsv and corpus.json. "
+        "Audio that exists is kept, so an interrupted run continues where it stopped.",
     )
     parser.add_argument("--out", type=Path, default=Path("data/speech"), help="corpus folder (default data/speech)")
     parser.add_argument("--text-file", type=Path, default=DEFAULT_TEXT_FILE,
