@@ -54,7 +54,9 @@ CREDITS = """- Sentences: Tatoeba (tatoeba.org) English, as packaged by manythin
 - Background noise: Speech Commands background noise (Warden 2018), CC BY 4.0.
 - Voices: espeak-ng (GPL-3.0), flite and its voices (BSD-style), the Festival Speech Synthesis
   System with festvox voices kal, ked and cmu_us_slt_arctic_hts (BSD-style / free licenses), and
-  piper with en_US-joe-medium (test only). Only their synthesized audio was used; no engine ships."""
+  piper with en_US-joe-medium (test only), and SVOX Pico (Apache-2.0, through ttspico) with its
+  en-US and en-GB voices (training only, `train-added.tsv`). Only their synthesized audio was used;
+  no engine ships."""
 
 
 def run_json(command: list[str]) -> dict:
