@@ -51,7 +51,7 @@ MANIFEST_HEADER = ("id", "path", "duration", "text", "voice")
 # dev-voices: the dev items spoken by the held-out voices, for choosing decoding settings and checkpoints
 # by how well they carry over to unseen voices (its sentences are dev's, never a test sentence).
 # train-added: further training items spoken only by the voices that joined after the first corpus
-# (ADDED_VOICES), so the splits above keep their voices, ids and audio when an engine is added.
+# (DEFAULT_ADDED_VOICES), so the splits above keep their voices, ids and audio when an engine is added.
 SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices", "train-added")
 _ID_PREFIX = {"train": "train", "dev": "dev", "test-sentences": "testsent", "test-voices": "testvoice",
               "dev-voices": "devvoice", "train-added": "trainadd"}
