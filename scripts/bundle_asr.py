@@ -290,6 +290,11 @@ class Decoding:
         return loss is not None and loss <= INT8_TOLERANCE
 
 
+def code_block(commands: list[str]) -> str:
+    """Commands as a Markdown code block: one per line, indented four spaces."""
+    return "\n".join("    " + command for command in commands)
+
+
 def dev_sets_text(sets: tuple[str, ...]) -> str:
     """('dev.tsv', 'real-dev.tsv') -> 'synthetic dev (training voices) and real-dev (real speech)'"""
     names = [DEV_SET_NAMES.get(name, f"`{name}`") for name in sets]
@@ -303,7 +308,7 @@ greedy search's mean WER over {dev_sets_text(d.dev_sets)} (synthetic dev alone
 once chose w=0, which drifted on real speech), chose w={d.ctc[0]}:
 {ctc_line}.
 
-{chr(10).join('    ' + c for c in d.ctc[2])}
+{code_block(d.ctc[2])}
 """
     if d.lm is None or lm_config is None:
         return "Greedy search over the attention decoder's scores joined with CTC prefix scores:\n" + text
@@ -316,7 +321,7 @@ scores and a language model (shallow fusion):
 plus **{d.lm[0]}** x the log-probability of the token under the language model in `lm/`, a
 weight chosen by the same mean dev WER at beam {LM_BEAM} (weights {lm_line}):
 
-{chr(10).join('    ' + c for c in d.lm[2])}
+{code_block(d.lm[2])}
 {ctc_beam_text(d)}{lexicon_text(d)}
 The language model (`lm/`, architecture {lm_config['architecture']}: {lm_model}) reads the same
 character units. It was trained on text only: the English side of the Tatoeba training
@@ -338,7 +343,7 @@ def ctc_beam_text(d: Decoding) -> str:
 With that weight at beam {LM_BEAM}, the CTC weight was tried again beside its greedy choice
 (mean dev WER {line}), which kept w = **{d.ctc_beam[0]}**:
 
-{chr(10).join('    ' + c for c in d.ctc_beam[2])}
+{code_block(d.ctc_beam[2])}
 """
 
 
@@ -351,7 +356,7 @@ def lexicon_text(d: Decoding) -> str:
 Then the lexicon penalty (score lost per word outside the language model's word list, `lm/words.txt`;
 0 = off) at the same width: mean dev WER {line}, so **{d.lexicon[0]}**:
 
-{chr(10).join('    ' + c for c in d.lexicon[2])}
+{code_block(d.lexicon[2])}
 """
 
 
@@ -364,7 +369,7 @@ def choices_section(d: Decoding) -> str:
 Precision at inference: **{precision}**. Mean dev WER {d.int8['float32']}% in float32 and
 {d.int8['int8']}% in int8; int8 is used when it loses at most {INT8_TOLERANCE} points:
 
-{chr(10).join('    ' + c for c in d.int8_commands)}
+{code_block(d.int8_commands)}
 """
     if d.beams:
         wers = ", ".join(f"{b}: {wer}%" for b, wer in d.beams.items())
@@ -374,7 +379,7 @@ Beam width: **{d.beam}**, the width with the lowest mean dev WER ({wers}) whose 
 factor in that precision stays within {TARGET_RTF} on {INFERENCE_THREADS} thread of a 2-core machine
 (`benchmarks/asr_speed.py`, below; measured for widths {speeds}):
 
-{chr(10).join('    ' + c for c in d.beam_commands)}
+{code_block(d.beam_commands)}
 """
     return text
 
