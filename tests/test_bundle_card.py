@@ -176,22 +176,42 @@ def test_the_ctc_weight_is_tried_again_beside_its_greedy_choice_with_the_languag
     assert bundle.tune(scores, "ctc", bundle.beside(bundle.CTC_WEIGHTS, 0.3), bundle.Setting(ctc=0.3))[0] == 0.3
 
 
-def test_the_lexicon_penalty_is_chosen_on_dev_and_spelled_out_on_the_card(tmp_path):
+def test_the_lexicon_penalty_is_chosen_at_the_chosen_width_and_spelled_out_on_the_card(tmp_path, monkeypatch):
+    import json
     bundle = _bundle_asr()
+    folder = tmp_path / "model"
+    folder.mkdir()
     (tmp_path / "dev-voices.tsv").write_text("")
-    wers = {"0.0": 11.0, "2.0": 10.6, "5.0": 10.8}  # unseen voices gain from the word list, up to a point
-    scores = bundle.DevScores(tmp_path / "model", tmp_path, _fake_eval_asr(
-        lambda options, manifest: wers[options["--lexicon-penalty"]]))
+    # unseen voices gain from the word list at width 16, up to a point; at width 4 it prunes the right words
+    wers = {("4", "0.0"): 12.0, ("16", "0.0"): 11.0, ("16", "2.0"): 10.6, ("16", "5.0"): 10.8}
+    scores = bundle.DevScores(folder, tmp_path, _fake_eval_asr(
+        lambda options, manifest: wers.get((options["--beam"], options["--lexicon-penalty"]), 13.0)))
+    benchmarked = []
+
+    def fake_speed(model, corpus):
+        benchmarked.append(json.loads((model / "config.json").read_text())["lexicon_penalty"])
+        return BENCHMARK.format(float32="0.2", int8="0.05"), "python benchmarks/asr_speed.py ..."
+
+    monkeypatch.setattr(bundle, "speed", fake_speed)
+    monkeypatch.setattr(bundle, "BEAMS", (4, 16))
     decoding = bundle.Decoding(ctc=(0.3, {0.3: 20.0}, []), lm=(0.5, {0.5: 11.0}, []))
-    decoding.lexicon = bundle.tune(scores, "lexicon", bundle.LEXICON_PENALTIES, bundle.Setting(ctc=0.3, lm=0.5, beam=4))
-    assert decoding.lexicon[0] == 2.0
-    assert "--lm-weight 0.5 --lexicon-penalty 2.0" in decoding.lexicon[2][1]
-    section = " ".join(bundle.decoding_section(decoding, {"architecture": "lstm-lm", "model": {}}).split())
-    assert "mean dev WER 0.0: 11.0%, 2.0: 10.6%, 5.0: 10.8%, so **2.0**" in section
-    # off when the word list does not pay: the first value (0) wins a tie
-    wers.update({"2.0": 11.0, "5.0": 11.0})
+    decoding.int8 = {"float32": 11.0, "int8": 11.0}
+    config = {"beam_size": 4, "lexicon_penalty": 0.0}
+    bundle.choose_lexicon(scores, config, decoding, bundle.Setting(ctc=0.3, lm=0.5, beam=4, precision="int8"))
+    assert decoding.beam == 16 and decoding.lexicon[0] == 2.0
+    assert json.loads((folder / "config.json").read_text())["lexicon_penalty"] == 2.0
+    assert benchmarked == [0.0, 2.0]  # the speed on the card is measured with the penalty the folder decodes with
+    assert "--beam 16 --ctc-weight 0.3 --lm-weight 0.5 --lexicon-penalty 2.0 --precision int8" in decoding.lexicon[2][1]
+    section = " ".join(bundle.choices_section(decoding).split())
+    assert "at that width and precision: mean dev WER 0.0: 11.0%, 2.0: 10.6%, 5.0: 10.8%, so **2.0**" in section
+    assert section.index("Beam width: **16**") < section.index("the lexicon penalty")
+    # off when the word list does not pay: the first value (0) wins a tie, and nothing is benchmarked again
+    wers.update({("16", "2.0"): 11.0, ("16", "5.0"): 11.0})
     scores.wers.clear()
-    assert bundle.tune(scores, "lexicon", bundle.LEXICON_PENALTIES, bundle.Setting(ctc=0.3, lm=0.5, beam=4))[0] == 0.0
+    benchmarked.clear()
+    config["lexicon_penalty"] = 0.0
+    bundle.choose_lexicon(scores, config, decoding, bundle.Setting(ctc=0.3, lm=0.5, beam=4, precision="int8"))
+    assert decoding.lexicon[0] == 0.0 and benchmarked == [0.0]
 
 
 def test_a_candidate_must_beat_the_bundled_model_on_the_same_audio(capsys):
