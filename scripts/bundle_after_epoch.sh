@@ -9,7 +9,7 @@
 # the training processes (SIGSTOP: bundling needs both cores), exports the run (best epoch or the
 # average of the last epochs, whichever scores better on dev), runs scripts/bundle_asr.py (which
 # replaces models/NAME only with a model of lower held-out-voice WER) and resumes training, also when
-# a step fails. Settings: PYTHON (default .venv/bin/python), LM (default runs/lm-en/model),
+# a step fails. Settings: PYTHON (default .venv/bin/python), LM (default runs/lm-en-large/model),
 # NAME (default asr-en), RUN_NOTES (default configs/asr/NAME.run-notes.md).
 set -euo pipefail
 
@@ -21,7 +21,7 @@ epoch=$1
 shift
 python=${PYTHON:-.venv/bin/python}
 name=${NAME:-asr-en}
-lm=${LM:-runs/lm-en/model}
+lm=${LM:-runs/lm-en-large/model}
 run_notes=${RUN_NOTES:-configs/asr/$name.run-notes.md}
 
 out=""

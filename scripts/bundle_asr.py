@@ -1,6 +1,6 @@
 """Evaluate a trained speech run on the test sets once, write its model card, copy it to models/.
 
-    python scripts/bundle_asr.py --run runs/asr-en --name asr-en [--lm runs/lm-en/model] [--corpus data/speech]
+    python scripts/bundle_asr.py --run runs/asr-en --name asr-en [--lm runs/lm-en-large/model] [--corpus data/speech]
 
 Tunes the decoding on the mean WER of the dev sets: synthetic dev, dev-voices (the dev sentences in
 the held-out voices, so the settings suit unseen voices) and real-dev (the CTC weight; with --lm, the
