@@ -1,6 +1,6 @@
 """Write the word list of a language model's training text into its exported folder.
 
-    python scripts/lm_lexicon.py --config configs/lm/lm-en.yaml --lm runs/lm-en/model
+    python scripts/lm_lexicon.py --config configs/lm/lm-en-large.yaml --lm runs/lm-en-large/model
 
 `attend train-lm` writes `words.txt` when it exports; this rebuilds it for a folder exported
 before it did, from the same config: the same training text, dev and test sentences kept out.

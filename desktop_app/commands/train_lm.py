@@ -14,7 +14,7 @@ def add_parser(subparsers, name: str) -> None:
         "Train a recurrent language model on text, in the output units of a speech recognizer, "
         "for shallow fusion in decoding. Re-running the same command resumes from the run folder. "
         "Put the exported folder into a speech model with scripts/bundle_asr.py --lm.",
-        "YAML training config (see configs/lm/lm-en.yaml)",
+        "YAML training config (see configs/lm/lm-en-large.yaml)",
         "folder that relative text and manifest paths resolve against")
 
 
