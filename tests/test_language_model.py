@@ -100,7 +100,8 @@ def test_attaching_refuses_a_folder_that_is_not_a_language_model(tiny_asr, tmp_p
         attach_language_model(folder, tiny_asr.folder, 0.3)
 
 
-def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tmp_path, capsys):
+def tiny_lm_config(tiny_asr, tmp_path, epochs: int = 3, tokenizer: str = "units.model"):
+    """A train-lm config over a few dictation lines (one kept out), in the tiny recognizer's units. -> its path"""
     text = ["Open the door.", "Turn on the light!", "What time is it?", "Call my sister at 5."] * 10
     (tmp_path / "train.txt").write_text("\n".join(text + ["Please open the window."]) + "\n")
     manifest = "id\tpath\tduration\ttext\tvoice\n"
@@ -108,15 +109,20 @@ def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tm
     (tmp_path / "test.tsv").write_text(manifest + "t1\tb.wav\t1.0\tplease open the window\tx\n")
     shutil.copyfile(tiny_asr.folder / "target.model", tmp_path / "units.model")
     config = {
-        "name": "lm-tiny", "language": "en", "tokenizer": "units.model",
+        "name": "lm-tiny", "language": "en", "tokenizer": tokenizer,
         "data": {"train": ["train.txt"], "dev": ["dev.tsv"], "exclude": ["test.tsv"]},
         "model": {"architecture": "lstm-lm", **TINY_LM},
-        "training": {"epochs": 3, "batch_tokens": 400, "learning_rate": 0.01, "warmup_steps": 1,
+        "training": {"epochs": epochs, "batch_tokens": 400, "learning_rate": 0.01, "warmup_steps": 1,
                      "schedule": "plateau", "average_last": 1},
     }
-    (tmp_path / "lm.yaml").write_text(json.dumps(config))
+    path = tmp_path / f"lm-{epochs}-{tokenizer}.yaml"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train-lm", "--config", str(tmp_path / "lm.yaml"), "--out", str(out),
+    assert main(["train-lm", "--config", str(tiny_lm_config(tiny_asr, tmp_path)), "--out", str(out),
                  "--data-root", str(tmp_path)]) == 0
     # 4 distinct sentences: the duplicates merge and the excluded one never enters training
     assert "4 distinct training sentences" in capsys.readouterr().out
@@ -131,6 +137,30 @@ def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tm
     words = (out / "model" / "words.txt").read_text().split()
     assert "sister" in words and "five" in words and "window" not in words and "please" not in words
     assert "lists the 15 distinct words" in card
+
+
+def test_train_lm_carries_on_from_an_exported_language_model(tiny_asr, tmp_path, capsys):
+    earlier = tmp_path / "earlier"
+    assert main(["train-lm", "--config", str(tiny_lm_config(tiny_asr, tmp_path, epochs=2)), "--out", str(earlier),
+                 "--data-root", str(tmp_path)]) == 0
+    earlier_perplexity = load_folder(earlier / "model").config.metrics["dev"]["perplexity"]
+    # the config names units that do not exist: the run must read the folder's own
+    config = tiny_lm_config(tiny_asr, tmp_path, epochs=3, tokenizer="missing.model")
+    out = tmp_path / "continued"
+    capsys.readouterr()
+    assert main(["train-lm", "--config", str(config), "--out", str(out), "--data-root", str(tmp_path),
+                 "--learning-rate", "0.002", "--init-from", str(earlier / "model")]) == 0
+    assert "epoch 3 is next" in capsys.readouterr().out
+    assert (out / "units.model").read_bytes() == (tiny_asr.folder / "target.model").read_bytes()
+    training = json.loads((out / "model" / "config.json").read_text())["training"]
+    assert [record["epoch"] for record in training["history"]] == [1, 2, 3]
+    assert training["started_from"]["folder"] == str(earlier / "model")
+    fresh_start = training["history"][0]["dev_perplexity"]
+    assert training["history"][-1]["dev_perplexity"] < min(fresh_start, 1.2 * earlier_perplexity)
+
+    assert main(["train-lm", "--config", str(config), "--out", str(tmp_path / "from-asr"), "--data-root",
+                 str(tmp_path), "--init-from", str(tiny_asr.folder)]) == 2
+    assert "not a language model" in capsys.readouterr().err
 
 
 def test_eval_asr_decodes_with_the_folder_settings_unless_told_otherwise(tiny_asr, tmp_path, capsys):

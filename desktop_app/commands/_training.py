@@ -1,4 +1,4 @@
-"""What train-mt and train-asr share: their options and the train-then-export run."""
+"""What train-mt, train-asr and train-lm share: their options and the train-then-export run."""
 
 from __future__ import annotations
 
@@ -35,6 +35,14 @@ def add_training_arguments(parser: argparse.ArgumentParser, config_help: str, ro
                         help="override the config's peak learning rate, e.g. to carry on from --init-from at a "
                              "lower rate; give it again when resuming (the exported config records it)")
     parser.add_argument("--export-only", action="store_true", help="skip training; export the run's model")
+
+
+def add_init_from_argument(parser: argparse.ArgumentParser, example: str, what: str) -> None:
+    """--init-from: a new run begins with an exported model folder's weights (`what` it also takes)."""
+    parser.add_argument("--init-from", type=Path, default=None, metavar="MODEL_FOLDER",
+                        help=f"start a new run from an exported model folder (e.g. {example}): its weights, {what}; "
+                        "the epoch count and history carry on, the optimizer starts fresh and warms up again. "
+                        "Ignored when the run folder has a checkpoint")
 
 
 def run_training(args: argparse.Namespace, command: str, load_config: Callable, make_task: Callable) -> int:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ._training import add_training_parser, run_training
+from ._training import add_init_from_argument, add_training_parser, run_training
 
 
 def add_parser(subparsers, name: str) -> None:
@@ -17,10 +16,7 @@ def add_parser(subparsers, name: str) -> None:
         "Multi-process: torchrun --nproc_per_node N -m desktop_app train-asr ...",
         "YAML training config (see configs/asr/)",
         "folder that relative manifest paths resolve against")
-    parser.add_argument("--init-from", type=Path, default=None, metavar="MODEL_FOLDER",
-                        help="start a new run from an exported speech model folder (e.g. models/asr-en): its "
-                        "weights, units and feature statistics; the epoch count and history carry on, the "
-                        "optimizer starts fresh and warms up again. Ignored when the run folder has a checkpoint")
+    add_init_from_argument(parser, "models/asr-en", "units and feature statistics")
 
 
 def run(args: argparse.Namespace) -> int:

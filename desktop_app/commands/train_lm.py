@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from ._training import add_training_parser, run_training
+from ._training import add_init_from_argument, add_training_parser, run_training
 
 
 def add_parser(subparsers, name: str) -> None:
-    add_training_parser(
+    parser = add_training_parser(
         subparsers, name,
         "train a language model over a speech recognizer's units (resumes an interrupted run)",
         "Train a recurrent language model on text, in the output units of a speech recognizer, "
@@ -16,6 +16,7 @@ def add_parser(subparsers, name: str) -> None:
         "Put the exported folder into a speech model with scripts/bundle_asr.py --lm.",
         "YAML training config (see configs/lm/lm-en-large.yaml)",
         "folder that relative text and manifest paths resolve against")
+    add_init_from_argument(parser, "models/asr-en/lm", "units (the word list is rebuilt from the config's text)")
 
 
 def run(args: argparse.Namespace) -> int:

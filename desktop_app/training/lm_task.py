@@ -79,6 +79,17 @@ class LanguageModelTask(FileTask):
         self.log(f"{len(self.train):,} distinct training sentences ({units:,} units, {len(self.lexicon):,} words), "
                  f"{len(self.dev):,} dev; {excluded:,} dev/test sentences kept out")
 
+    def adopt_folder(self, folder: Path, out: Path) -> None:
+        """Take a language-model folder's units, so its weights read the same text."""
+        from desktop_app.seq2seq.errors import ConfigError
+        from desktop_app.seq2seq.model_folder import read_folder_config
+
+        config = read_folder_config(folder)
+        if config.task != "language-model":
+            raise ConfigError(f"cannot start from {folder}: it holds a {config.task} model, not a language model")
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / config.target_tokenizer, out / UNITS_FILE)
+
     def training_text(self) -> tuple[list[str], int]:
         """-> (the distinct training sentences, none of them a dev or test sentence; how many
         dev/test sentences were kept out)"""
