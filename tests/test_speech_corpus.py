@@ -236,6 +236,21 @@ def test_festival_says_a_batch_in_one_process(voice, tmp_path):
     assert (info.samplerate, info.channels) == (16000, 1)
 
 
+@pytest.mark.parametrize("voice", ["espeak-ng:en-gb-scotland+m3", "flite:rms", "festival:ked_diphone", "piper:joe"])
+def test_a_rebuilt_corpus_holds_the_same_audio(voice, tmp_path):
+    engine = voice.split(":")[0]
+    if engine == "piper":
+        pytest.importorskip("piper", reason="piper is optional (pip install -e '.[corpus]')")
+    spoken = "You may stay here as long as you like."
+    utterance = Utterance("again", "test-voices", voice, "sentence", spoken, normalize_transcript(spoken), 1.0,
+                          None if engine == "piper" else 1.0, 0.1)
+    builds = []
+    for build in ("first", "second"):
+        assert [error for _, _, error in corpus.render_batch(engine, [utterance], tmp_path / build)] == [""]
+        builds.append((tmp_path / build / utterance.path).read_bytes())
+    assert builds[0] == builds[1]
+
+
 def test_import_real_speech(tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
