@@ -567,9 +567,8 @@ class PiperEngine(BatchEngine):
     weight = 0.15
     rate_choices = (0.85, 0.93, 1.0, 1.08, 1.17)  # one length scale per process, so a few values
     pitch_range = None
-    # Piper samples its generator and phoneme-width noise afresh on every run (no seed reaches it), so the
-    # same line came out differently on each build: the bundled recognizer scored 14.2 and 16.1 WER on two
-    # syntheses of its 66 test-voices utterances. At noise 0 a rebuilt corpus holds the same audio.
+    # Piper samples its generator and phoneme-width noise afresh on every run (no seed reaches it); at noise 0
+    # a rebuilt corpus holds the same audio (README: what the sampling did to the test figures).
     deterministic_flags = ("--noise-scale", "0", "--noise-w-scale", "0")
 
     def model_path(self, voice: str) -> Path | None:

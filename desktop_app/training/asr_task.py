@@ -7,7 +7,6 @@ import hashlib
 import multiprocessing
 import os
 import random
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -139,15 +138,8 @@ class SpeechTask(FileTask):
 
     def adopt_folder(self, folder: Path, out: Path) -> None:
         """Take a speech model folder's units and feature statistics, so its weights read the same input."""
-        from desktop_app.seq2seq.errors import ConfigError
-        from desktop_app.seq2seq.model_folder import read_folder_config
-
-        config = read_folder_config(folder)
-        if config.task != "speech" or not config.feature_stats:
-            raise ConfigError(f"cannot start from {folder}: it holds a {config.task} model, not a speech recognizer")
-        out.mkdir(parents=True, exist_ok=True)
-        for source, name in ((config.target_tokenizer, "units.model"), (config.feature_stats, "features.json")):
-            shutil.copyfile(folder / source, out / name)
+        self._copy_from_folder(folder, out, "speech", "a speech recognizer",
+                               {"target_tokenizer": "units.model", "feature_stats": "features.json"})
 
     def _fill_cache(self, cache: FeatureCache, paths: list[Path]) -> None:
         """Compute the missing features, in as many processes as training has threads."""

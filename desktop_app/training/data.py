@@ -1,8 +1,10 @@
-"""Parallel text: reading, tokenising, and token-count batches with length bucketing."""
+"""What training tasks share: paths under a data root, files taken from a model folder; parallel text:
+reading, tokenising, and token-count batches with length bucketing."""
 
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,20 @@ class FileTask:
     def _path(self, name: str) -> Path:
         path = Path(name)
         return path if path.is_absolute() else self.data_root / path
+
+    @staticmethod
+    def _copy_from_folder(folder: Path, out: Path, task: str, kind: str, files: dict[str, str]) -> None:
+        """Copy an exported model folder's files (config field -> name in `out`) into a run folder, after
+        checking it holds a `task` model (`kind`, for the error) that names each of them (see Trainer init_from)."""
+        from desktop_app.seq2seq.errors import ConfigError
+        from desktop_app.seq2seq.model_folder import read_folder_config
+
+        config = read_folder_config(folder)
+        if config.task != task or not all(getattr(config, field) for field in files):
+            raise ConfigError(f"cannot start from {folder}: it holds a {config.task} model, not {kind}")
+        out.mkdir(parents=True, exist_ok=True)
+        for field, name in files.items():
+            shutil.copyfile(folder / getattr(config, field), out / name)
 
 
 TokenPair = tuple[list[int], list[int]]

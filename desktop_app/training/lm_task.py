@@ -81,14 +81,7 @@ class LanguageModelTask(FileTask):
 
     def adopt_folder(self, folder: Path, out: Path) -> None:
         """Take a language-model folder's units, so its weights read the same text."""
-        from desktop_app.seq2seq.errors import ConfigError
-        from desktop_app.seq2seq.model_folder import read_folder_config
-
-        config = read_folder_config(folder)
-        if config.task != "language-model":
-            raise ConfigError(f"cannot start from {folder}: it holds a {config.task} model, not a language model")
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(folder / config.target_tokenizer, out / UNITS_FILE)
+        self._copy_from_folder(folder, out, "language-model", "a language model", {"target_tokenizer": UNITS_FILE})
 
     def training_text(self) -> tuple[list[str], int]:
         """-> (the distinct training sentences, none of them a dev or test sentence; how many
