@@ -139,6 +139,36 @@ def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tm
     assert "lists the 15 distinct words" in card
 
 
+def test_bfloat16_on_a_cpu_without_a_bfloat16_lstm_is_a_clear_error_before_training(tiny_asr, tmp_path, capsys,
+                                                                                     monkeypatch):
+    import desktop_app.commands._training as training
+
+    # what oneDNN says on an AVX2-only CPU, where the first batch would otherwise crash with a traceback
+    monkeypatch.setattr(training, "_cpu_bfloat16_lstm_failure",
+                        lambda: "could not create a primitive descriptor for the LSTM forward propagation primitive")
+    out = tmp_path / "run"
+    assert main(["train-lm", "--config", str(tiny_lm_config(tiny_asr, tmp_path)), "--out", str(out),
+                 "--data-root", str(tmp_path), "--precision", "bfloat16"]) == 2
+    error = capsys.readouterr().err
+    assert "cannot run LSTM layers in bfloat16" in error and "--precision float32" in error
+    assert not out.exists()
+
+
+def test_the_bfloat16_lstm_probe_tells_what_training_would_meet():
+    import torch
+
+    from desktop_app.commands._training import _cpu_bfloat16_lstm_failure
+
+    lstm = torch.nn.LSTM(8, 16, num_layers=2, batch_first=True)
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            lstm(torch.randn(3, 5, 8))[0].sum().backward()
+        works = True
+    except RuntimeError:
+        works = False
+    assert (_cpu_bfloat16_lstm_failure() is None) == works
+
+
 def test_train_lm_carries_on_from_an_exported_language_model(tiny_asr, tmp_path, capsys):
     earlier = tmp_path / "earlier"
     assert main(["train-lm", "--config", str(tiny_lm_config(tiny_asr, tmp_path, epochs=2)), "--out", str(earlier),

@@ -72,9 +72,15 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
                   file=sys.stderr)
             return 2
         config.training.learning_rate = args.learning_rate
-    if args.precision == "bfloat16" and args.device == "cpu" and _cpu_lacks_bfloat16():
-        print(f"attend {command}: warning: this CPU has no native bfloat16 (AVX512-BF16 or AMX); "
-              "--precision bfloat16 will train slower than float32", file=sys.stderr)
+    if args.precision == "bfloat16" and args.device == "cpu":
+        failure = _cpu_bfloat16_lstm_failure()
+        if failure:
+            print(f"attend {command}: error: this CPU cannot run LSTM layers in bfloat16 ({failure}); "
+                  "train with --precision float32", file=sys.stderr)
+            return 2
+        if _cpu_lacks_bfloat16():
+            print(f"attend {command}: warning: this CPU has no native bfloat16 (AVX512-BF16 or AMX); "
+                  "--precision bfloat16 will train slower than float32", file=sys.stderr)
     log = lambda message: print(message, flush=True)  # noqa: E731
     task = make_task(config, data_root=args.data_root, log=log)
     init_from = getattr(args, "init_from", None)
@@ -97,6 +103,20 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
         training_arguments = [a for a in given if a != "--export-only"]  # how the weights were trained
         trainer.export(command="attend " + " ".join(shlex.quote(a) for a in training_arguments))
     return 0
+
+
+def _cpu_bfloat16_lstm_failure() -> str | None:
+    """Runs a tiny LSTM step under CPU bfloat16 autocast, as training would. -> oneDNN's complaint, or None
+    (CPUs with AVX2 only, e.g. some AMD EPYC, have no bfloat16 LSTM kernel: the first batch would crash)."""
+    import torch
+
+    lstm = torch.nn.LSTM(4, 4, batch_first=True)
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            lstm(torch.zeros(1, 2, 4))[0].sum().backward()
+    except RuntimeError as error:
+        return str(error).splitlines()[0].split(". Run workload")[0]
+    return None
 
 
 def _cpu_lacks_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
