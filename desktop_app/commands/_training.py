@@ -107,7 +107,8 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
 
 def _cpu_bfloat16_lstm_failure() -> str | None:
     """Runs a tiny LSTM step under CPU bfloat16 autocast, as training would. -> oneDNN's complaint, or None
-    (CPUs with AVX2 only, e.g. some AMD EPYC, have no bfloat16 LSTM kernel: the first batch would crash)."""
+    (CPUs with AVX2 only, e.g. some AMD EPYC, have no oneDNN bfloat16 LSTM kernel: a whole-sequence LSTM call,
+    as the language model makes on every batch and the encoders on a batch without padding, would crash)."""
     import torch
 
     lstm = torch.nn.LSTM(4, 4, batch_first=True)
