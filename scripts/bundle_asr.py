@@ -14,7 +14,9 @@ commands next to the figures, and writes models/NAME/README.md. Replaces a bundl
 with one of lower held-out-voice WER than the bundled model scores on the same audio (its card's
 figure when it cannot be decoded), unless --force; it prints the change with a 95% paired-bootstrap
 interval (also on the card), so a refusal or a replacement by a fraction of a point can be read
-against the noise.
+against the noise. With --keep-decoding nothing is tuned: the candidate decodes as the bundled folder
+does (for a new language model or new weights when an hour of dev passes cannot be spared), and the
+card says so.
 """
 
 from __future__ import annotations
@@ -288,6 +290,8 @@ class Decoding:
     beams: dict = field(default_factory=dict)  # {width: dev WER} with the tuned weights
     beam_rtf: dict = field(default_factory=dict)  # {width: real-time factor}, for the widths benchmarked
     beam_commands: list = field(default_factory=list)
+    kept: Setting | None = None  # --keep-decoding: the replaced folder's setting, not tuned here
+    kept_card: str = ""  # where that folder's card (with the tuning figures) can be read
 
     @property
     def ctc_weight(self) -> float:
@@ -324,8 +328,6 @@ once chose w=0, which drifted on real speech), chose w={d.ctc[0]}:
     if d.lm is None or lm_config is None:
         return "Greedy search over the attention decoder's scores joined with CTC prefix scores:\n" + text
     lm_line = ", ".join(f"{w}: {wer}%" for w, wer in d.lm[1].items())
-    lm_training, lm_dev = lm_config.get("training", {}), lm_config.get("metrics", {}).get("dev", {})
-    lm_model = ", ".join(f"{k}={v}" for k, v in lm_config["model"].items())
     return f"""Beam search (width **{d.beam}**) over the attention decoder's scores joined with CTC prefix
 scores and a language model (shallow fusion):
 {text}
@@ -333,7 +335,14 @@ plus **{d.lm[0]}** x the log-probability of the token under the language model i
 weight chosen by the same mean dev WER at beam {LM_BEAM} (weights {lm_line}):
 
 {code_block(d.lm[2])}
-{ctc_beam_text(d)}
+{ctc_beam_text(d)}{language_model_text(lm_config)}"""
+
+
+def language_model_text(lm_config: dict) -> str:
+    """What the language model in `lm/` is, how it was trained and how well it predicts dev text."""
+    lm_training, lm_dev = lm_config.get("training", {}), lm_config.get("metrics", {}).get("dev", {})
+    lm_model = ", ".join(f"{k}={v}" for k, v in lm_config["model"].items())
+    return f"""
 The language model (`lm/`, architecture {lm_config['architecture']}: {lm_model}) reads the same
 character units. It was trained on text only: the English side of the Tatoeba training
 text and the training transcripts, never a sentence of the dev or test sets (they are
@@ -343,6 +352,22 @@ excluded by their normalised form; see `exclude` in its config). Dev perplexity
 
     {lm_training.get('command', '?')}
 """
+
+
+def kept_decoding_section(d: Decoding, lm_config: dict | None) -> str:
+    """--keep-decoding: the settings the replaced folder decoded with, spelled out, and where they were tuned."""
+    k = d.kept
+    search = f"Beam search (width **{k.beam}**)" if k.beam > 1 else "Greedy search"
+    lm = (f" and **{k.lm}** x the log-probability of the token under the language model in `lm/`, less "
+          f"**{k.lexicon}** per word outside its word list (`lm/words.txt`)") if lm_config else ""
+    precision = "int8 (dynamic quantisation)" if k.precision == "int8" else "float32"
+    text = f"""{search} over the attention decoder's scores joined with CTC prefix scores,
+token score = (1 - w) x attention log-probability + w x CTC prefix score, w = **{k.ctc}**,{lm};
+precision **{precision}**. These settings were not tuned for this folder: they are the ones the
+folder it replaced decoded with (`scripts/bundle_asr.py --keep-decoding`), tuned on dev WER as that
+folder's card shows (`{d.kept_card}`).
+"""
+    return text + (language_model_text(lm_config) if lm_config else "")
 
 
 def ctc_beam_text(d: Decoding) -> str:
@@ -479,7 +504,7 @@ def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tup
     continued = history_note(training, run_notes)
     replaced = f"\nAgainst the model this one replaced (decoding as it was bundled): {change}.\n" if change else ""
     held_out = results.get(str(corpus / "test-voices.tsv"), {}).get("wer", 100.0)
-    search = f"beam {decoding.beam} with the language model" if decoding.lm else "greedy decoding"
+    search = f"beam {decoding.beam} with the language model" if lm_config else "greedy decoding"
     return f"""# {name}: English speech recognizer (listen, attend and spell)
 
 Architecture: **{config['architecture']}** ({model}).
@@ -490,7 +515,8 @@ Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), no
 {status_section(held_out, training.get('history', []))}
 ## Decoding
 
-{decoding_section(decoding, lm_config)}{choices_section(decoding)}
+{kept_decoding_section(decoding, lm_config) if decoding.kept else decoding_section(decoding, lm_config)}{
+    choices_section(decoding)}
 ## Test scores (jiwer, {search}, {INFERENCE_THREADS} thread; measured once, after training)
 
 | test set | utterances | WER % | CER % | real-time factor |
@@ -551,39 +577,22 @@ training time: {training.get('train_hours')} h on {training.get('device')}
 """
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", required=True, type=Path)
-    parser.add_argument("--name", required=True)
-    parser.add_argument("--lm", type=Path, help="language-model folder (attend train-lm) to decode with")
-    parser.add_argument("--corpus", type=Path, default=Path("data/speech"))
-    parser.add_argument("--force", action="store_true")
-    parser.add_argument("--run-notes", type=Path,
-                        help="Markdown to add to the card's training history (what the run's records cannot say, "
-                        "e.g. configs/asr/asr-en.run-notes.md)")
-    args = parser.parse_args()
-    run_notes = args.run_notes.read_text(encoding="utf-8") if args.run_notes else ""  # before hours of evaluation
-    from bundling import install
-
+def tune_decoding(staged: Path, config: dict, lm: Path | None, corpus: Path) -> tuple[Decoding, dict | None, tuple]:
+    """Tune the staged folder's decoding on dev (CTC weight; with `lm`, its weight, the CTC weight again,
+    precision, beam width, lexicon penalty), writing each choice into its config.
+    -> (the choices, the LM's config or None, the speed benchmark of the chosen width or None)"""
     from desktop_app.seq2seq.model_folder import attach_language_model
 
-    staged = args.run / "model"
-    if (staged / "lm").exists():
-        shutil.rmtree(staged / "lm")
-    config = json.loads((staged / "config.json").read_text())
-    # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
-    config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False, lexicon_penalty=0.0)
-    write_config(staged, config)
-    scores = DevScores(staged, args.corpus)
+    scores = DevScores(staged, corpus)
     dev_sets = scores.present()
     decoding = Decoding(tune(scores, "ctc", CTC_WEIGHTS, Setting(ctc=0.0), dev_sets), dev_sets)
     config["model"]["ctc_decode_weight"] = decoding.ctc[0]
     write_config(staged, config)
     setting, lm_config = Setting(ctc=decoding.ctc[0]), None
-    if args.lm:
-        attach_language_model(staged, args.lm, 0.0)
+    if lm:
+        attach_language_model(staged, lm, 0.0)
         without_lm = ("--beam", "1", "--lm-weight", "0", "--ctc-weight", str(decoding.ctc[0]))  # as greedy chose
-        decoding.baseline, decoding.baseline_command = evaluate(staged, args.corpus, without_lm)
+        decoding.baseline, decoding.baseline_command = evaluate(staged, corpus, without_lm)
         lm_config = json.loads((staged / "lm" / "config.json").read_text())
         decoding.beam = LM_BEAM
         decoding.lm = tune(scores, "lm", LM_WEIGHTS, replace(setting, beam=LM_BEAM))
@@ -596,7 +605,76 @@ def main() -> int:
     setting = choose_precision(scores, decoding, setting)
     config["int8_inference"] = setting.precision == "int8"
     write_config(staged, config)
-    benchmark = choose_lexicon(scores, config, decoding, setting) if args.lm else None
+    benchmark = choose_lexicon(scores, config, decoding, setting) if lm else None
+    return decoding, lm_config, benchmark
+
+
+def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None,
+                  corpus: Path) -> tuple[Decoding, dict | None]:
+    """--keep-decoding: the staged folder decodes as the bundled `destination` does, nothing tuned
+    (a new language model or acoustic weights scored at the settings that were tuned before).
+    -> (the kept setting as a Decoding, the LM's config or None)"""
+    from desktop_app.seq2seq.model_folder import attach_language_model
+
+    if not (destination / "config.json").exists():
+        raise SystemExit(f"--keep-decoding: no bundled folder {destination} to keep the decoding of")
+    kept = folder_setting(json.loads((destination / "config.json").read_text()))
+    card_commit = subprocess.run(["git", "log", "-1", "--format=%h", "--", str(destination / "README.md")],
+                                 capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    where = destination.relative_to(ROOT) if destination.is_relative_to(ROOT) else destination
+    card = f"git show {card_commit or 'HEAD'}:{where}/README.md"
+    decoding = Decoding(ctc=(kept.ctc, {}, []), beam=kept.beam, kept=kept, kept_card=card)
+    config["model"]["ctc_decode_weight"] = kept.ctc
+    config.update(beam_size=kept.beam, int8_inference=kept.precision == "int8", lexicon_penalty=kept.lexicon)
+    lm_config = None
+    if lm:
+        attach_language_model(staged, lm, kept.lm)
+        without_lm = ("--beam", "1", "--lm-weight", "0", "--ctc-weight", str(kept.ctc))
+        decoding.baseline, decoding.baseline_command = evaluate(staged, corpus, without_lm)
+        lm_config = json.loads((staged / "lm" / "config.json").read_text())
+        config.update(language_model="lm", lm_weight=kept.lm)
+    write_config(staged, config)
+    return decoding, lm_config
+
+
+def folder_setting(config: dict) -> Setting:
+    """The decoding a model folder's config asks for."""
+    return Setting(ctc=config["model"].get("ctc_decode_weight", 0.0), lm=config.get("lm_weight", 0.0),
+                   beam=config.get("beam_size", 1), precision="int8" if config.get("int8_inference") else "float32",
+                   lexicon=config.get("lexicon_penalty", 0.0))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", required=True, type=Path)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--lm", type=Path, help="language-model folder (attend train-lm) to decode with")
+    parser.add_argument("--corpus", type=Path, default=Path("data/speech"))
+    parser.add_argument("--force", action="store_true")
+    parser.add_argument("--keep-decoding", action="store_true",
+                        help="decode as the bundled models/NAME does (beam, CTC and LM weights, lexicon penalty, "
+                        "precision) instead of tuning on dev: re-scores a new language model or new weights in an "
+                        "hour less; the card says the settings were kept")
+    parser.add_argument("--run-notes", type=Path,
+                        help="Markdown to add to the card's training history (what the run's records cannot say, "
+                        "e.g. configs/asr/asr-en.run-notes.md)")
+    args = parser.parse_args()
+    run_notes = args.run_notes.read_text(encoding="utf-8") if args.run_notes else ""  # before hours of evaluation
+    from bundling import install
+
+    staged = args.run / "model"
+    if (staged / "lm").exists():
+        shutil.rmtree(staged / "lm")
+    config = json.loads((staged / "config.json").read_text())
+    # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
+    config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False, lexicon_penalty=0.0)
+    write_config(staged, config)
+    destination = ROOT / "models" / args.name
+    if args.keep_decoding:
+        decoding, lm_config = keep_decoding(staged, config, destination, args.lm, args.corpus)
+        benchmark = None
+    else:
+        decoding, lm_config, benchmark = tune_decoding(staged, config, args.lm, args.corpus)
     error_file = args.run / "test-errors.tsv"
     results, evaluation = evaluate(staged, args.corpus, errors=error_file)
     errors = read_error_table(error_file)
@@ -604,7 +682,6 @@ def main() -> int:
         print(f"{manifest}: WER {r['wer']} CER {r['cer']}", flush=True)
     voices = str(args.corpus / "test-voices.tsv")
     held_out = results.get(voices, {}).get("wer", 100.0)
-    destination = ROOT / "models" / args.name
     change, remeasured = "", None
     if destination.exists() and Path(voices).exists():
         bundled_errors = args.run / "bundled-test-errors.tsv"  # the bundled model, decoding as its folder says

@@ -291,3 +291,43 @@ def test_the_card_lists_only_the_augmentations_the_run_used_with_their_rates():
     assert "timbre" not in text and "reverberation" not in text and text.endswith("gain changes, SpecAugment")
     assert bundle.augmentation_text({"timbre_prob": 0.5}) == (
         "timbre (a smooth random gain curve over the mel bands, 50% of utterances), gain changes, SpecAugment")
+
+
+def test_keep_decoding_scores_at_the_bundled_settings_and_the_card_says_they_were_not_tuned(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    import pytest
+
+    from desktop_app.seq2seq import model_folder
+    bundle = _bundle_asr()
+    bundled, staged, lm = tmp_path / "bundled", tmp_path / "staged", tmp_path / "lm"
+    for folder in (bundled, staged, lm):
+        folder.mkdir()
+    (bundled / "config.json").write_text(json.dumps({"model": {"ctc_decode_weight": 0.3}, "lm_weight": 0.5,
+                                                     "beam_size": 16, "int8_inference": True, "lexicon_penalty": 2.0}))
+    (lm / "config.json").write_text(json.dumps({"architecture": "lstm-lm", "model": {"layers": 2},
+                                                "metrics": {"dev": {"perplexity": 2.231}}, "training": {"epochs": 10}}))
+    attached, evaluated = [], []
+
+    def fake_attach(folder, lm_folder, weight):
+        shutil.copytree(lm_folder, Path(folder) / "lm")
+        attached.append(weight)
+
+    monkeypatch.setattr(model_folder, "attach_language_model", fake_attach)
+    monkeypatch.setattr(bundle, "evaluate", lambda model, corpus, extra=(): (evaluated.append(extra) or {}, "attend"))
+    config = {"model": {"ctc_decode_weight": 0.0}, "beam_size": 1, "lm_weight": 0.0, "int8_inference": False,
+              "lexicon_penalty": 0.0, "language_model": ""}
+    decoding, lm_config = bundle.keep_decoding(staged, config, bundled, lm, tmp_path)
+    written = json.loads((staged / "config.json").read_text())
+    assert bundle.folder_setting(written) == bundle.Setting(ctc=0.3, lm=0.5, beam=16, precision="int8", lexicon=2.0)
+    assert written["language_model"] == "lm" and attached == [0.5]
+    # one greedy pass without the LM for the card's baseline table, and no dev pass: nothing is tuned
+    assert evaluated == [("--beam", "1", "--lm-weight", "0", "--ctc-weight", "0.3")]
+    section = " ".join(bundle.kept_decoding_section(decoding, lm_config).split())
+    assert "Beam search (width **16**)" in section and "w = **0.3**" in section
+    assert "**0.5** x the log-probability" in section and "less **2.0** per word" in section
+    assert "precision **int8 (dynamic quantisation)**" in section
+    assert "not tuned for this folder" in section and "git show HEAD:" in section and "2.231 per unit" in section
+    with pytest.raises(SystemExit, match="no bundled folder"):
+        bundle.keep_decoding(staged, config, tmp_path / "missing", lm, tmp_path)
