@@ -19,6 +19,8 @@ factor <= 0.1 on a 2-core machine, partial results <= 0.3 s behind.
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -30,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from desktop_app.seq2seq import load_folder  # noqa: E402
 from desktop_app.seq2seq.quantize import INFERENCE_THREADS, use_inference_threads  # noqa: E402
@@ -61,6 +64,18 @@ def load_utterances(manifest: str | None, limit: int) -> list[np.ndarray]:
             subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True)
             audio.append(load_audio(path))
     return audio
+
+
+def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The machine the figures were measured on: the real-time factor differs severalfold between CPUs
+    (e.g. 'AMD EPYC, 2 cores, torch CPU kernels AVX2')."""
+    try:
+        names = [line.split(":", 1)[1].strip() for line in Path(cpuinfo).read_text().splitlines()
+                 if line.startswith("model name")]
+    except OSError:
+        names = []
+    name = names[0] if names else platform.processor() or platform.machine()
+    return f"{name}, {os.cpu_count()} cores, torch CPU kernels {torch.backends.cpu.get_cpu_capability()}"
 
 
 def real_time_factor(recognizer: Recognizer, utterances: list[np.ndarray]) -> float:
@@ -125,7 +140,7 @@ def main() -> int:
     print(f"model {args.model}: loaded in {1000 * (time.perf_counter() - start):.0f} ms")
     utterances = load_utterances(args.manifest, args.limit)
     seconds = sum(a.size for a in utterances) / SAMPLE_RATE
-    print(f"{len(utterances)} utterances, {seconds:.1f} s of audio")
+    print(f"{len(utterances)} utterances, {seconds:.1f} s of audio; cpu: {cpu_description()}")
     for threads in args.threads:
         use_inference_threads(threads)
         print(f"{threads} thread{'s' if threads > 1 else ''}:")
