@@ -169,8 +169,11 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
     finished: list[Hypothesis] = []
     finished_steps: list[list[Step]] = []
     yielded = 0
+    beam_memories: dict[int, object] = {}  # the memory repeated per live hypothesis, by their count
     for _ in range(max_length):
-        beam_memory = memory.select(torch.zeros(len(alive), dtype=torch.long, device=device))
+        if len(alive) not in beam_memories:  # copied once per count, not at every step
+            beam_memories[len(alive)] = memory.select(torch.zeros(len(alive), dtype=torch.long, device=device))
+        beam_memory = beam_memories[len(alive)]
         prev = torch.tensor([b.steps[-1].token_id if b.steps else BOS_ID for b in alive], device=device)
         out = model.step(prev, beam_memory, state)
         totals = torch.tensor([b.total for b in alive], device=device)[:, None] + out.log_probs  # alive x vocab
