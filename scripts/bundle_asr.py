@@ -360,12 +360,11 @@ def kept_decoding_section(d: Decoding, lm_config: dict | None) -> str:
     search = f"Beam search (width **{k.beam}**)" if k.beam > 1 else "Greedy search"
     lm = (f" and **{k.lm}** x the log-probability of the token under the language model in `lm/`, less "
           f"**{k.lexicon}** per word outside its word list (`lm/words.txt`)") if lm_config else ""
-    precision = "int8 (dynamic quantisation)" if k.precision == "int8" else "float32"
     text = f"""{search} over the attention decoder's scores joined with CTC prefix scores,
 token score = (1 - w) x attention log-probability + w x CTC prefix score, w = **{k.ctc}**,{lm};
-precision **{precision}**. These settings were not tuned for this folder: they are the ones the
-folder it replaced decoded with (`scripts/bundle_asr.py --keep-decoding`), tuned on dev WER as that
-folder's card shows (`{d.kept_card}`).
+precision **{precision_text(k.precision == 'int8')}**. These settings were not tuned for this folder:
+they are the ones the folder it replaced decoded with (`scripts/bundle_asr.py --keep-decoding`), tuned
+on dev WER as that folder's card shows (`{d.kept_card}`).
 """
     return text + (language_model_text(lm_config) if lm_config else "")
 
@@ -396,13 +395,16 @@ Last, the lexicon penalty (score lost per word outside the language model's word
 """
 
 
+def precision_text(int8: bool) -> str:
+    return "int8 (dynamic quantisation)" if int8 else "float32"
+
+
 def choices_section(d: Decoding) -> str:
     """How the precision the app runs and the beam width were chosen, with the dev figures."""
     if not d.int8:
         return ""
-    precision = "int8 (dynamic quantisation)" if d.uses_int8 else "float32"
     text = f"""
-Precision at inference: **{precision}**. Mean dev WER {d.int8['float32']}% in float32 and
+Precision at inference: **{precision_text(d.uses_int8)}**. Mean dev WER {d.int8['float32']}% in float32 and
 {d.int8['int8']}% in int8; int8 is used when it loses at most {INT8_TOLERANCE} points:
 
 {code_block(d.int8_commands)}
