@@ -125,10 +125,12 @@ class Setting:
     beam: int = 1
     precision: str = "float32"
     lexicon: float = 0.0
+    threshold: float = 0.0  # beam threshold (0 = none)
 
     def options(self) -> list[str]:
         return ["--beam", str(self.beam), "--ctc-weight", str(self.ctc), "--lm-weight", str(self.lm),
-                "--lexicon-penalty", str(self.lexicon), "--precision", self.precision]
+                "--lexicon-penalty", str(self.lexicon), "--precision", self.precision,
+                "--beam-threshold", str(self.threshold)]
 
 
 class DevScores:
@@ -292,6 +294,7 @@ class Decoding:
     beam_commands: list = field(default_factory=list)
     kept: Setting | None = None  # --keep-decoding: the replaced folder's setting, not tuned here
     kept_card: str = ""  # where that folder's card (with the tuning figures) can be read
+    new_threshold: bool = False  # --keep-decoding --beam-threshold: the kept setting but this beam threshold
 
     @property
     def ctc_weight(self) -> float:
@@ -357,16 +360,28 @@ excluded by their normalised form; see `exclude` in its config). Dev perplexity
 def kept_decoding_section(d: Decoding, lm_config: dict | None) -> str:
     """--keep-decoding: the settings the replaced folder decoded with, spelled out, and where they were tuned."""
     k = d.kept
-    search = f"Beam search (width **{k.beam}**)" if k.beam > 1 else "Greedy search"
+    search = f"Beam search (width **{k.beam}**{threshold_text(k.threshold)})" if k.beam > 1 else "Greedy search"
     lm = (f" and **{k.lm}** x the log-probability of the token under the language model in `lm/`, less "
           f"**{k.lexicon}** per word outside its word list (`lm/words.txt`)") if lm_config else ""
     text = f"""{search} over the attention decoder's scores joined with CTC prefix scores,
 token score = (1 - w) x attention log-probability + w x CTC prefix score, w = **{k.ctc}**,{lm};
 precision **{precision_text(k.precision == 'int8')}**. These settings were not tuned for this folder:
 they are the ones the folder it replaced decoded with (`scripts/bundle_asr.py --keep-decoding`), tuned
-on dev WER as that folder's card shows (`{d.kept_card}`).
+on dev WER as that folder's card shows (`{d.kept_card}`){new_threshold_text(d)}.
 """
     return text + (language_model_text(lm_config) if lm_config else "")
+
+
+def threshold_text(threshold: float) -> str:
+    return f", dropping hypotheses more than **{threshold:g}** below the best" if threshold else ""
+
+
+def new_threshold_text(d: Decoding) -> str:
+    if not d.new_threshold:
+        return ""
+    what = f"the beam threshold of {d.kept.threshold:g}" if d.kept.threshold else "no beam threshold"
+    return (f", except {what}, set at bundling (`--beam-threshold`) from the dev figures of "
+            "`benchmarks/beam_threshold.py` (see the README)")
 
 
 def ctc_beam_text(d: Decoding) -> str:
@@ -612,22 +627,27 @@ def tune_decoding(staged: Path, config: dict, lm: Path | None, corpus: Path) -> 
 
 
 def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None,
-                  corpus: Path) -> tuple[Decoding, dict | None]:
+                  corpus: Path, threshold: float | None = None) -> tuple[Decoding, dict | None]:
     """--keep-decoding: the staged folder decodes as the bundled `destination` does, nothing tuned
-    (a new language model or acoustic weights scored at the settings that were tuned before).
+    (a new language model or acoustic weights scored at the settings that were tuned before);
+    `threshold`: but with this beam threshold (0 = none) instead of the bundled folder's.
     -> (the kept setting as a Decoding, the LM's config or None)"""
     from desktop_app.seq2seq.model_folder import attach_language_model
 
     if not (destination / "config.json").exists():
         raise SystemExit(f"--keep-decoding: no bundled folder {destination} to keep the decoding of")
     kept = folder_setting(json.loads((destination / "config.json").read_text()))
+    if threshold is not None:
+        kept = replace(kept, threshold=threshold)
     card_commit = subprocess.run(["git", "log", "-1", "--format=%h", "--", str(destination / "README.md")],
                                  capture_output=True, text=True, cwd=ROOT).stdout.strip()
     where = destination.relative_to(ROOT) if destination.is_relative_to(ROOT) else destination
     card = f"git show {card_commit or 'HEAD'}:{where}/README.md"
-    decoding = Decoding(ctc=(kept.ctc, {}, []), beam=kept.beam, kept=kept, kept_card=card)
+    decoding = Decoding(ctc=(kept.ctc, {}, []), beam=kept.beam, kept=kept, kept_card=card,
+                        new_threshold=threshold is not None)
     config["model"]["ctc_decode_weight"] = kept.ctc
-    config.update(beam_size=kept.beam, int8_inference=kept.precision == "int8", lexicon_penalty=kept.lexicon)
+    config.update(beam_size=kept.beam, int8_inference=kept.precision == "int8", lexicon_penalty=kept.lexicon,
+                  beam_threshold=kept.threshold or None)
     lm_config = None
     if lm:
         attach_language_model(staged, lm, kept.lm)
@@ -643,7 +663,7 @@ def folder_setting(config: dict) -> Setting:
     """The decoding a model folder's config asks for."""
     return Setting(ctc=config["model"].get("ctc_decode_weight", 0.0), lm=config.get("lm_weight", 0.0),
                    beam=config.get("beam_size", 1), precision="int8" if config.get("int8_inference") else "float32",
-                   lexicon=config.get("lexicon_penalty", 0.0))
+                   lexicon=config.get("lexicon_penalty", 0.0), threshold=config.get("beam_threshold") or 0.0)
 
 
 def main() -> int:
@@ -657,10 +677,15 @@ def main() -> int:
                         help="decode as the bundled models/NAME does (beam, CTC and LM weights, lexicon penalty, "
                         "precision) instead of tuning on dev: re-scores a new language model or new weights in an "
                         "hour less; the card says the settings were kept")
+    parser.add_argument("--beam-threshold", type=float, metavar="T",
+                        help="with --keep-decoding: decode with this beam threshold instead of the bundled folder's "
+                        "(0 = none; measure it first with benchmarks/beam_threshold.py)")
     parser.add_argument("--run-notes", type=Path,
                         help="Markdown to add to the card's training history (what the run's records cannot say, "
                         "e.g. configs/asr/asr-en.run-notes.md)")
     args = parser.parse_args()
+    if args.beam_threshold is not None and not args.keep_decoding:
+        parser.error("--beam-threshold goes with --keep-decoding (a full tuning keeps no threshold)")
     run_notes = args.run_notes.read_text(encoding="utf-8") if args.run_notes else ""  # before hours of evaluation
     from bundling import install
 
@@ -669,11 +694,12 @@ def main() -> int:
         shutil.rmtree(staged / "lm")
     config = json.loads((staged / "config.json").read_text())
     # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
-    config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False, lexicon_penalty=0.0)
+    config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False, lexicon_penalty=0.0,
+                  beam_threshold=None)
     write_config(staged, config)
     destination = ROOT / "models" / args.name
     if args.keep_decoding:
-        decoding, lm_config = keep_decoding(staged, config, destination, args.lm, args.corpus)
+        decoding, lm_config = keep_decoding(staged, config, destination, args.lm, args.corpus, args.beam_threshold)
         benchmark = None
     else:
         decoding, lm_config, benchmark = tune_decoding(staged, config, args.lm, args.corpus)

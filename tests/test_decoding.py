@@ -96,6 +96,25 @@ def test_output_is_cut_at_the_maximum_length(beam):
         assert nbest[0].token_ids == [A] * 7 and not nbest[0].finished
 
 
+def test_a_beam_threshold_drops_hopeless_hypotheses_and_keeps_the_answer():
+    # A is near-certain at every step; B, C and early ends trail far behind (log 1e-4 = -9.2).
+    clear = {BOS_ID: {A: 0.9997, B: 1e-4, C: 1e-4, EOS_ID: 1e-4}, A: {A: 0.6, EOS_ID: 0.4 - 2e-4, B: 1e-4, C: 1e-4},
+             B: {EOS_ID: 1.0}, C: {EOS_ID: 1.0}}
+    model = BigramModel(clear)
+    batch_sizes = []
+    original_step = model.step
+    model.step = lambda prev, memory, state: batch_sizes.append(len(prev)) or original_step(prev, memory, state)
+    _, wide = run_to_end(decode(model, [7, EOS_ID], DecodeOptions(beam_size=4)))
+    full_width = sum(batch_sizes)
+    batch_sizes.clear()
+    _, pruned = run_to_end(decode(model, [7, EOS_ID], DecodeOptions(beam_size=4, beam_threshold=5.0)))
+    assert pruned[0].token_ids == wide[0].token_ids
+    assert sum(batch_sizes) < full_width  # fewer hypotheses stepped: less work
+    assert batch_sizes[1] == 1  # after the first step only A is within 5 of the best
+    with pytest.raises(ValueError, match="beam threshold"):
+        DecodeOptions(beam_size=4, beam_threshold=0.0)
+
+
 def test_empty_source_is_refused():
     with pytest.raises(ValueError, match="empty"):
         next(decode(BigramModel(TRAP), []))

@@ -10,7 +10,7 @@ from desktop_app.cli import main
 from desktop_app.seq2seq import ModelFolderError, Tokenizer, load_folder, save_folder
 from desktop_app.seq2seq.architectures import build_model
 from desktop_app.seq2seq.batch import pad
-from desktop_app.seq2seq.errors import MissingFileError, ShapeMismatchError
+from desktop_app.seq2seq.errors import ConfigError, MissingFileError, ShapeMismatchError
 from desktop_app.seq2seq.loss import label_smoothed_nll
 from desktop_app.seq2seq.model_folder import attach_language_model
 from desktop_app.seq2seq.tokenizer import BOS_ID, EOS_ID
@@ -237,3 +237,10 @@ def test_the_recognizer_says_how_it_decodes(tiny_asr, tmp_path):
     assert recognizer.options.beam_size == 4
     assert recognizer.decoding_summary() == "beam 4 with its language model (weight 0.3)"
     assert Recognizer.from_folder(tiny_asr.folder).decoding_summary() == "greedy search"
+    (folder / "config.json").write_text(json.dumps(dict(config, beam_threshold=8.0)))
+    recognizer = Recognizer.from_folder(folder)
+    assert recognizer.options.beam_threshold == 8.0
+    assert recognizer.decoding_summary() == "beam 4 (threshold 8) with its language model (weight 0.3)"
+    (folder / "config.json").write_text(json.dumps(dict(config, beam_threshold=-1)))
+    with pytest.raises(ConfigError, match="beam_threshold: the beam threshold must be positive"):
+        Recognizer.from_folder(folder)

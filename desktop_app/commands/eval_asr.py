@@ -26,6 +26,9 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--model", required=True, help="speech model folder")
     parser.add_argument("--manifest", required=True, nargs="+", help="manifest TSV file(s)")
     parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
+    parser.add_argument("--beam-threshold", type=float, default=None, metavar="T",
+                        help="beam search drops hypotheses more than T (summed log-probability) below the best "
+                        "(0 = never; default: the model's own)")
     parser.add_argument("--ctc-weight", type=float, default=None,
                         help="weight of CTC prefix scores in decoding, 0-1 (default: the model's own)")
     parser.add_argument("--lm-weight", type=float, default=None,
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from desktop_app.speech.manifest import read_manifest
 
     settings = DecoderSettings(args.model, args.precision, args.threads, args.ctc_weight, args.lm_weight,
-                               args.lexicon_penalty)
+                               args.lexicon_penalty, args.beam_threshold)
     try:
         if args.jobs < 1:
             raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
@@ -75,11 +78,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"model": args.model, "beam": beam, "precision": args.precision,
                           "ctc_weight": recognizer.ctc_decode_weight, "lm_weight": recognizer.lm_weight,
-                          "lexicon_penalty": recognizer.lexicon_penalty, "results": report}, indent=1))
+                          "lexicon_penalty": recognizer.lexicon_penalty,
+                          "beam_threshold": recognizer.beam_threshold, "results": report}, indent=1))
         return 0
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
-              f"real-time factor {r['rtf']:.3f}, beam {beam}, CTC weight {recognizer.ctc_decode_weight}, "
+              f"real-time factor {r['rtf']:.3f}, beam {beam} (threshold {recognizer.beam_threshold}), "
+              f"CTC weight {recognizer.ctc_decode_weight}, "
               f"LM weight {recognizer.lm_weight}, lexicon penalty {recognizer.lexicon_penalty}, "
               f"{args.threads} threads)")
         for voice, wer in sorted(r["voices"].items()):
@@ -97,6 +102,7 @@ class DecoderSettings:
     ctc_weight: float | None
     lm_weight: float | None
     lexicon_penalty: float | None
+    beam_threshold: float | None = None
 
     def load(self):
         from desktop_app.seq2seq.quantize import use_inference_threads
@@ -110,6 +116,8 @@ class DecoderSettings:
             recognizer.set_lm_weight(self.lm_weight)
         if self.lexicon_penalty is not None:
             recognizer.set_lexicon_penalty(self.lexicon_penalty)
+        if self.beam_threshold is not None:
+            recognizer.set_beam_threshold(self.beam_threshold)
         return recognizer
 
 

@@ -22,6 +22,9 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("files", nargs="+", help="audio files")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="speech model folder (default models/asr-en)")
     parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
+    parser.add_argument("--beam-threshold", type=float, default=None, metavar="T",
+                        help="beam search drops hypotheses more than T (summed log-probability) below the best "
+                        "(0 = never; default: the model's own)")
     parser.add_argument("--lm-weight", type=float, default=None,
                         help="weight of the model's language model (0 = off; default: the model's own)")
     parser.add_argument("--lexicon-penalty", type=float, default=None,
@@ -48,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
             recognizer.set_lm_weight(args.lm_weight)
         if args.lexicon_penalty is not None:
             recognizer.set_lexicon_penalty(args.lexicon_penalty)
+        if args.beam_threshold is not None:
+            recognizer.set_beam_threshold(args.beam_threshold)
     except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
         return 2

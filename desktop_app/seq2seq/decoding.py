@@ -31,6 +31,9 @@ class DecodeOptions:
     length_penalty: float = 1.0  # hypothesis score = sum log p / length ** length_penalty
     max_length_ratio: float = 2.0  # output at most ratio * source length + max_length_extra tokens
     max_length_extra: int = 10
+    # beam search: a hypothesis scoring more than this (in summed log-probability) below the best live
+    # one is dropped at once instead of holding its place until k better ones appear (None: never)
+    beam_threshold: float | None = None
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:
@@ -39,6 +42,8 @@ class DecodeOptions:
             raise ValueError(f"nbest must be between 1 and the beam size ({self.beam_size}), got {self.nbest}")
         if self.max_length_ratio <= 0:
             raise ValueError(f"max_length_ratio must be positive, got {self.max_length_ratio}")
+        if self.beam_threshold is not None and not self.beam_threshold > 0:
+            raise ValueError(f"the beam threshold must be positive (or None), got {self.beam_threshold}")
 
     def max_length(self, src_len: int) -> int:
         return max(1, int(self.max_length_ratio * src_len) + self.max_length_extra)
@@ -196,6 +201,8 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
             origins.append(origin)
             if len(next_alive) == k:
                 break
+        if options.beam_threshold is not None:
+            next_alive, origins = _within_threshold(next_alive, origins, options.beam_threshold)
         if not next_alive or _search_is_over(finished, next_alive, k, alpha):
             alive = []
             break
@@ -214,6 +221,12 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
     for step in finished_steps[order[0]][yielded:]:
         yield step
     return [finished[i] for i in order[: options.nbest]]
+
+
+def _within_threshold(alive: list[_Beam], origins: list[int], threshold: float) -> tuple[list[_Beam], list[int]]:
+    """The live hypotheses (best first, all of one length) within `threshold` of the best, and their origins."""
+    kept = [i for i, b in enumerate(alive) if b.total >= alive[0].total - threshold]
+    return [alive[i] for i in kept], [origins[i] for i in kept]
 
 
 def _search_is_over(finished: list[Hypothesis], alive: list[_Beam], k: int, alpha: float) -> bool:

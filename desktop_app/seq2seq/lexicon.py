@@ -90,6 +90,9 @@ class Lexicon:
 
 
 WordState = tuple[str, bool]  # (the word so far, whether it has already been penalised)
+# A penalised word's spelling no longer matters (it is not penalised again, and what follows it
+# starts afresh), so every penalised word shares one state, and one cached penalty row.
+OUTSIDE = ("*", True)
 
 
 @dataclass
@@ -135,7 +138,7 @@ class LexiconPenalty(DecodingWrapper):
                 if word and not penalised and word not in self.lexicon:
                     count += 1
                 word, penalised = "", False
-        return (word, penalised), count
+        return (OUTSIDE if penalised else (word, False)), count
 
     def _row(self, state: WordState) -> torch.Tensor:
         """(vocab,) the penalty each next token would cost a hypothesis in `state`."""

@@ -53,6 +53,8 @@ class FolderConfig:
     # speech: score lost per word outside the language-model folder's words.txt (see seq2seq/lexicon.py)
     lexicon_penalty: float = 0.0
     beam_size: int = 1  # speech: the beam width decoding uses unless told otherwise (tuned at bundling)
+    # speech: beam search drops hypotheses this far (summed log-probability) below the best (None: never)
+    beam_threshold: float | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION

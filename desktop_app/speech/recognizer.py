@@ -57,7 +57,9 @@ class Recognizer:
         self.language_model = _language_model(loaded, precision) if loaded.config.language_model else None
         self.lexicon: Lexicon | None = None  # the language model's word list, read when a penalty first needs it
         self._lm_weight = self._lexicon_penalty = 0.0
-        for name, setter in (("lm_weight", self.set_lm_weight), ("lexicon_penalty", self.set_lexicon_penalty)):
+        self._beam_threshold: float | None = None
+        for name, setter in (("lm_weight", self.set_lm_weight), ("lexicon_penalty", self.set_lexicon_penalty),
+                             ("beam_threshold", self.set_beam_threshold)):
             try:
                 setter(getattr(loaded.config, name))
             except (TypeError, ValueError) as error:
@@ -102,6 +104,16 @@ class Recognizer:
                              f"(a language-model folder with {LEXICON_FILE})")
         self._set_decoder(self._lm_weight, penalty)
 
+    @property
+    def beam_threshold(self) -> float | None:
+        """Beam search drops hypotheses this far below the best live one (None: never)."""
+        return self._beam_threshold
+
+    def set_beam_threshold(self, threshold: float | None) -> None:
+        """threshold: positive, or None or 0 for none."""
+        options = replace(SPEECH_DECODE, beam_threshold=threshold or None)  # checks it
+        self._beam_threshold = options.beam_threshold
+
     def _set_decoder(self, lm_weight: float, lexicon_penalty: float) -> None:
         """The model decoding runs: the recognizer, fused with its language model, steered by its word list."""
         decoder = ShallowFusion(self.model, self.language_model, lm_weight) if lm_weight else self.model  # checks it
@@ -125,12 +137,15 @@ class Recognizer:
 
     @property
     def options(self) -> DecodeOptions:
-        """The folder's own search settings: SPEECH_DECODE with the beam width chosen at bundling."""
-        return replace(SPEECH_DECODE, beam_size=max(1, self.loaded.config.beam_size))
+        """The folder's own search settings: SPEECH_DECODE with the beam width (and threshold) chosen at bundling."""
+        return replace(SPEECH_DECODE, beam_size=max(1, self.loaded.config.beam_size),
+                       beam_threshold=self._beam_threshold)
 
     def decoding_summary(self) -> str:
         """How the folder decodes, for people: e.g. "beam 4 with its language model (weight 0.5)"."""
         search = "greedy search" if self.options.beam_size == 1 else f"beam {self.options.beam_size}"
+        if self.options.beam_size > 1 and self.beam_threshold:
+            search += f" (threshold {self.beam_threshold:g})"
         if self.lm_weight:
             search += f" with its language model (weight {self.lm_weight:g})"
         if self.lexicon_penalty:
