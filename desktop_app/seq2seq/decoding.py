@@ -185,13 +185,14 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
         top_totals, top_flat = totals.view(-1).topk(min(2 * k, totals.numel()))
         vocab = out.log_probs.size(1)
         attention, heads = _numpy(out.attention), _numpy(out.attention_heads)
+        token_log_probs = out.log_probs.view(-1)[top_flat].tolist()  # each candidate's own, read at once
         next_alive, origins = [], []
-        for total, flat in zip(top_totals.tolist(), top_flat.tolist(), strict=True):
+        for total, flat, token_log_prob in zip(top_totals.tolist(), top_flat.tolist(), token_log_probs, strict=True):
             origin, token = divmod(flat, vocab)
             if math.isinf(total):
                 break
             parent = alive[origin]
-            log_probs = parent.log_probs + [float(out.log_probs[origin, token])]
+            log_probs = parent.log_probs + [token_log_prob]
             if token == EOS_ID:
                 finished.append(_hypothesis(parent.steps, log_probs, True, alpha, src_len))
                 finished_steps.append(parent.steps)
@@ -210,7 +211,7 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
         state = out.state.select(torch.tensor(origins, device=device))
         # The final best is the best finished hypothesis so far or an extension of a live one.
         leader = [finished_steps[_best(finished)]] if finished else []
-        agreed = _common_prefix([b.steps for b in alive] + leader)
+        agreed = _common_prefix([b.steps for b in alive] + leader, yielded)
         for step in agreed[yielded:]:
             yield step
         yielded = max(yielded, len(agreed))
@@ -254,11 +255,12 @@ def _stack_heads(steps: list[Step]) -> np.ndarray | None:
     return np.stack([s.attention_heads for s in steps]) if steps and steps[0].attention_heads is not None else None
 
 
-def _common_prefix(sequences: list[list[Step]]) -> list[Step]:
-    """Longest prefix (by token) shared by every sequence; the Step objects of the first."""
+def _common_prefix(sequences: list[list[Step]], known: int = 0) -> list[Step]:
+    """Longest prefix (by token) shared by every sequence; the Step objects of the first.
+    known: a length the sequences are known to share already (the search's yielded steps)."""
     first = sequences[0]
     length = min(len(s) for s in sequences)
-    for i in range(length):
+    for i in range(known, length):
         if any(s[i].token_id != first[i].token_id for s in sequences[1:]):
             return first[:i]
     return first[:length]
