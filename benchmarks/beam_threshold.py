@@ -2,14 +2,14 @@
 
     python benchmarks/beam_threshold.py --model models/asr-en \
         --manifest data/speech/dev-voices.tsv data/speech/dev.tsv data/speech/real-dev.tsv \
-        [--limit 150] [--thresholds 0 10 8 6]
+        [--limit 150] [--thresholds 0 10 8 6] [--beam 32]
 
 A beam of 16 keeps 16 hypotheses at every step even when most trail the best by a score no later
 token can make up; with a threshold T, a hypothesis more than T (summed log-probability) below the
 best live one is dropped at once, so the decoder, the language model and the CTC prefix scorer
 step fewer of them (`DecodeOptions.beam_threshold`, a model folder's `beam_threshold`). For each
-threshold this decodes the same utterances with the folder's other settings (beam, language model,
-word list, int8 or not), on 1 thread, and prints the real-time factor and the WER of each manifest
+threshold this decodes the same utterances with the folder's other settings (beam unless --beam,
+language model, word list, int8 or not), on 1 thread, and prints the real-time factor and the WER of each manifest
 and of all of them together, against the first threshold (the baseline; 0 = none).
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,20 +38,22 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=150, help="utterances from each manifest")
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0, 10, 8, 6],
                         help="thresholds to try, the first is the baseline (0 = none; default: 0 10 8 6)")
+    parser.add_argument("--beam", type=int, help="beam width (default: the folder's own)")
     args = parser.parse_args()
     use_inference_threads(1)
     recognizer = Recognizer.from_folder(args.model)
-    print(f"model {args.model}: {recognizer.decoding_summary()}, 1 thread")
+    options = replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size)
+    print(f"model {args.model}: {recognizer.decoding_summary()}, beam {options.beam_size} here, 1 thread")
     sets = {m: read_manifest(m)[: args.limit] for m in args.manifest}
     audio = {m: [load_audio(item.path) for item in items] for m, items in sets.items()}
     seconds = sum(a.size for clips in audio.values() for a in clips) / SAMPLE_RATE
     print(f"{sum(map(len, sets.values()))} utterances, {seconds:.1f} s of audio")
     baseline_rtf = None
     for threshold in args.thresholds:
-        recognizer.set_beam_threshold(threshold)
+        options = replace(options, beam_threshold=threshold or None)
         compute, references, hypotheses, per_set = 0.0, [], [], []
         for manifest, items in sets.items():
-            texts, spent = transcribe_all(recognizer, audio[manifest])
+            texts, spent = transcribe_all(recognizer, audio[manifest], options)
             compute += spent
             references += [item.text for item in items]
             hypotheses += texts

@@ -27,13 +27,13 @@ from desktop_app.speech.manifest import read_manifest  # noqa: E402
 from desktop_app.speech.recognizer import Recognizer  # noqa: E402
 
 
-def transcribe_all(recognizer: Recognizer, utterances: list) -> tuple[list[str], float]:
-    """-> (transcripts, compute seconds)"""
-    recognizer.transcribe(utterances[0])  # warm-up
+def transcribe_all(recognizer: Recognizer, utterances: list, options=None) -> tuple[list[str], float]:
+    """-> (transcripts, compute seconds); options: DecodeOptions (default: the folder's own)"""
+    recognizer.transcribe(utterances[0], options)  # warm-up
     texts, seconds = [], 0.0
     for audio in utterances:
         start = time.perf_counter()
-        texts.append(recognizer.transcribe(audio).text)
+        texts.append(recognizer.transcribe(audio, options).text)
         seconds += time.perf_counter() - start
     return texts, seconds
 
