@@ -294,7 +294,7 @@ class Decoding:
     beam_commands: list = field(default_factory=list)
     kept: Setting | None = None  # --keep-decoding: the replaced folder's setting, not tuned here
     kept_card: str = ""  # where that folder's card (with the tuning figures) can be read
-    new_threshold: bool = False  # --keep-decoding --beam-threshold: the kept setting but this beam threshold
+    search_changes: dict = field(default_factory=dict)  # --keep-decoding with --beam/--beam-threshold: {field: value}
 
     @property
     def ctc_weight(self) -> float:
@@ -367,7 +367,7 @@ def kept_decoding_section(d: Decoding, lm_config: dict | None) -> str:
 token score = (1 - w) x attention log-probability + w x CTC prefix score, w = **{k.ctc}**,{lm};
 precision **{precision_text(k.precision == 'int8')}**. These settings were not tuned for this folder:
 they are the ones the folder it replaced decoded with (`scripts/bundle_asr.py --keep-decoding`), tuned
-on dev WER as that folder's card shows (`{d.kept_card}`){new_threshold_text(d)}.
+on dev WER as that folder's card shows (`{d.kept_card}`){search_changes_text(d)}.
 """
     return text + (language_model_text(lm_config) if lm_config else "")
 
@@ -376,12 +376,19 @@ def threshold_text(threshold: float) -> str:
     return f", dropping hypotheses more than **{threshold:g}** below the best" if threshold else ""
 
 
-def new_threshold_text(d: Decoding) -> str:
-    if not d.new_threshold:
+SEARCH_CHANGES = {"beam": ("--beam", "the beam width of {:g}"),  # field: (bundle_asr flag, card wording)
+                  "threshold": ("--beam-threshold", "the beam threshold of {:g}")}
+
+
+def search_changes_text(d: Decoding) -> str:
+    """What --keep-decoding changed of the kept search, and where its figures come from."""
+    if not d.search_changes:
         return ""
-    what = f"the beam threshold of {d.kept.threshold:g}" if d.kept.threshold else "no beam threshold"
-    return (f", except {what}, set at bundling (`--beam-threshold`) from the dev figures of "
-            "`benchmarks/beam_threshold.py` (see the README)")
+    what = " and ".join("no beam threshold" if name == "threshold" and not value
+                        else SEARCH_CHANGES[name][1].format(value) for name, value in d.search_changes.items())
+    flags = ", ".join(f"`{SEARCH_CHANGES[name][0]}`" for name in d.search_changes)
+    return (f", except {what}, set at bundling ({flags}) from the dev figures of `benchmarks/beam_threshold.py` "
+            "(see the README)")
 
 
 def ctc_beam_text(d: Decoding) -> str:
@@ -627,24 +634,24 @@ def tune_decoding(staged: Path, config: dict, lm: Path | None, corpus: Path) -> 
 
 
 def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None,
-                  corpus: Path, threshold: float | None = None) -> tuple[Decoding, dict | None]:
+                  corpus: Path, search_changes: dict | None = None) -> tuple[Decoding, dict | None]:
     """--keep-decoding: the staged folder decodes as the bundled `destination` does, nothing tuned
     (a new language model or acoustic weights scored at the settings that were tuned before);
-    `threshold`: but with this beam threshold (0 = none) instead of the bundled folder's.
+    `search_changes`: but with this beam width and/or threshold, e.g. {"beam": 24, "threshold": 7.0}.
     -> (the kept setting as a Decoding, the LM's config or None)"""
     from desktop_app.seq2seq.model_folder import attach_language_model
 
     if not (destination / "config.json").exists():
         raise SystemExit(f"--keep-decoding: no bundled folder {destination} to keep the decoding of")
     kept = folder_setting(json.loads((destination / "config.json").read_text()))
-    if threshold is not None:
-        kept = replace(kept, threshold=threshold)
+    search_changes = search_changes or {}
+    kept = replace(kept, **search_changes)
     card_commit = subprocess.run(["git", "log", "-1", "--format=%h", "--", str(destination / "README.md")],
                                  capture_output=True, text=True, cwd=ROOT).stdout.strip()
     where = destination.relative_to(ROOT) if destination.is_relative_to(ROOT) else destination
     card = f"git show {card_commit or 'HEAD'}:{where}/README.md"
     decoding = Decoding(ctc=(kept.ctc, {}, []), beam=kept.beam, kept=kept, kept_card=card,
-                        new_threshold=threshold is not None)
+                        search_changes=search_changes)
     config["model"]["ctc_decode_weight"] = kept.ctc
     config.update(beam_size=kept.beam, int8_inference=kept.precision == "int8", lexicon_penalty=kept.lexicon,
                   beam_threshold=kept.threshold or None)
@@ -677,15 +684,19 @@ def main() -> int:
                         help="decode as the bundled models/NAME does (beam, CTC and LM weights, lexicon penalty, "
                         "precision) instead of tuning on dev: re-scores a new language model or new weights in an "
                         "hour less; the card says the settings were kept")
+    parser.add_argument("--beam", type=int, metavar="N",
+                        help="with --keep-decoding: decode with this beam width instead of the bundled folder's")
     parser.add_argument("--beam-threshold", type=float, metavar="T",
                         help="with --keep-decoding: decode with this beam threshold instead of the bundled folder's "
-                        "(0 = none; measure it first with benchmarks/beam_threshold.py)")
+                        "(0 = none; measure both first with benchmarks/beam_threshold.py)")
     parser.add_argument("--run-notes", type=Path,
                         help="Markdown to add to the card's training history (what the run's records cannot say, "
                         "e.g. configs/asr/asr-en.run-notes.md)")
     args = parser.parse_args()
-    if args.beam_threshold is not None and not args.keep_decoding:
-        parser.error("--beam-threshold goes with --keep-decoding (a full tuning keeps no threshold)")
+    search_changes = {name: value for name, value in (("beam", args.beam), ("threshold", args.beam_threshold))
+                      if value is not None}
+    if search_changes and not args.keep_decoding:
+        parser.error("--beam and --beam-threshold go with --keep-decoding (a full tuning chooses the width itself)")
     run_notes = args.run_notes.read_text(encoding="utf-8") if args.run_notes else ""  # before hours of evaluation
     from bundling import install
 
@@ -699,7 +710,7 @@ def main() -> int:
     write_config(staged, config)
     destination = ROOT / "models" / args.name
     if args.keep_decoding:
-        decoding, lm_config = keep_decoding(staged, config, destination, args.lm, args.corpus, args.beam_threshold)
+        decoding, lm_config = keep_decoding(staged, config, destination, args.lm, args.corpus, search_changes)
         benchmark = None
     else:
         decoding, lm_config, benchmark = tune_decoding(staged, config, args.lm, args.corpus)

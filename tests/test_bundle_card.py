@@ -332,12 +332,14 @@ def test_keep_decoding_scores_at_the_bundled_settings_and_the_card_says_they_wer
     assert "beam threshold" not in section and written["beam_threshold"] is None
     # the kept setting with a new beam threshold: the card says which one, and where its figures are
     shutil.rmtree(staged / "lm")
-    decoding, lm_config = bundle.keep_decoding(staged, config, bundled, lm, tmp_path, threshold=8.0)
+    decoding, lm_config = bundle.keep_decoding(staged, config, bundled, lm, tmp_path, {"beam": 24, "threshold": 8.0})
     written = json.loads((staged / "config.json").read_text())
-    assert written["beam_threshold"] == 8.0 and bundle.folder_setting(written).threshold == 8.0
+    assert written["beam_threshold"] == 8.0 and written["beam_size"] == 24
+    assert bundle.folder_setting(written) == bundle.Setting(0.3, 0.5, 24, "int8", 2.0, 8.0)
     section = " ".join(bundle.kept_decoding_section(decoding, lm_config).split())
-    assert "Beam search (width **16**, dropping hypotheses more than **8** below the best)" in section
-    assert "except the beam threshold of 8, set at bundling" in section and "benchmarks/beam_threshold.py" in section
+    assert "Beam search (width **24**, dropping hypotheses more than **8** below the best)" in section
+    assert ("except the beam width of 24 and the beam threshold of 8, set at bundling (`--beam`, `--beam-threshold`)"
+            in section and "benchmarks/beam_threshold.py" in section)
     assert "--beam-threshold 8.0" in " ".join(bundle.folder_setting(written).options())
     with pytest.raises(SystemExit, match="no bundled folder"):
         bundle.keep_decoding(staged, config, tmp_path / "missing", lm, tmp_path)
