@@ -12,6 +12,12 @@ def add_precision_argument(parser: argparse.ArgumentParser) -> None:
                         help="int8 = dynamic quantisation; auto = what the model folder says (default)")
 
 
+def add_beam_threshold_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--beam-threshold", type=float, default=None, metavar="T",
+                        help="beam search drops hypotheses more than T (summed log-probability) below the best "
+                        "(0 = never; default: the model's own)")
+
+
 INFERENCE_THREADS = 1  # as desktop_app.seq2seq.quantize.INFERENCE_THREADS (torch-free here; bundle_asr.py reads it too)
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._options import add_precision_argument, add_threads_argument
+from ._options import add_beam_threshold_argument, add_precision_argument, add_threads_argument
 
 
 def add_parser(subparsers, name: str) -> None:
@@ -26,9 +26,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--model", required=True, help="speech model folder")
     parser.add_argument("--manifest", required=True, nargs="+", help="manifest TSV file(s)")
     parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
-    parser.add_argument("--beam-threshold", type=float, default=None, metavar="T",
-                        help="beam search drops hypotheses more than T (summed log-probability) below the best "
-                        "(0 = never; default: the model's own)")
+    add_beam_threshold_argument(parser)
     parser.add_argument("--ctc-weight", type=float, default=None,
                         help="weight of CTC prefix scores in decoding, 0-1 (default: the model's own)")
     parser.add_argument("--lm-weight", type=float, default=None,
@@ -81,9 +79,10 @@ def run(args: argparse.Namespace) -> int:
                           "lexicon_penalty": recognizer.lexicon_penalty,
                           "beam_threshold": recognizer.beam_threshold, "results": report}, indent=1))
         return 0
+    threshold = f" (threshold {recognizer.beam_threshold:g})" if recognizer.beam_threshold else ""
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
-              f"real-time factor {r['rtf']:.3f}, beam {beam} (threshold {recognizer.beam_threshold}), "
+              f"real-time factor {r['rtf']:.3f}, beam {beam}{threshold}, "
               f"CTC weight {recognizer.ctc_decode_weight}, "
               f"LM weight {recognizer.lm_weight}, lexicon penalty {recognizer.lexicon_penalty}, "
               f"{args.threads} threads)")

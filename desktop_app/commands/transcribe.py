@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ._options import add_threads_argument
+from ._options import add_beam_threshold_argument, add_threads_argument
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "asr-en"
 
@@ -22,9 +22,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("files", nargs="+", help="audio files")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="speech model folder (default models/asr-en)")
     parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
-    parser.add_argument("--beam-threshold", type=float, default=None, metavar="T",
-                        help="beam search drops hypotheses more than T (summed log-probability) below the best "
-                        "(0 = never; default: the model's own)")
+    add_beam_threshold_argument(parser)
     parser.add_argument("--lm-weight", type=float, default=None,
                         help="weight of the model's language model (0 = off; default: the model's own)")
     parser.add_argument("--lexicon-penalty", type=float, default=None,
