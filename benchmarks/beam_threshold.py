@@ -31,6 +31,31 @@ from desktop_app.speech.manifest import read_manifest  # noqa: E402
 from desktop_app.speech.recognizer import Recognizer  # noqa: E402
 
 
+def load_sets(manifests: list[str], limit: int) -> dict[str, tuple[list, list]]:
+    """-> {manifest: (its first `limit` items, their 16 kHz audio)}; prints how much audio that is."""
+    sets = {}
+    for manifest in manifests:
+        items = read_manifest(manifest)[:limit]
+        sets[manifest] = (items, [load_audio(item.path) for item in items])
+    seconds = sum(a.size for _, clips in sets.values() for a in clips) / SAMPLE_RATE
+    print(f"{sum(len(items) for items, _ in sets.values())} utterances, {seconds:.1f} s of audio")
+    return sets
+
+
+def score_sets(recognizer: Recognizer, sets: dict, options) -> tuple[float, str]:
+    """Decodes every set with `options` -> (real-time factor, "WER all x (set y, ...)")."""
+    compute, seconds, references, hypotheses, per_set = 0.0, 0.0, [], [], []
+    for manifest, (items, clips) in sets.items():
+        texts, spent = transcribe_all(recognizer, clips, options)
+        compute += spent
+        seconds += sum(a.size for a in clips) / SAMPLE_RATE
+        references += [item.text for item in items]
+        hypotheses += texts
+        per_set.append(f"{Path(manifest).stem} {100 * word_error_rates([i.text for i in items], texts)['wer']:.2f}")
+    overall = 100 * word_error_rates(references, hypotheses)["wer"]
+    return compute / seconds, f"WER all {overall:.2f} ({', '.join(per_set)})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
@@ -44,24 +69,12 @@ def main() -> int:
     recognizer = Recognizer.from_folder(args.model)
     options = replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size)
     print(f"model {args.model}: {recognizer.decoding_summary()}, beam {options.beam_size} here, 1 thread")
-    sets = {m: read_manifest(m)[: args.limit] for m in args.manifest}
-    audio = {m: [load_audio(item.path) for item in items] for m, items in sets.items()}
-    seconds = sum(a.size for clips in audio.values() for a in clips) / SAMPLE_RATE
-    print(f"{sum(map(len, sets.values()))} utterances, {seconds:.1f} s of audio")
+    sets = load_sets(args.manifest, args.limit)
     baseline_rtf = None
     for threshold in args.thresholds:
-        options = replace(options, beam_threshold=threshold or None)
-        compute, references, hypotheses, per_set = 0.0, [], [], []
-        for manifest, items in sets.items():
-            texts, spent = transcribe_all(recognizer, audio[manifest], options)
-            compute += spent
-            references += [item.text for item in items]
-            hypotheses += texts
-            per_set.append(f"{Path(manifest).stem} {100 * word_error_rates([i.text for i in items], texts)['wer']:.2f}")
-        rtf = compute / seconds
+        rtf, line = score_sets(recognizer, sets, replace(options, beam_threshold=threshold or None))
         baseline_rtf = baseline_rtf or rtf
-        print(f"threshold {threshold:g}: real-time factor {rtf:.3f} ({100 * (rtf / baseline_rtf - 1):+.0f}%), "
-              f"WER all {100 * word_error_rates(references, hypotheses)['wer']:.2f} ({', '.join(per_set)})",
+        print(f"threshold {threshold:g}: real-time factor {rtf:.3f} ({100 * (rtf / baseline_rtf - 1):+.0f}%), {line}",
               flush=True)
     return 0
 

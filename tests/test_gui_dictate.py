@@ -1,6 +1,7 @@
 """The Dictate tab, offscreen, with a fake microphone: partial then final text, files, errors, exit."""
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -71,6 +72,29 @@ def test_opening_an_audio_file_transcribes_it(qtbot, window, tiny_asr, tmp_path)
     srt = (tmp_path / "t.srt").read_text().splitlines()
     assert srt[0] == "1" and " --> " in srt[1] and srt[2] == SPOKEN[3]
     assert (tmp_path / "t.txt").read_text().strip() == SPOKEN[3]
+
+
+def test_speed_setting_narrows_the_search_and_is_remembered(qtbot, tiny_asr, tmp_path):
+    folder = tmp_path / "asr-beam"
+    shutil.copytree(tiny_asr.folder, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "beam_size": 8}))
+    window = open_window(qtbot, tmp_path, folder, "asr-beam")
+    tab, messages = window.dictate_tab, []
+    tab.status.connect(messages.append)
+    for speed, search in (("fast", "asr-beam: beam 4 (threshold 6)"), ("accurate", "asr-beam: beam 8)")):
+        tab.speed.setCurrentIndex(tab.speed.findData(speed))
+        with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: done):
+            tab.transcribe_file(str(tiny_asr.wavs[3]))
+        assert tab.text() == SPOKEN[3]
+        assert any(search in message for message in messages), messages
+    tab.speed.setCurrentIndex(tab.speed.findData("balanced"))
+    window.close()
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    reopened = MainWindow(settings, model_roots=[tmp_path / "models"])
+    qtbot.addWidget(reopened)
+    assert reopened.dictate_tab.speed.currentData() == "balanced"
+    reopened.close()
 
 
 def test_unsupported_audio_file_shows_a_message(qtbot, window, tmp_path):

@@ -9,10 +9,11 @@ import soundfile
 import torch
 
 from desktop_app.cli import main
-from desktop_app.seq2seq import MissingFileError, load_folder
+from desktop_app.seq2seq import DecodeOptions, MissingFileError, load_folder
 from desktop_app.speech import features as features_module
 from desktop_app.speech.features import N_MELS, SAMPLE_RATE, AudioError, FeatureNormalizer, load_audio, log_mel
 from desktop_app.speech.recognizer import Recognizer
+from desktop_app.speech.speed import search_options
 from desktop_app.speech.streaming import Final, Partial, StreamingRecognizer
 
 from .conftest import SPOKEN
@@ -114,6 +115,19 @@ def test_streaming_gives_partials_then_the_offline_result(tiny_asr):
     assert events.index(partials[0]) < events.index(finals[0])
     assert finals[0].text == SPOKEN[1] == recognizer.transcribe(finals[0].audio).text
     assert 0.5 <= finals[0].start <= 1.05
+
+
+def test_speed_settings_search_less_and_never_more_than_the_folder():
+    folder = DecodeOptions(beam_size=16, max_length_ratio=1.2)
+    assert search_options(folder, "accurate") == folder
+    assert (search_options(folder, "balanced").beam_size, search_options(folder, "balanced").beam_threshold) == (16, 6)
+    assert (search_options(folder, "fast").beam_size, search_options(folder, "fast").beam_threshold) == (4, 6)
+    assert search_options(folder, "fast").max_length_ratio == 1.2  # the rest of the folder's search stays
+    narrow = DecodeOptions(beam_size=2, beam_threshold=3.0)
+    assert (search_options(narrow, "fast").beam_size, search_options(narrow, "fast").beam_threshold) == (2, 3)
+    assert search_options(DecodeOptions(beam_size=1), "fast").beam_size == 1
+    with pytest.raises(ValueError, match="unknown speed setting 'turbo'.*accurate, balanced, fast"):
+        search_options(folder, "turbo")
 
 
 def test_silence_and_hiss_give_no_text(tiny_asr):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.speech.speed import SPEEDS
 from desktop_app.transcript_files import Segment, to_srt, to_text
 
 from .audio_input import ArraySource, MicrophoneSource, MicrophoneUnavailable, input_devices
@@ -31,6 +32,10 @@ from .model_picker import ModelPicker
 from .settings import Key, Settings
 from .spectrogram import SpectrogramWidget
 
+SPEED_TIP = ("How hard the recognizer searches (from the next recording or file on):\n"
+             "Accurate: the model's own beam search, the fewest errors.\n"
+             "Balanced: drops hypotheses that have fallen far behind; faster, almost as accurate.\n"
+             "Fast: also keeps only 4 hypotheses; for slow computers.")
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.opus *.aiff *.au);;All files (*)"
 
 
@@ -55,6 +60,7 @@ class DictateTab(QWidget):
         self.finals: list[FinalResult] = []
         self.partial_text = ""
         self.recording_path = ""
+        self._activity = ""  # what the status bar says this job is doing
         self._build(model_roots)
         self._connect()
         self.refresh_devices(rescan=False)  # PortAudio has just listed the devices when it started
@@ -65,11 +71,16 @@ class DictateTab(QWidget):
         self.devices = QComboBox(toolTip="Microphone")
         self.record_button = QPushButton("● Record", toolTip="Start or stop recording (Ctrl+R)")
         self.open_button = QPushButton("Open audio file…")
+        self.speed = QComboBox(toolTip=SPEED_TIP)
+        for speed in SPEEDS:
+            self.speed.addItem(speed.capitalize(), speed)
+        self.speed.setCurrentIndex(max(0, self.speed.findData(self.settings.get(Key.DICTATE_SPEED, "accurate", str))))
         self.level = QProgressBar(minimum=-60, maximum=0, value=-60, textVisible=False, toolTip="Input level")
         self.level.setFixedWidth(140)
         top = QHBoxLayout()
         for widget, stretch in ((QLabel("Model"), 0), (self.picker, 2), (QLabel("Microphone"), 0),
-                                (self.devices, 1), (self.level, 0), (self.record_button, 0), (self.open_button, 0)):
+                                (self.devices, 1), (self.level, 0), (QLabel("Speed"), 0), (self.speed, 0),
+                                (self.record_button, 0), (self.open_button, 0)):
             top.addWidget(widget, stretch)
         self.transcript = QTextEdit(readOnly=True, placeholderText="Press Record and speak; the text appears here")
         self.message = QLabel(wordWrap=True, objectName="message")
@@ -118,8 +129,8 @@ class DictateTab(QWidget):
         self.worker.final.connect(self._on_final)
         self.worker.jobFinished.connect(self._on_job_finished)
         self.worker.failed.connect(self._on_failed)
-        self.worker.modelLoaded.connect(
-            lambda job, folder, decoding: self.status.emit(f"Loaded {Path(folder).name}: {decoding}"))
+        self.worker.modelReady.connect(self._on_model_ready)
+        self.speed.currentIndexChanged.connect(lambda _: self.settings.set(Key.DICTATE_SPEED, self.speed.currentData()))
         self.record_button.clicked.connect(self.toggle_recording)
         self.open_button.clicked.connect(self.open_file)
         self.copy_button.clicked.connect(self.copy_text)
@@ -182,9 +193,11 @@ class DictateTab(QWidget):
             self._show_message(str(error))
             return
         self.source = source
-        self.requested.emit(DictateRequest(self.job, folder, record_to=self.recording_path))
+        self.requested.emit(DictateRequest(self.job, folder, record_to=self.recording_path,
+                                           speed=self.speed.currentData()))
         self.record_button.setText("■ Stop")
-        self.status.emit(f"Recording to {self.recording_path}")
+        self._activity = f"Recording to {self.recording_path}"
+        self.status.emit(self._activity)
 
     def stop_recording(self) -> None:
         if self.source is not None:
@@ -207,8 +220,9 @@ class DictateTab(QWidget):
         self._reset()
         self.recording_path = ""
         self.job = self.worker.begin()
-        self.requested.emit(DictateRequest(self.job, folder, audio_file=path))
-        self.status.emit(f"Transcribing {Path(path).name}…")
+        self.requested.emit(DictateRequest(self.job, folder, audio_file=path, speed=self.speed.currentData()))
+        self._activity = f"Transcribing {Path(path).name}…"
+        self.status.emit(self._activity)
 
     def play_array(self, audio, realtime: bool = False) -> None:
         """Dictate from samples as if from a microphone (used by tests and demos)."""
@@ -223,6 +237,10 @@ class DictateTab(QWidget):
         self.worker.cancel()
 
     # -- worker signals -------------------------------------------------------------
+    def _on_model_ready(self, job: int, folder: str, decoding: str) -> None:
+        if job == self.job:
+            self.status.emit(f"{self._activity} ({Path(folder).name}: {decoding})")
+
     def _on_level(self, job: int, db: float) -> None:
         if job == self.job:
             self.level.setValue(int(max(-60, min(0, db))))

@@ -26,6 +26,7 @@ class DictateRequest:
     model_folder: str
     record_to: str = ""  # write the microphone audio here while it is captured
     audio_file: str = ""  # transcribe this file instead of listening
+    speed: str = "accurate"  # search effort, one of desktop_app.speech.speed.SPEEDS
 
 
 @dataclass
@@ -44,7 +45,7 @@ class FinalResult:
 
 
 class DictateWorker(Worker):
-    modelLoaded = Signal(int, str, str)  # job, model folder, how it decodes
+    modelReady = Signal(int, str, str)  # job, model folder, how this job decodes (after its speed setting)
     level = Signal(int, float)  # job, dBFS of the latest chunk
     frames = Signal(int, object)  # job, (frames, 80) log-mel of the latest chunk
     partial = Signal(int, int, str)  # job, segment, text so far
@@ -73,18 +74,21 @@ class DictateWorker(Worker):
     def run(self, request: DictateRequest) -> None:
         self.run_job(request.job, lambda: self._run(request), _describe)
 
-    def _recognizer(self, folder: str, job: int):
+    def _recognizer(self, folder: str):
         if folder not in self._recognizers:
             from desktop_app.speech.recognizer import Recognizer
 
             self._recognizers = {folder: Recognizer.from_folder(folder)}
-            self.modelLoaded.emit(job, folder, self._recognizers[folder].decoding_summary())
         return self._recognizers[folder]
 
     def _run(self, request: DictateRequest) -> bool:
+        from desktop_app.speech.speed import search_options
         from desktop_app.speech.streaming import StreamingRecognizer
 
-        stream = StreamingRecognizer(self._recognizer(request.model_folder, request.job))
+        recognizer = self._recognizer(request.model_folder)
+        options = search_options(recognizer.options, request.speed)
+        self.modelReady.emit(request.job, request.model_folder, recognizer.decoding_summary(options))
+        stream = StreamingRecognizer(recognizer, options=options)
         chunks = self._file_chunks(request) if request.audio_file else self._queued_chunks(request.job)
         writer = _open_recording(request.record_to)
         try:

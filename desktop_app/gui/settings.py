@@ -16,6 +16,7 @@ class Key(StrEnum):
     TRANSLATE_BEAM = "translate/beam"
     TRANSLATE_AS_YOU_TYPE = "translate/as_you_type"
     TRANSLATE_VIEW = "translate/view"
+    DICTATE_SPEED = "dictate/speed"
     EXTRA_MODEL_FOLDERS = "models/extra_folders"
     LAST_DIRECTORY = "files/last_directory"
 

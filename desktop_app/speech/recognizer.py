@@ -141,11 +141,13 @@ class Recognizer:
         return replace(SPEECH_DECODE, beam_size=max(1, self.loaded.config.beam_size),
                        beam_threshold=self._beam_threshold)
 
-    def decoding_summary(self) -> str:
-        """How the folder decodes, for people: e.g. "beam 4 with its language model (weight 0.5)"."""
-        search = "greedy search" if self.options.beam_size == 1 else f"beam {self.options.beam_size}"
-        if self.options.beam_size > 1 and self.beam_threshold:
-            search += f" (threshold {self.beam_threshold:g})"
+    def decoding_summary(self, options: DecodeOptions | None = None) -> str:
+        """How the folder decodes (with `options`, or its own search), for people: e.g. "beam 4 with its
+        language model (weight 0.5)"."""
+        options = options or self.options
+        search = "greedy search" if options.beam_size == 1 else f"beam {options.beam_size}"
+        if options.beam_size > 1 and options.beam_threshold:
+            search += f" (threshold {options.beam_threshold:g})"
         if self.lm_weight:
             search += f" with its language model (weight {self.lm_weight:g})"
         if self.lexicon_penalty:
