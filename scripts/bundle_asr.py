@@ -126,11 +126,12 @@ class Setting:
     precision: str = "float32"
     lexicon: float = 0.0
     threshold: float = 0.0  # beam threshold (0 = none)
+    length_penalty: float = 1.0  # hypotheses ranked by summed log-probability / length ** this
 
     def options(self) -> list[str]:
         return ["--beam", str(self.beam), "--ctc-weight", str(self.ctc), "--lm-weight", str(self.lm),
                 "--lexicon-penalty", str(self.lexicon), "--precision", self.precision,
-                "--beam-threshold", str(self.threshold)]
+                "--beam-threshold", str(self.threshold), "--length-penalty", str(self.length_penalty)]
 
 
 class DevScores:
@@ -294,7 +295,7 @@ class Decoding:
     beam_commands: list = field(default_factory=list)
     kept: Setting | None = None  # --keep-decoding: the replaced folder's setting, not tuned here
     kept_card: str = ""  # where that folder's card (with the tuning figures) can be read
-    search_changes: dict = field(default_factory=dict)  # --keep-decoding with --beam/--beam-threshold: {field: value}
+    search_changes: dict = field(default_factory=dict)  # --keep-decoding --beam/--beam-threshold/--length-penalty
 
     @property
     def ctc_weight(self) -> float:
@@ -360,7 +361,8 @@ excluded by their normalised form; see `exclude` in its config). Dev perplexity
 def kept_decoding_section(d: Decoding, lm_config: dict | None) -> str:
     """--keep-decoding: the settings the replaced folder decoded with, spelled out, and where they were tuned."""
     k = d.kept
-    search = f"Beam search (width **{k.beam}**{threshold_text(k.threshold)})" if k.beam > 1 else "Greedy search"
+    search = (f"Beam search (width **{k.beam}**{threshold_text(k.threshold)}{length_penalty_text(k.length_penalty)})"
+              if k.beam > 1 else "Greedy search")
     lm = (f" and **{k.lm}** x the log-probability of the token under the language model in `lm/`, less "
           f"**{k.lexicon}** per word outside its word list (`lm/words.txt`)") if lm_config else ""
     text = f"""{search} over the attention decoder's scores joined with CTC prefix scores,
@@ -376,8 +378,15 @@ def threshold_text(threshold: float) -> str:
     return f", dropping hypotheses more than **{threshold:g}** below the best" if threshold else ""
 
 
-SEARCH_CHANGES = {"beam": ("--beam", "the beam width of {:g}"),  # field: (bundle_asr flag, card wording)
-                  "threshold": ("--beam-threshold", "the beam threshold of {:g}")}
+def length_penalty_text(alpha: float) -> str:
+    return (f", ranking hypotheses by summed log-probability / length ^ **{alpha:g}**" if alpha != 1 else "")
+
+
+# field: (bundle_asr flag, card wording, what measured its dev figures)
+SEARCH_CHANGES = {"beam": ("--beam", "the beam width of {:g}", "`benchmarks/beam_threshold.py`"),
+                  "threshold": ("--beam-threshold", "the beam threshold of {:g}", "`benchmarks/beam_threshold.py`"),
+                  "length_penalty": ("--length-penalty", "the length penalty of {:g}",
+                                     "`attend eval-asr --length-penalty` on the three dev sets")}
 
 
 def search_changes_text(d: Decoding) -> str:
@@ -387,8 +396,8 @@ def search_changes_text(d: Decoding) -> str:
     what = " and ".join("no beam threshold" if name == "threshold" and not value
                         else SEARCH_CHANGES[name][1].format(value) for name, value in d.search_changes.items())
     flags = ", ".join(f"`{SEARCH_CHANGES[name][0]}`" for name in d.search_changes)
-    return (f", except {what}, set at bundling ({flags}) from the dev figures of `benchmarks/beam_threshold.py` "
-            "(see the README)")
+    sources = " and ".join(dict.fromkeys(SEARCH_CHANGES[name][2] for name in d.search_changes))
+    return f", except {what}, set at bundling ({flags}) from the dev figures of {sources} (see the README)"
 
 
 def ctc_beam_text(d: Decoding) -> str:
@@ -637,7 +646,8 @@ def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None
                   corpus: Path, search_changes: dict | None = None) -> tuple[Decoding, dict | None]:
     """--keep-decoding: the staged folder decodes as the bundled `destination` does, nothing tuned
     (a new language model or acoustic weights scored at the settings that were tuned before);
-    `search_changes`: but with this beam width and/or threshold, e.g. {"beam": 24, "threshold": 7.0}.
+    `search_changes`: but with this beam width, threshold and/or length penalty, e.g. {"beam": 24,
+    "threshold": 7.0, "length_penalty": 0.7}.
     -> (the kept setting as a Decoding, the LM's config or None)"""
     from desktop_app.seq2seq.model_folder import attach_language_model
 
@@ -654,7 +664,7 @@ def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None
                         search_changes=search_changes)
     config["model"]["ctc_decode_weight"] = kept.ctc
     config.update(beam_size=kept.beam, int8_inference=kept.precision == "int8", lexicon_penalty=kept.lexicon,
-                  beam_threshold=kept.threshold or None)
+                  beam_threshold=kept.threshold or None, length_penalty=kept.length_penalty)
     lm_config = None
     if lm:
         attach_language_model(staged, lm, kept.lm)
@@ -670,7 +680,8 @@ def folder_setting(config: dict) -> Setting:
     """The decoding a model folder's config asks for."""
     return Setting(ctc=config["model"].get("ctc_decode_weight", 0.0), lm=config.get("lm_weight", 0.0),
                    beam=config.get("beam_size", 1), precision="int8" if config.get("int8_inference") else "float32",
-                   lexicon=config.get("lexicon_penalty", 0.0), threshold=config.get("beam_threshold") or 0.0)
+                   lexicon=config.get("lexicon_penalty", 0.0), threshold=config.get("beam_threshold") or 0.0,
+                   length_penalty=config.get("length_penalty", 1.0))
 
 
 def main() -> int:
@@ -689,14 +700,18 @@ def main() -> int:
     parser.add_argument("--beam-threshold", type=float, metavar="T",
                         help="with --keep-decoding: decode with this beam threshold instead of the bundled folder's "
                         "(0 = none; measure both first with benchmarks/beam_threshold.py)")
+    parser.add_argument("--length-penalty", type=float, metavar="A",
+                        help="with --keep-decoding: rank hypotheses by summed log-probability / length ** A instead "
+                        "of the bundled folder's way (measure first with attend eval-asr --length-penalty)")
     parser.add_argument("--run-notes", type=Path,
                         help="Markdown to add to the card's training history (what the run's records cannot say, "
                         "e.g. configs/asr/asr-en.run-notes.md)")
     args = parser.parse_args()
-    search_changes = {name: value for name, value in (("beam", args.beam), ("threshold", args.beam_threshold))
-                      if value is not None}
+    search_changes = {name: value for name, value in (("beam", args.beam), ("threshold", args.beam_threshold),
+                                                      ("length_penalty", args.length_penalty)) if value is not None}
     if search_changes and not args.keep_decoding:
-        parser.error("--beam and --beam-threshold go with --keep-decoding (a full tuning chooses the width itself)")
+        parser.error("--beam, --beam-threshold and --length-penalty go with --keep-decoding (a full tuning "
+                     "chooses the width itself)")
     run_notes = args.run_notes.read_text(encoding="utf-8") if args.run_notes else ""  # before hours of evaluation
     from bundling import install
 
@@ -706,7 +721,7 @@ def main() -> int:
     config = json.loads((staged / "config.json").read_text())
     # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
     config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False, lexicon_penalty=0.0,
-                  beam_threshold=None)
+                  beam_threshold=None, length_penalty=1.0)
     write_config(staged, config)
     destination = ROOT / "models" / args.name
     if args.keep_decoding:

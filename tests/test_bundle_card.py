@@ -341,5 +341,15 @@ def test_keep_decoding_scores_at_the_bundled_settings_and_the_card_says_they_wer
     assert ("except the beam width of 24 and the beam threshold of 8, set at bundling (`--beam`, `--beam-threshold`)"
             in section and "benchmarks/beam_threshold.py" in section)
     assert "--beam-threshold 8.0" in " ".join(bundle.folder_setting(written).options())
+    # ... and with a length penalty: written to the folder, named with its own source of figures
+    shutil.rmtree(staged / "lm")
+    decoding, lm_config = bundle.keep_decoding(staged, config, bundled, lm, tmp_path, {"length_penalty": 0.7})
+    written = json.loads((staged / "config.json").read_text())
+    assert written["length_penalty"] == 0.7 and written["beam_size"] == 16 and written["beam_threshold"] is None
+    section = " ".join(bundle.kept_decoding_section(decoding, lm_config).split())
+    assert "Beam search (width **16**, ranking hypotheses by summed log-probability / length ^ **0.7**)" in section
+    assert ("except the length penalty of 0.7, set at bundling (`--length-penalty`) from the dev figures of "
+            "`attend eval-asr --length-penalty` on the three dev sets" in section)
+    assert "--length-penalty 0.7" in " ".join(bundle.folder_setting(written).options())
     with pytest.raises(SystemExit, match="no bundled folder"):
         bundle.keep_decoding(staged, config, tmp_path / "missing", lm, tmp_path)

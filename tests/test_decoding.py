@@ -86,6 +86,18 @@ def test_nbest_is_sorted_and_distinct():
     assert [h.score for h in nbest] == sorted((h.score for h in nbest), reverse=True)
 
 
+def test_the_length_penalty_chooses_between_a_short_and_a_long_ending():
+    # [A] ends with probability 0.5 in 2 steps (EOS included), [B, C] with 0.4 in 3: per token the
+    # longer one is likelier (log 0.4 / 3 > log 0.5 / 2), in total the shorter one.
+    endings = {BOS_ID: {A: 0.5, B: 0.5}, A: {EOS_ID: 1.0}, B: {C: 1.0}, C: {EOS_ID: 0.8, A: 0.2}}
+    best = {alpha: run_to_end(decode(BigramModel(endings), [7, EOS_ID], DecodeOptions(beam_size=2,
+                                                                                        length_penalty=alpha)))[1][0]
+            for alpha in (1.0, 0.0)}
+    assert best[1.0].token_ids == [B, C] and best[0.0].token_ids == [A]
+    with pytest.raises(ValueError, match="length penalty must be zero or positive"):
+        DecodeOptions(length_penalty=-0.5)
+
+
 @pytest.mark.parametrize("beam", [1, 3])
 def test_output_is_cut_at_the_maximum_length(beam):
     endless = {BOS_ID: {A: 1.0}, A: {A: 0.9, EOS_ID: 0.1}}

@@ -244,3 +244,11 @@ def test_the_recognizer_says_how_it_decodes(tiny_asr, tmp_path):
     (folder / "config.json").write_text(json.dumps(dict(config, beam_threshold=-1)))
     with pytest.raises(ConfigError, match="beam_threshold: the beam threshold must be positive"):
         Recognizer.from_folder(folder)
+    (folder / "config.json").write_text(json.dumps(dict(config, beam_threshold=8.0, length_penalty=0.7)))
+    recognizer = Recognizer.from_folder(folder)
+    assert recognizer.options.length_penalty == 0.7
+    assert recognizer.decoding_summary() == ("beam 4 (threshold 8, length penalty 0.7) with its language model "
+                                             "(weight 0.3)")
+    (folder / "config.json").write_text(json.dumps(dict(config, length_penalty=-1)))
+    with pytest.raises(ConfigError, match="length_penalty: the length penalty must be zero or positive"):
+        Recognizer.from_folder(folder)

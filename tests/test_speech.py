@@ -165,6 +165,12 @@ def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):
     assert report["ctc_weight"] == 1.0 and report["results"][manifest]["wer"] == 0.0  # CTC alone suffices here
     assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--ctc-weight", "2"]) == 2
     assert "between 0 and 1" in capsys.readouterr().err
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--beam", "3",
+                 "--length-penalty", "0.5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["length_penalty"] == 0.5 and report["results"][manifest]["wer"] == 0.0
+    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--length-penalty", "-1"]) == 2
+    assert "length penalty must be zero or positive" in capsys.readouterr().err
 
     moved = tmp_path / "moved.tsv"  # a manifest whose audio is not where it says
     moved.write_text("\n".join(rows[:1] + [r.replace(str(tiny_asr.wavs[0].parent), str(tmp_path / "gone"))

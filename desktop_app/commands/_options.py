@@ -18,6 +18,12 @@ def add_beam_threshold_argument(parser: argparse.ArgumentParser) -> None:
                         "(0 = never; default: the model's own)")
 
 
+def add_length_penalty_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--length-penalty", type=float, default=None, metavar="A",
+                        help="rank hypotheses by summed log-probability / length ** A (1 = the mean per token, "
+                        "0 = the plain sum, which favours shorter ones; default: the model's own)")
+
+
 INFERENCE_THREADS = 1  # as desktop_app.seq2seq.quantize.INFERENCE_THREADS (torch-free here; bundle_asr.py reads it too)
 
 

@@ -13,7 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._options import add_beam_threshold_argument, add_precision_argument, add_threads_argument
+from ._options import (
+    add_beam_threshold_argument,
+    add_length_penalty_argument,
+    add_precision_argument,
+    add_threads_argument,
+)
 
 
 def add_parser(subparsers, name: str) -> None:
@@ -27,6 +32,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--manifest", required=True, nargs="+", help="manifest TSV file(s)")
     parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
     add_beam_threshold_argument(parser)
+    add_length_penalty_argument(parser)
     parser.add_argument("--ctc-weight", type=float, default=None,
                         help="weight of CTC prefix scores in decoding, 0-1 (default: the model's own)")
     parser.add_argument("--lm-weight", type=float, default=None,
@@ -52,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from desktop_app.speech.manifest import read_manifest
 
     settings = DecoderSettings(args.model, args.precision, args.threads, args.ctc_weight, args.lm_weight,
-                               args.lexicon_penalty, args.beam_threshold)
+                               args.lexicon_penalty, args.beam_threshold, args.length_penalty)
     try:
         if args.jobs < 1:
             raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
@@ -77,9 +83,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"model": args.model, "beam": beam, "precision": args.precision,
                           "ctc_weight": recognizer.ctc_decode_weight, "lm_weight": recognizer.lm_weight,
                           "lexicon_penalty": recognizer.lexicon_penalty,
-                          "beam_threshold": recognizer.beam_threshold, "results": report}, indent=1))
+                          "beam_threshold": recognizer.beam_threshold, "length_penalty": recognizer.length_penalty,
+                          "results": report}, indent=1))
         return 0
     threshold = f" (threshold {recognizer.beam_threshold:g})" if recognizer.beam_threshold else ""
+    if recognizer.length_penalty != 1:
+        threshold += f", length penalty {recognizer.length_penalty:g}"
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
               f"real-time factor {r['rtf']:.3f}, beam {beam}{threshold}, "
@@ -102,6 +111,7 @@ class DecoderSettings:
     lm_weight: float | None
     lexicon_penalty: float | None
     beam_threshold: float | None = None
+    length_penalty: float | None = None
 
     def load(self):
         from desktop_app.seq2seq.quantize import use_inference_threads
@@ -117,6 +127,8 @@ class DecoderSettings:
             recognizer.set_lexicon_penalty(self.lexicon_penalty)
         if self.beam_threshold is not None:
             recognizer.set_beam_threshold(self.beam_threshold)
+        if self.length_penalty is not None:
+            recognizer.set_length_penalty(self.length_penalty)
         return recognizer
 
 

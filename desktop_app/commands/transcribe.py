@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ._options import add_beam_threshold_argument, add_threads_argument
+from ._options import add_beam_threshold_argument, add_length_penalty_argument, add_threads_argument
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "asr-en"
 
@@ -23,6 +23,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="speech model folder (default models/asr-en)")
     parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
     add_beam_threshold_argument(parser)
+    add_length_penalty_argument(parser)
     parser.add_argument("--lm-weight", type=float, default=None,
                         help="weight of the model's language model (0 = off; default: the model's own)")
     parser.add_argument("--lexicon-penalty", type=float, default=None,
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             recognizer.set_lexicon_penalty(args.lexicon_penalty)
         if args.beam_threshold is not None:
             recognizer.set_beam_threshold(args.beam_threshold)
+        if args.length_penalty is not None:
+            recognizer.set_length_penalty(args.length_penalty)
     except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
         return 2

@@ -42,6 +42,8 @@ class DecodeOptions:
             raise ValueError(f"nbest must be between 1 and the beam size ({self.beam_size}), got {self.nbest}")
         if self.max_length_ratio <= 0:
             raise ValueError(f"max_length_ratio must be positive, got {self.max_length_ratio}")
+        if not 0 <= self.length_penalty < math.inf:
+            raise ValueError(f"the length penalty must be zero or positive, got {self.length_penalty}")
         if self.beam_threshold is not None and not self.beam_threshold > 0:
             raise ValueError(f"the beam threshold must be positive (or None), got {self.beam_threshold}")
 

@@ -55,6 +55,8 @@ class FolderConfig:
     beam_size: int = 1  # speech: the beam width decoding uses unless told otherwise (tuned at bundling)
     # speech: beam search drops hypotheses this far (summed log-probability) below the best (None: never)
     beam_threshold: float | None = None
+    # speech: hypothesis score = summed log-probability / length ** this (1 = the mean per token; tuned at bundling)
+    length_penalty: float = 1.0
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION

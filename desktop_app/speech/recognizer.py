@@ -58,8 +58,9 @@ class Recognizer:
         self.lexicon: Lexicon | None = None  # the language model's word list, read when a penalty first needs it
         self._lm_weight = self._lexicon_penalty = 0.0
         self._beam_threshold: float | None = None
+        self._length_penalty = SPEECH_DECODE.length_penalty
         for name, setter in (("lm_weight", self.set_lm_weight), ("lexicon_penalty", self.set_lexicon_penalty),
-                             ("beam_threshold", self.set_beam_threshold)):
+                             ("beam_threshold", self.set_beam_threshold), ("length_penalty", self.set_length_penalty)):
             try:
                 setter(getattr(loaded.config, name))
             except (TypeError, ValueError) as error:
@@ -114,6 +115,14 @@ class Recognizer:
         options = replace(SPEECH_DECODE, beam_threshold=threshold or None)  # checks it
         self._beam_threshold = options.beam_threshold
 
+    @property
+    def length_penalty(self) -> float:
+        """Hypotheses are ranked by summed log-probability / length ** this (1 = the mean per token)."""
+        return self._length_penalty
+
+    def set_length_penalty(self, penalty: float) -> None:
+        self._length_penalty = replace(SPEECH_DECODE, length_penalty=penalty).length_penalty  # checks it
+
     def _set_decoder(self, lm_weight: float, lexicon_penalty: float) -> None:
         """The model decoding runs: the recognizer, fused with its language model, steered by its word list."""
         decoder = ShallowFusion(self.model, self.language_model, lm_weight) if lm_weight else self.model  # checks it
@@ -137,17 +146,20 @@ class Recognizer:
 
     @property
     def options(self) -> DecodeOptions:
-        """The folder's own search settings: SPEECH_DECODE with the beam width (and threshold) chosen at bundling."""
+        """The folder's own search settings: SPEECH_DECODE with the beam width, threshold and length penalty
+        chosen at bundling."""
         return replace(SPEECH_DECODE, beam_size=max(1, self.loaded.config.beam_size),
-                       beam_threshold=self._beam_threshold)
+                       beam_threshold=self._beam_threshold, length_penalty=self._length_penalty)
 
     def decoding_summary(self, options: DecodeOptions | None = None) -> str:
         """How the folder decodes (with `options`, or its own search), for people: e.g. "beam 4 with its
         language model (weight 0.5)"."""
         options = options or self.options
         search = "greedy search" if options.beam_size == 1 else f"beam {options.beam_size}"
-        if options.beam_size > 1 and options.beam_threshold:
-            search += f" (threshold {options.beam_threshold:g})"
+        details = [f"threshold {options.beam_threshold:g}"] if options.beam_threshold else []
+        details += [f"length penalty {options.length_penalty:g}"] if options.length_penalty != 1 else []
+        if options.beam_size > 1 and details:
+            search += f" ({', '.join(details)})"
         if self.lm_weight:
             search += f" with its language model (weight {self.lm_weight:g})"
         if self.lexicon_penalty:
