@@ -86,12 +86,12 @@ def run(args: argparse.Namespace) -> int:
                           "beam_threshold": recognizer.beam_threshold, "length_penalty": recognizer.length_penalty,
                           "results": report}, indent=1))
         return 0
-    threshold = f" (threshold {recognizer.beam_threshold:g})" if recognizer.beam_threshold else ""
+    search = f" (threshold {recognizer.beam_threshold:g})" if recognizer.beam_threshold else ""
     if recognizer.length_penalty != 1:
-        threshold += f", length penalty {recognizer.length_penalty:g}"
+        search += f", length penalty {recognizer.length_penalty:g}"
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
-              f"real-time factor {r['rtf']:.3f}, beam {beam}{threshold}, "
+              f"real-time factor {r['rtf']:.3f}, beam {beam}{search}, "
               f"CTC weight {recognizer.ctc_decode_weight}, "
               f"LM weight {recognizer.lm_weight}, lexicon penalty {recognizer.lexicon_penalty}, "
               f"{args.threads} threads)")
