@@ -148,6 +148,11 @@ def test_transcribe_command_handles_formats_and_errors(tiny_asr, tmp_path, capsy
     assert code == 1 and "broken.wav" in captured.err and "Traceback" not in captured.err
     result = json.loads(captured.out.strip().splitlines()[0])
     assert result["text"] == SPOKEN[2] and [w["word"] for w in result["words"]] == SPOKEN[2].split()
+    assert result["search"] == "greedy search"
+    assert main(["transcribe", "--model", str(tiny_asr.folder), "--json", "--beam", "8", "--speed", "fast",
+                 str(tiny_asr.wavs[2])]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["text"] == SPOKEN[2] and result["search"] == "beam 4 (threshold 6)"
 
 
 def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):

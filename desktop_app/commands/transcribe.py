@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from desktop_app.speech.speed import SPEEDS, search_options
+
 from ._options import add_beam_threshold_argument, add_length_penalty_argument, add_threads_argument
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "asr-en"
@@ -24,6 +26,9 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
     add_beam_threshold_argument(parser)
     add_length_penalty_argument(parser)
+    parser.add_argument("--speed", choices=SPEEDS, default="accurate",
+                        help="search effort, as the Dictate tab's Speed: accurate = the model's own search (after "
+                        "--beam), balanced = beam threshold 6, fast = also at most 4 hypotheses (default accurate)")
     parser.add_argument("--lm-weight", type=float, default=None,
                         help="weight of the model's language model (0 = off; default: the model's own)")
     parser.add_argument("--lexicon-penalty", type=float, default=None,
@@ -57,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
         return 2
-    options = replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size)
+    options = search_options(replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size),
+                             args.speed)
     failures = 0
     for name in args.files:
         try:
@@ -71,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             words = [{"word": w.word, "start": round(f.start + w.start, 2), "end": round(f.start + w.end, 2)}
                      for f in finals for w in f.transcript.words]
-            print(json.dumps({"file": name, "text": text, "words": words}, ensure_ascii=False))
+            print(json.dumps({"file": name, "text": text, "words": words,
+                              "search": recognizer.decoding_summary(options)}, ensure_ascii=False))
             continue
         print(text if len(args.files) == 1 else f"{name}\t{text}")
         if args.words:
