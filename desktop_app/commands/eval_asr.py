@@ -56,6 +56,7 @@ def add_parser(subparsers, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from desktop_app.seq2seq import ModelFolderError
     from desktop_app.speech.manifest import read_manifest
+    from desktop_app.speech.recognizer import search_details
 
     settings = DecoderSettings(args.model, args.precision, args.threads, args.ctc_weight, args.lm_weight,
                                args.lexicon_penalty, args.beam_threshold, args.length_penalty)
@@ -86,9 +87,7 @@ def run(args: argparse.Namespace) -> int:
                           "beam_threshold": recognizer.beam_threshold, "length_penalty": recognizer.length_penalty,
                           "results": report}, indent=1))
         return 0
-    search = f" (threshold {recognizer.beam_threshold:g})" if recognizer.beam_threshold else ""
-    if recognizer.length_penalty != 1:
-        search += f", length penalty {recognizer.length_penalty:g}"
+    search = search_details(recognizer.options)
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
               f"real-time factor {r['rtf']:.3f}, beam {beam}{search}, "

@@ -155,11 +155,7 @@ class Recognizer:
         """How the folder decodes (with `options`, or its own search), for people: e.g. "beam 4 with its
         language model (weight 0.5)"."""
         options = options or self.options
-        search = "greedy search" if options.beam_size == 1 else f"beam {options.beam_size}"
-        details = [f"threshold {options.beam_threshold:g}"] if options.beam_threshold else []
-        details += [f"length penalty {options.length_penalty:g}"] if options.length_penalty != 1 else []
-        if options.beam_size > 1 and details:
-            search += f" ({', '.join(details)})"
+        search = "greedy search" if options.beam_size == 1 else f"beam {options.beam_size}{search_details(options)}"
         if self.lm_weight:
             search += f" with its language model (weight {self.lm_weight:g})"
         if self.lexicon_penalty:
@@ -195,6 +191,13 @@ class Recognizer:
             best = self.model.ctc_log_probs(memory)[0].argmax(dim=-1).tolist()
         ids = [t for i, t in enumerate(best) if t != CTC_BLANK and (i == 0 or t != best[i - 1])]
         return self.tokenizer.decode(ids)
+
+
+def search_details(options: DecodeOptions) -> str:
+    """What a beam search does beyond its width, e.g. " (threshold 8, length penalty 0.7)"; "" for nothing more."""
+    details = [f"threshold {options.beam_threshold:g}"] if options.beam_threshold else []
+    details += [f"length penalty {options.length_penalty:g}"] if options.length_penalty != 1 else []
+    return f" ({', '.join(details)})" if details else ""
 
 
 def _language_model(loaded: LoadedModel, precision: str):
