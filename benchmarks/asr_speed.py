@@ -6,10 +6,12 @@
 Offline: transcribes each utterance whole (with the folder's own decoding: its beam width and
 language model, as the app does for a final result) and reports the real-time factor =
 compute seconds / audio seconds.
-Streaming: replays each utterance in 100 ms chunks on a simulated real-time clock (a chunk
-can only be processed after it has arrived and after the previous one is done) and reports
-how far each partial result lags behind the audio it covers, and how long after the end of
-the speech the final result comes. Without --manifest the utterances are spoken by espeak-ng.
+Streaming: plays the first --dictation utterances one after another, --pause seconds apart
+(someone dictating sentence after sentence), in 100 ms chunks on the real clock, and reports how
+far each partial result lags behind the audio it covers and how long after the end of a segment
+its final result comes. It does so twice: with each segment's final decoded in line (the stream
+waits for it, as before) and in the background (as the app does), so the baseline is measured in
+the same run. Without --manifest the utterances are spoken by espeak-ng.
 With --quantize the int8 dynamically quantised model is measured in the same run, against
 the float32 baseline. With several --threads counts, each is measured in turn (the app decodes
 on 1 intra-op thread: desktop_app.seq2seq.quantize.INFERENCE_THREADS). Goals: real-time
@@ -42,6 +44,7 @@ from desktop_app.speech.recognizer import Recognizer  # noqa: E402
 from desktop_app.speech.streaming import Final, Partial, StreamingRecognizer  # noqa: E402
 
 CHUNK_SECONDS = 0.1
+POLL_SECONDS = 0.05  # the app's worker looks for decoded finals this often while no audio comes
 SPOKEN = ["please call stella and ask her to bring these things with her from the store",
           "the meeting starts at half past ten on tuesday the third of may",
           "I would like two tickets to berlin for tomorrow morning",
@@ -88,41 +91,53 @@ def real_time_factor(recognizer: Recognizer, utterances: list[np.ndarray]) -> fl
     return compute / (sum(a.size for a in utterances) / SAMPLE_RATE)
 
 
-def streaming_lags(recognizer: Recognizer, audio: np.ndarray) -> tuple[list[float], list[float]]:
-    """(partial lags, final lags) in seconds on a simulated real-time clock."""
-    stream = StreamingRecognizer(recognizer)
-    padded = np.concatenate([np.zeros(SAMPLE_RATE // 2, np.float32), audio, np.zeros(SAMPLE_RATE, np.float32)])
+def dictation(utterances: list[np.ndarray], pause: float) -> np.ndarray:
+    """The utterances spoken one after another, `pause` seconds apart, after half a second of silence and
+    followed by one second of it: (samples,)."""
+    gap = np.zeros(int(pause * SAMPLE_RATE), np.float32)
+    spoken = [part for audio in utterances for part in (audio, gap)][:-1]
+    return np.concatenate([np.zeros(SAMPLE_RATE // 2, np.float32), *spoken, np.zeros(SAMPLE_RATE, np.float32)])
+
+
+def streaming_lags(recognizer: Recognizer, audio: np.ndarray, background: bool) -> tuple[list[float], list[float]]:
+    """(partial lags, final lags) in seconds, playing `audio` on the real clock: each chunk is pushed once it has
+    arrived (late, when the push before took longer than a chunk); between chunks the stream is polled for
+    finals every 50 ms, as the app's worker does."""
+    stream = StreamingRecognizer(recognizer, finals_in_background=background)
     chunk = int(CHUNK_SECONDS * SAMPLE_RATE)
-    clock = 0.0  # when the recognizer is free again
-    partial_lags, final_lags = [], []
-    for index, start in enumerate(range(0, padded.size, chunk)):
-        arrived = (index + 1) * CHUNK_SECONDS
-        begin = time.perf_counter()
-        events = stream.push(padded[start : start + chunk])
-        clock = max(clock, arrived) + time.perf_counter() - begin
-        for event in events:
-            if isinstance(event, Partial):
-                partial_lags.append(clock - event.audio_seconds)
-            elif isinstance(event, Final):
-                final_lags.append(clock - event.end)
+    partial_lags: list[float] = []
+    final_lags: list[float] = []
+    start = time.perf_counter()
+
+    def note(events: list) -> None:
+        now = time.perf_counter() - start
+        partial_lags.extend(now - e.audio_seconds for e in events if isinstance(e, Partial))
+        final_lags.extend(now - e.end for e in events if isinstance(e, Final))
+
+    for first in range(0, audio.size, chunk):
+        while (wait := first / SAMPLE_RATE + CHUNK_SECONDS - (time.perf_counter() - start)) > 0:
+            time.sleep(min(wait, POLL_SECONDS))
+            note(stream.poll())
+        note(stream.push(audio[first : first + chunk]))
+    note(stream.flush())
     return partial_lags, final_lags
 
 
-def measure(recognizer: Recognizer, utterances: list[np.ndarray], label: str) -> None:
+def measure(recognizer: Recognizer, utterances: list[np.ndarray], label: str, audio: np.ndarray | None) -> None:
+    """The real-time factor over `utterances`; with `audio` (a dictation), the streaming lags too."""
     rtf = real_time_factor(recognizer, utterances)
-    partial_lags, final_lags = [], []
-    for audio in utterances:
-        partials, finals = streaming_lags(recognizer, audio)
-        partial_lags += partials
-        final_lags += finals
     print(f"{label:8s} real-time factor {rtf:.3f}")
-    if partial_lags:
-        print(f"{label:8s} partial lag  median {statistics.median(partial_lags) * 1000:6.0f} ms   "
-              f"p90 {percentile(partial_lags, 0.9) * 1000:6.0f} ms   max {max(partial_lags) * 1000:6.0f} ms   "
-              f"({len(partial_lags)} partials)")
-    if final_lags:
-        print(f"{label:8s} final result median {statistics.median(final_lags) * 1000:6.0f} ms   "
-              f"p90 {percentile(final_lags, 0.9) * 1000:6.0f} ms after the silence that closes the segment")
+    for background in (False, True) if audio is not None else ():
+        partial_lags, final_lags = streaming_lags(recognizer, audio, background)
+        name = f"{label:8s} finals {'in background' if background else 'in line':13s}"
+        if partial_lags:
+            print(f"{name} partial lag  median {statistics.median(partial_lags) * 1000:5.0f} ms   "
+                  f"p90 {percentile(partial_lags, 0.9) * 1000:5.0f} ms   max {max(partial_lags) * 1000:5.0f} ms   "
+                  f"({len(partial_lags)} partials)")
+        if final_lags:
+            print(f"{name} final result median {statistics.median(final_lags) * 1000:5.0f} ms   "
+                  f"p90 {percentile(final_lags, 0.9) * 1000:5.0f} ms   max {max(final_lags) * 1000:5.0f} ms "
+                  f"after the silence that closes the segment ({len(final_lags)} finals)")
 
 
 def main() -> int:
@@ -133,6 +148,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, nargs="+", default=[INFERENCE_THREADS],
                         help=f"intra-op thread counts to measure, in turn (default {INFERENCE_THREADS})")
     parser.add_argument("--quantize", action="store_true", help="also measure the int8 dynamic-quantised model")
+    parser.add_argument("--dictation", type=int, default=12, help="utterances to play as one dictation on the "
+                        "real clock, for the streaming figures (default 12; 0: the real-time factor alone)")
+    parser.add_argument("--pause", type=float, default=0.8, help="seconds of silence between the utterances when "
+                        "they are played as one dictation (default 0.8: each becomes a segment of its own)")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -140,13 +159,16 @@ def main() -> int:
     print(f"model {args.model}: loaded in {1000 * (time.perf_counter() - start):.0f} ms")
     utterances = load_utterances(args.manifest, args.limit)
     seconds = sum(a.size for a in utterances) / SAMPLE_RATE
-    print(f"{len(utterances)} utterances, {seconds:.1f} s of audio; cpu: {cpu_description()}")
+    spoken = dictation(utterances[: args.dictation], args.pause) if args.dictation > 0 else None
+    played = "" if spoken is None else (f"; the first {min(args.dictation, len(utterances))} played as one dictation "
+                                        f"with {args.pause:g} s pauses: {spoken.size / SAMPLE_RATE:.1f} s")
+    print(f"{len(utterances)} utterances, {seconds:.1f} s of audio{played}; cpu: {cpu_description()}")
     for threads in args.threads:
         use_inference_threads(threads)
         print(f"{threads} thread{'s' if threads > 1 else ''}:")
-        measure(Recognizer(loaded, "float32"), utterances, "float32")
+        measure(Recognizer(loaded, "float32"), utterances, "float32", spoken)
         if args.quantize:
-            measure(Recognizer(loaded, "int8"), utterances, "int8")
+            measure(Recognizer(loaded, "int8"), utterances, "int8", spoken)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak_mb:.0f} MB")
     return 0

@@ -99,9 +99,11 @@ def evaluate(model: Path, corpus: Path, extra: tuple[str, ...] = (), errors: Pat
     return results["results"], "attend " + " ".join(command)
 
 
-def speed(model: Path, corpus: Path) -> tuple[str, str]:
+def speed(model: Path, corpus: Path, streaming: bool = True) -> tuple[str, str]:
+    """asr_speed.py's output and command; without `streaming`, the real-time factor alone (2 min less)."""
     command = ["benchmarks/asr_speed.py", "--model", str(model), "--manifest", str(corpus / "test-sentences.tsv"),
-               "--limit", "40", "--quantize", "--threads", str(INFERENCE_THREADS)]
+               "--limit", "40", "--quantize", "--threads", str(INFERENCE_THREADS),
+               *([] if streaming else ["--dictation", "0"])]
     result = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT, check=True)
     return result.stdout.strip(), "python " + " ".join(command)
 
@@ -173,14 +175,14 @@ def choose_precision(scores: DevScores, decoding: Decoding, base: Setting) -> Se
 
 def choose_beam(scores: DevScores, config: dict, decoding: Decoding, base: Setting) -> tuple[str, str]:
     """The beam width with the lowest dev WER whose real-time factor (in the precision the app
-    runs) meets TARGET_RTF; the narrowest if none does. -> that width's speed benchmark"""
+    runs) meets TARGET_RTF; the narrowest if none does. -> that width's speed benchmark (no streaming figures)"""
     for beam in BEAMS:
         decoding.beams[beam], command = scores.mean(replace(base, beam=beam))
         decoding.beam_commands.append(command)
     for beam in sorted(BEAMS, key=lambda b: (decoding.beams[b], b)):
         config["beam_size"] = decoding.beam = beam
         write_config(scores.model, config)
-        benchmark = speed(scores.model, scores.corpus)
+        benchmark = speed(scores.model, scores.corpus, streaming=False)
         decoding.beam_rtf[beam] = real_time_factor(benchmark[0], base.precision)
         print(f"beam {beam}: {base.precision} real-time factor {decoding.beam_rtf[beam]}", flush=True)
         if decoding.beam_rtf[beam] <= TARGET_RTF or beam == min(BEAMS):
@@ -190,12 +192,13 @@ def choose_beam(scores: DevScores, config: dict, decoding: Decoding, base: Setti
 
 def choose_lexicon(scores: DevScores, config: dict, decoding: Decoding, base: Setting) -> tuple[str, str]:
     """The beam width (choose_beam), then the lexicon penalty at that width: a narrow beam that
-    penalises unlisted words can prune the right hypothesis, a wide one keeps it. -> the speed benchmark"""
-    benchmark = choose_beam(scores, config, decoding, base)
+    penalises unlisted words can prune the right hypothesis, a wide one keeps it. -> the speed benchmark
+    (with its streaming figures, at the chosen width and penalty)"""
+    choose_beam(scores, config, decoding, base)
     decoding.lexicon = tune(scores, "lexicon", LEXICON_PENALTIES, replace(base, beam=decoding.beam))
     config["lexicon_penalty"] = decoding.lexicon[0]
     write_config(scores.model, config)
-    return speed(scores.model, scores.corpus) if decoding.lexicon[0] else benchmark
+    return speed(scores.model, scores.corpus)
 
 
 def score_table(results: dict, corpus: Path) -> str:

@@ -104,7 +104,7 @@ def _choose(tmp_path, monkeypatch, dev: dict[int, float], speeds: dict[int, floa
     (tmp_path / "dev.tsv").write_text("")
     config = {"beam_size": 4, "int8_inference": int8}
 
-    def fake_speed(model, corpus):
+    def fake_speed(model, corpus, streaming=True):
         beam = json.loads((model / "config.json").read_text())["beam_size"]
         other = 9.9  # the precision the app does not run: never what decides
         figures = {"int8": speeds[beam], "float32": other} if int8 else {"float32": speeds[beam], "int8": other}
@@ -188,8 +188,8 @@ def test_the_lexicon_penalty_is_chosen_at_the_chosen_width_and_spelled_out_on_th
         lambda options, manifest: wers.get((options["--beam"], options["--lexicon-penalty"]), 13.0)))
     benchmarked = []
 
-    def fake_speed(model, corpus):
-        benchmarked.append(json.loads((model / "config.json").read_text())["lexicon_penalty"])
+    def fake_speed(model, corpus, streaming=True):
+        benchmarked.append((json.loads((model / "config.json").read_text())["lexicon_penalty"], streaming))
         return BENCHMARK.format(float32="0.2", int8="0.05"), "python benchmarks/asr_speed.py ..."
 
     monkeypatch.setattr(bundle, "speed", fake_speed)
@@ -200,18 +200,19 @@ def test_the_lexicon_penalty_is_chosen_at_the_chosen_width_and_spelled_out_on_th
     bundle.choose_lexicon(scores, config, decoding, bundle.Setting(ctc=0.3, lm=0.5, beam=4, precision="int8"))
     assert decoding.beam == 16 and decoding.lexicon[0] == 2.0
     assert json.loads((folder / "config.json").read_text())["lexicon_penalty"] == 2.0
-    assert benchmarked == [0.0, 2.0]  # the speed on the card is measured with the penalty the folder decodes with
+    # the width by its real-time factor alone; the card's speed, streaming too, with the penalty the folder decodes with
+    assert benchmarked == [(0.0, False), (2.0, True)]
     assert "--beam 16 --ctc-weight 0.3 --lm-weight 0.5 --lexicon-penalty 2.0 --precision int8" in decoding.lexicon[2][1]
     section = " ".join(bundle.choices_section(decoding).split())
     assert "at that width and precision: mean dev WER 0.0: 11.0%, 2.0: 10.6%, 5.0: 10.8%, so **2.0**" in section
     assert section.index("Beam width: **16**") < section.index("the lexicon penalty")
-    # off when the word list does not pay: the first value (0) wins a tie, and nothing is benchmarked again
+    # off when the word list does not pay: the first value (0) wins a tie
     wers.update({("16", "2.0"): 11.0, ("16", "5.0"): 11.0})
     scores.wers.clear()
     benchmarked.clear()
     config["lexicon_penalty"] = 0.0
     bundle.choose_lexicon(scores, config, decoding, bundle.Setting(ctc=0.3, lm=0.5, beam=4, precision="int8"))
-    assert decoding.lexicon[0] == 0.0 and benchmarked == [0.0]
+    assert decoding.lexicon[0] == 0.0 and benchmarked == [(0.0, False), (0.0, True)]
 
 
 def test_a_candidate_must_beat_the_bundled_model_on_the_same_audio(capsys):

@@ -46,6 +46,29 @@ def test_fake_microphone_gives_partial_then_final_text(qtbot, window, tiny_asr, 
     assert tab.spectrogram.segment() is not None and tab.spectrogram.segment().text == SPOKEN[1]
 
 
+def test_two_segments_come_out_in_order(qtbot, window, tiny_asr):
+    tab = window.dictate_tab
+    first, second = load_audio(tiny_asr.wavs[1]), load_audio(tiny_asr.wavs[2])
+    with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: done):
+        tab.play_array(np.concatenate([SILENCE, first, SILENCE, second, SILENCE]))
+    assert tab.text() == f"{SPOKEN[1]} {SPOKEN[2]}" and [f.segment for f in tab.finals] == [0, 1]
+    assert tab.segment_choice.count() == 2 and tab.partials == {}
+
+
+def test_a_segment_keeps_its_partial_text_until_its_own_final(qtbot, window, tiny_asr):
+    """Finals are decoded while the next segment is spoken: its partials must not replace the pending one."""
+    tab = window.dictate_tab
+    with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: done):
+        tab.transcribe_file(str(tiny_asr.wavs[0]))
+    final = tab.finals[0]
+    tab.finals, tab.partials = [], {}
+    tab.worker.partial.emit(tab.job, 0, "first segment so far")
+    tab.worker.partial.emit(tab.job, 1, "second")
+    assert tab.transcript.toPlainText().split() == ["first", "segment", "so", "far", "second"]
+    tab.worker.final.emit(tab.job, final)
+    assert tab.transcript.toPlainText().split() == SPOKEN[0].split() + ["second"]
+
+
 def test_silence_gives_no_text(qtbot, window):
     tab = window.dictate_tab
     with qtbot.waitSignal(tab.finished, timeout=30000):

@@ -1,6 +1,7 @@
 """Speech: features, the tiny recognizer, streaming, bad audio, and the speech commands."""
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import soundfile
 import torch
 
 from desktop_app.cli import main
-from desktop_app.seq2seq import DecodeOptions, MissingFileError, load_folder
+from desktop_app.seq2seq import DecodeOptions, DecodingStopped, MissingFileError, load_folder
 from desktop_app.speech import features as features_module
 from desktop_app.speech.features import N_MELS, SAMPLE_RATE, AudioError, FeatureNormalizer, load_audio, log_mel
 from desktop_app.speech.recognizer import Recognizer
@@ -96,12 +97,36 @@ def test_speech_folder_needs_its_feature_statistics(tiny_asr, tmp_path):
         load_folder(copy)
 
 
+def _push(stream, audio, chunk=1600):
+    return [event for start in range(0, audio.size, chunk) for event in stream.push(audio[start : start + chunk])]
+
+
 def _stream(recognizer, audio, chunk=1600):
     stream = StreamingRecognizer(recognizer)
-    events = []
-    for start in range(0, audio.size, chunk):
-        events += stream.push(audio[start : start + chunk])
-    return events + stream.flush()
+    return _push(stream, audio, chunk) + stream.flush()
+
+
+class _HeldFinals:
+    """A recognizer whose final decodings wait until the test lets them go (and that notes how they ended)."""
+
+    def __init__(self, recognizer):
+        self.recognizer = recognizer
+        self.started, self.release, self.ended = threading.Event(), threading.Event(), threading.Event()
+        self.errors = []
+
+    def __getattr__(self, name):
+        return getattr(self.recognizer, name)
+
+    def transcribe(self, audio, options=None, stop=None):
+        self.started.set()
+        try:
+            assert self.release.wait(30), "the test never released the final decoding"
+            return self.recognizer.transcribe(audio, options, stop)
+        except Exception as error:
+            self.errors.append(error)
+            raise
+        finally:
+            self.ended.set()
 
 
 def test_streaming_gives_partials_then_the_offline_result(tiny_asr):
@@ -115,6 +140,38 @@ def test_streaming_gives_partials_then_the_offline_result(tiny_asr):
     assert events.index(partials[0]) < events.index(finals[0])
     assert finals[0].text == SPOKEN[1] == recognizer.transcribe(finals[0].audio).text
     assert 0.5 <= finals[0].start <= 1.05
+
+
+def test_partials_keep_coming_while_the_segment_before_is_decoded(tiny_asr):
+    recognizer = Recognizer.from_folder(tiny_asr.folder)
+    held = _HeldFinals(recognizer)
+    silence = np.zeros(SAMPLE_RATE, np.float32)
+    first, second = load_audio(tiny_asr.wavs[1]), load_audio(tiny_asr.wavs[2])
+    stream = StreamingRecognizer(held, finals_in_background=True)
+    events = _push(stream, np.concatenate([silence, first, silence]))
+    assert held.started.wait(30)  # segment 0 has closed and its final decoding is held
+    during = _push(stream, second)  # decoding in line, this would wait for the held final
+    assert [e.segment for e in during if isinstance(e, Partial)] and {e.segment for e in during} == {1}
+    assert not [e for e in events + during if isinstance(e, Final)]
+    closing = [e for e in events if isinstance(e, Partial) and e.segment == 0][-1]  # shown until its final comes
+    assert closing.text.strip() and closing.audio_seconds >= (silence.size + first.size) / SAMPLE_RATE
+    held.release.set()
+    finals = [e for e in _push(stream, silence) + stream.flush() if isinstance(e, Final)]
+    assert [(f.segment, f.text) for f in finals] == [(0, SPOKEN[1]), (1, SPOKEN[2])]
+    assert finals[0].start < finals[0].end < finals[1].start < finals[1].end
+
+
+def test_cancel_stops_a_background_final_at_its_next_token(tiny_asr):
+    held = _HeldFinals(Recognizer.from_folder(tiny_asr.folder))
+    stream = StreamingRecognizer(held, finals_in_background=True)
+    _push(stream, np.concatenate([np.zeros(SAMPLE_RATE, np.float32), load_audio(tiny_asr.wavs[1]),
+                                  np.zeros(SAMPLE_RATE, np.float32)]))
+    assert held.started.wait(30)
+    stream.cancel()
+    held.release.set()
+    assert held.ended.wait(30)
+    assert [type(e) for e in held.errors] == [DecodingStopped]
+    assert stream.poll() == [] and stream.flush() == []
 
 
 def test_speed_settings_search_less_and_never_more_than_the_folder():

@@ -58,7 +58,7 @@ class DictateTab(QWidget):
         self.source = None
         self.job = 0
         self.finals: list[FinalResult] = []
-        self.partial_text = ""
+        self.partials: dict[int, str] = {}  # segment -> its latest partial text, until its final comes
         self.recording_path = ""
         self._activity = ""  # what the status bar says this job is doing
         self._build(model_roots)
@@ -251,14 +251,14 @@ class DictateTab(QWidget):
 
     def _on_partial(self, job: int, segment: int, text: str) -> None:
         if job == self.job:
-            self.partial_text = text
+            self.partials[segment] = text
             self._render()
 
     def _on_final(self, job: int, result: FinalResult) -> None:
         if job != self.job:
             return
         self.finals.append(result)
-        self.partial_text = ""
+        self.partials = {segment: text for segment, text in self.partials.items() if segment > result.segment}
         self._render()
         self.segment_choice.addItem(f"{len(self.finals)}: {result.start:.1f}–{result.end:.1f} s")
         self.segment_choice.setCurrentIndex(len(self.finals) - 1)
@@ -269,7 +269,7 @@ class DictateTab(QWidget):
         self.source = None
         self.record_button.setText("● Record")
         self.level.setValue(-60)
-        self.partial_text = ""
+        self.partials = {}
         self._render()
         self.save_audio.setEnabled(bool(self.recording_path) and Path(self.recording_path).exists())
         self._show_segment(self.segment_choice.currentIndex())
@@ -292,7 +292,7 @@ class DictateTab(QWidget):
 
     def _render(self) -> None:
         final = html.escape(self.text())
-        partial = html.escape(self.partial_text)
+        partial = html.escape(" ".join(text for _, text in sorted(self.partials.items())))
         self.transcript.setHtml(f"{final} <span style='color:gray; font-style:italic'>{partial}</span>")
 
     def copy_text(self) -> None:
@@ -357,7 +357,7 @@ class DictateTab(QWidget):
             self._show_message(f"This model folder is damaged: {self.picker.current().error}")
 
     def _reset(self) -> None:
-        self.finals, self.partial_text = [], ""
+        self.finals, self.partials = [], {}
         self.segment_choice.clear()
         self.spectrogram.clear()
         self._show_message("")

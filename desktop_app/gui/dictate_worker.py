@@ -88,7 +88,9 @@ class DictateWorker(Worker):
         recognizer = self._recognizer(request.model_folder)
         options = search_options(recognizer.options, request.speed)
         self.modelReady.emit(request.job, request.model_folder, recognizer.decoding_summary(options))
-        stream = StreamingRecognizer(recognizer, options=options)
+        # Finals are decoded on a thread of their own: partials, the level and the spectrogram keep coming
+        # while the beam search works on the segment before.
+        stream = StreamingRecognizer(recognizer, options=options, finals_in_background=True)
         chunks = self._file_chunks(request) if request.audio_file else self._queued_chunks(request.job)
         writer = _open_recording(request.record_to)
         try:
@@ -96,24 +98,28 @@ class DictateWorker(Worker):
             for chunk in chunks:
                 if not self.is_wanted(request.job):
                     return False
-                if writer is not None:
-                    writer.write(chunk)
-                seen += chunk.size
-                self._chunk_signals(request.job, chunk, seen, bool(request.audio_file))
-                for event in stream.push(chunk):
+                if chunk is not None:
+                    if writer is not None:
+                        writer.write(chunk)
+                    seen += chunk.size
+                    self._chunk_signals(request.job, chunk, seen, bool(request.audio_file))
+                for event in stream.poll() if chunk is None else stream.push(chunk):
                     self._emit(request.job, event)
             for event in stream.flush():
                 self._emit(request.job, event)
             return self.is_wanted(request.job)
         finally:
+            stream.cancel()  # after a flush nothing is left to stop
             if writer is not None:
                 writer.close()
 
     def _queued_chunks(self, job: int):
+        """The microphone's chunks; None whenever none came for 50 ms (time to look for decoded finals)."""
         while self.is_wanted(job):
             try:
                 item = self._queue.get(timeout=0.05)
             except queue.Empty:
+                yield None
                 continue
             if item is _END:
                 return

@@ -1,6 +1,6 @@
 """Attend's sequence-to-sequence library. Qt-free: the GUI, CLI, training and tests use it."""
 
-from .decoding import DecodeOptions, Hypothesis, Step, decode, run_to_end
+from .decoding import DecodeOptions, DecodingStopped, Hypothesis, Step, decode, run_to_end
 from .errors import (
     ConfigError,
     CorruptFileError,
@@ -15,7 +15,7 @@ from .translator import InputError, Translation, Translator
 
 __all__ = [
     "BOS_ID", "EOS_ID", "PAD_ID", "UNK_ID",
-    "ConfigError", "CorruptFileError", "DecodeOptions", "Hypothesis", "InputError", "LoadedModel",
+    "ConfigError", "CorruptFileError", "DecodeOptions", "DecodingStopped", "Hypothesis", "InputError", "LoadedModel",
     "MissingFileError", "ModelFolderError", "ShapeMismatchError", "Step", "Tokenizer", "Translation",
     "Translator", "UnknownArchitectureError", "decode", "load_folder", "read_folder_config",
     "run_to_end", "save_folder",

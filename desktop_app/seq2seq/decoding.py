@@ -14,7 +14,7 @@ yielded steps are exactly the best hypothesis, token for token.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,10 +103,19 @@ def _as_batch(source, device: torch.device) -> torch.Tensor:
     return torch.tensor([list(source)], dtype=torch.long, device=device)
 
 
-def run_to_end(steps: Generator[Step, None, list[Hypothesis]]) -> tuple[list[Step], list[Hypothesis]]:
-    """Drain a decode generator: (the streamed steps, the n-best hypotheses)."""
+class DecodingStopped(Exception):
+    """`run_to_end` was told to stop before the search ended."""
+
+
+def run_to_end(
+    steps: Generator[Step, None, list[Hypothesis]], stop: Callable[[], bool] | None = None
+) -> tuple[list[Step], list[Hypothesis]]:
+    """Drain a decode generator: (the streamed steps, the n-best hypotheses).
+    stop: asked before each step; once it returns True, DecodingStopped is raised."""
     collected = []
     while True:
+        if stop is not None and stop():
+            raise DecodingStopped(f"decoding stopped after {len(collected)} tokens")
         try:
             collected.append(next(steps))
         except StopIteration as stop:

@@ -6,7 +6,7 @@ app can draw the alignment over the spectrogram, and each word's time span.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -167,8 +167,10 @@ class Recognizer:
         """options: None = the folder's own (`self.options`)."""
         return decode(self.decoder, self.features(audio), options or self.options, self.tokenizer)
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None) -> Transcript:
-        steps, nbest = run_to_end(self.stream(audio, options))
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
+                   stop: Callable[[], bool] | None = None) -> Transcript:
+        """stop: asked before each decoded token; once it returns True, DecodingStopped is raised."""
+        steps, nbest = run_to_end(self.stream(audio, options), stop)
         return self.transcript(steps, nbest[0], audio.size / SAMPLE_RATE)
 
     def transcript(self, steps: list[Step], best: Hypothesis, duration: float) -> Transcript:

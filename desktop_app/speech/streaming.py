@@ -5,11 +5,20 @@ it after `end_silence` seconds of silence. While a segment is open, a partial tr
 (fast CTC decoding of the segment so far) is produced every `partial_interval` seconds of
 audio; when it closes, the attention decoder gives the final transcript with its
 attention matrix and word times. Silence never produces text.
+
+The final decoding of a segment (beam search with the language model) takes far longer than a
+partial. With `finals_in_background=True` it runs on a thread of its own, one segment at a time
+and in order, so that someone who goes on speaking after a pause keeps getting partial results
+(and the caller keeps reading its microphone): `push` then returns the finals that have been
+decoded since, `poll` returns them between chunks, `flush` waits for the rest and `cancel`
+stops the decoding at its next token.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +49,13 @@ class Final:
     audio: np.ndarray = field(repr=False)  # the segment's samples (for the spectrogram)
 
 
+@dataclass
+class _ClosedSegment:
+    segment: int
+    start: float
+    audio: np.ndarray = field(repr=False)
+
+
 class VoiceActivity:
     """Speech/non-speech per 30 ms frame: WebRTC VAD plus a level floor against hiss."""
 
@@ -59,7 +75,8 @@ class VoiceActivity:
 class StreamingRecognizer:
     def __init__(self, recognizer: Recognizer, partial_interval: float = 0.5, start_speech: float = 0.12,
                  end_silence: float = 0.6, pre_roll: float = 0.3, max_segment: float = 20.0,
-                 vad: VoiceActivity | None = None, options: DecodeOptions | None = None):
+                 vad: VoiceActivity | None = None, options: DecodeOptions | None = None,
+                 finals_in_background: bool = False):
         self.recognizer, self.options = recognizer, options
         self.vad = vad or VoiceActivity()
         self.partial_interval, self.end_silence, self.max_segment = partial_interval, end_silence, max_segment
@@ -72,6 +89,7 @@ class StreamingRecognizer:
         self._since_partial = 0
         self._samples_seen = 0
         self._segments = 0
+        self._finals = _BackgroundFinals(self._final) if finals_in_background else None
 
     @property
     def in_speech(self) -> bool:
@@ -88,12 +106,22 @@ class StreamingRecognizer:
             event = self._frame(frame, self.vad.is_speech(frame))
             if event is not None:
                 events.append(event)
-        return events
+        return events + self.poll()
+
+    def poll(self) -> list[Final]:
+        """The finals decoded in the background since the last call, in order (none without a background)."""
+        return self._finals.ready() if self._finals is not None else []
 
     def flush(self) -> list[Partial | Final]:
-        """End of the stream: close an open segment."""
-        final = self._close() if self._segment else None
-        return [final] if final is not None else []
+        """End of the stream: close an open segment (and wait for every final still being decoded)."""
+        closing = self._close() if self._segment else None
+        events: list[Partial | Final] = [closing] if closing is not None else []
+        return events + (self._finals.wait() if self._finals is not None else [])
+
+    def cancel(self) -> None:
+        """Stop a background decoding at its next token and drop the segments still waiting for one."""
+        if self._finals is not None:
+            self._finals.cancel()
 
     def _frame(self, frame: np.ndarray, speech: bool) -> Partial | Final | None:
         if not self._segment:
@@ -120,14 +148,59 @@ class StreamingRecognizer:
         self._segment_start = (self._samples_seen - len(self._segment) * VAD_FRAME) / SAMPLE_RATE
         self._silence_run = self._since_partial = self._speech_run = 0
 
-    def _close(self) -> Final | None:
-        audio = np.concatenate(self._segment)
+    def _close(self) -> Partial | Final | None:
+        """Ends the open segment: its final result, or None for no text. When the final is decoded in the
+        background: a last partial result covering the whole segment, to show until its final comes."""
+        closed = _ClosedSegment(self._segments, self._segment_start, np.concatenate(self._segment))
         self._segment = []
         self._speech_run = 0
-        transcript = self.recognizer.transcribe(audio, self.options)
-        segment = self._segments
         self._segments += 1
+        if self._finals is None:
+            return self._final(closed)
+        self._finals.submit(closed)
+        text = self.recognizer.ctc_text(closed.audio)
+        return Partial(closed.segment, text, closed.start, self._samples_seen / SAMPLE_RATE) if text.strip() else None
+
+    def _final(self, closed: _ClosedSegment, cancelled: threading.Event | None = None) -> Final | None:
+        stop = cancelled.is_set if cancelled is not None else None
+        transcript = self.recognizer.transcribe(closed.audio, self.options, stop)
         if not transcript.text.strip():
             return None
-        return Final(segment, transcript.text, self._segment_start,
-                     self._segment_start + audio.size / SAMPLE_RATE, transcript, audio)
+        return Final(closed.segment, transcript.text, closed.start,
+                     closed.start + closed.audio.size / SAMPLE_RATE, transcript, closed.audio)
+
+
+class _BackgroundFinals:
+    """Closed segments decoded on one thread of its own, in the order they closed."""
+
+    def __init__(self, decode):
+        self._decode = decode  # (closed segment, cancelled event) -> Final | None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="final-decoding")
+        self._pending: deque[Future] = deque()
+        self._cancelled = threading.Event()
+
+    def submit(self, closed: _ClosedSegment) -> None:
+        self._pending.append(self._executor.submit(self._decode, closed, self._cancelled))
+
+    def ready(self) -> list[Final]:
+        """The finished decodings at the head of the queue; a decoding's error is raised here."""
+        finals = []
+        while self._pending and self._pending[0].done():
+            final = self._pending.popleft().result()
+            if final is not None:
+                finals.append(final)
+        return finals
+
+    def wait(self) -> list[Final]:
+        """Every final still to come, once decoded; the thread then ends."""
+        finals = [final for future in self._pending if (final := future.result()) is not None]
+        self._pending.clear()
+        self._executor.shutdown(wait=False)
+        return finals
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._executor.shutdown(wait=False)
