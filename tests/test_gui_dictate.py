@@ -69,6 +69,15 @@ def test_a_segment_keeps_its_partial_text_until_its_own_final(qtbot, window, tin
     assert tab.transcript.toPlainText().split() == SPOKEN[0].split() + ["second"]
 
 
+def test_the_speech_model_is_loaded_and_warmed_up_when_the_tab_is_first_shown(qtbot, window):
+    assert window.tabs.currentWidget() is not window.dictate_tab  # the app opens on Translate
+    assert not window.dictate_tab.worker._recognizers
+    folder = window.dictate_tab.picker.current_folder()
+    with qtbot.waitSignal(window.dictate_tab.worker.prepared, timeout=30000, check_params_cb=lambda f: f == folder):
+        window.tabs.setCurrentWidget(window.dictate_tab)
+    assert list(window.dictate_tab.worker._recognizers) == [folder]
+
+
 def test_silence_gives_no_text(qtbot, window):
     tab = window.dictate_tab
     with qtbot.waitSignal(tab.finished, timeout=30000):

@@ -48,6 +48,7 @@ class DictateTab(QWidget):
     status = Signal(str)
     translateRequested = Signal(str)
     requested = Signal(object)  # DictateRequest, to the worker's thread
+    prepareRequested = Signal(str)  # a speech model folder to load and warm up before the first recording
     finished = Signal(int, bool)  # job, completed: after the tab has shown the outcome
 
     def __init__(self, worker: DictateWorker, settings: Settings, model_roots: list[Path],
@@ -123,6 +124,7 @@ class DictateTab(QWidget):
 
     def _connect(self) -> None:
         self.requested.connect(self.worker.run)
+        self.prepareRequested.connect(self.worker.prepare)
         self.worker.level.connect(self._on_level)
         self.worker.frames.connect(self._on_frames)
         self.worker.partial.connect(self._on_partial)
@@ -355,6 +357,15 @@ class DictateTab(QWidget):
             self._show_message("No speech model found. Put a speech model folder in models/ or use Open….")
         elif self.picker.current().error:
             self._show_message(f"This model folder is damaged: {self.picker.current().error}")
+        elif self.isVisible():
+            self.prepareRequested.emit(folder)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The tab is about to be used: have its model loaded and warmed up by then (the worker does it once)."""
+        super().showEvent(event)
+        folder = self.picker.current_folder()
+        if folder and not self.picker.current().error:
+            self.prepareRequested.emit(folder)
 
     def _reset(self) -> None:
         self.finals, self.partials = [], {}

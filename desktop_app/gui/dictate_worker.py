@@ -51,6 +51,7 @@ class DictateWorker(Worker):
     partial = Signal(int, int, str)  # job, segment, text so far
     final = Signal(int, object)  # job, FinalResult
     progress = Signal(int, float)  # job, seconds of audio processed (files)
+    prepared = Signal(str)  # a model folder now loaded and warmed up
 
     def __init__(self) -> None:
         super().__init__()
@@ -74,11 +75,26 @@ class DictateWorker(Worker):
     def run(self, request: DictateRequest) -> None:
         self.run_job(request.job, lambda: self._run(request), _describe)
 
+    @Slot(str)
+    def prepare(self, folder: str) -> None:
+        """Load the folder's recognizer and warm it up before the first recording needs it. Not a job: a failure
+        here is left for the recording (or file) that uses the folder to report."""
+        if folder in self._recognizers:
+            return
+        try:
+            self._recognizer(folder)
+        except Exception:  # noqa: BLE001, S110 - the first job on this folder meets the same error and reports it
+            return
+        self.prepared.emit(folder)
+
     def _recognizer(self, folder: str):
+        """The folder's recognizer, loaded and warmed up on first use (one folder is kept)."""
         if folder not in self._recognizers:
             from desktop_app.speech.recognizer import Recognizer
 
-            self._recognizers = {folder: Recognizer.from_folder(folder)}
+            recognizer = Recognizer.from_folder(folder)
+            recognizer.warm_up()
+            self._recognizers = {folder: recognizer}
         return self._recognizers[folder]
 
     def _run(self, request: DictateRequest) -> bool:

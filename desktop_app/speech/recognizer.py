@@ -185,6 +185,14 @@ class Recognizer:
         """Seconds of audio per encoder frame (per column of the attention matrix)."""
         return self.model.config.time_reduction / FRAMES_PER_SECOND
 
+    def warm_up(self) -> None:
+        """Run the whole pipeline once on half a second of faint noise, so that the first audio a person gives
+        does not wait for the one-time costs (librosa's first spectrogram alone takes ~3 s: it imports scipy.signal
+        and more on first use)."""
+        quiet = np.random.default_rng(0).normal(0.0, 1e-3, SAMPLE_RATE // 2).astype(np.float32)
+        self.ctc_text(quiet)
+        self.transcribe(quiet, replace(self.options, max_length_extra=1, max_length_ratio=0.1))
+
     def ctc_text(self, audio: np.ndarray) -> str:
         """Fast greedy CTC transcript from the encoder alone (used for partial results)."""
         features = torch.as_tensor(self.features(audio)).unsqueeze(0)
