@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -99,28 +100,43 @@ def dictation(utterances: list[np.ndarray], pause: float) -> np.ndarray:
     return np.concatenate([np.zeros(SAMPLE_RATE // 2, np.float32), *spoken, np.zeros(SAMPLE_RATE, np.float32)])
 
 
-def streaming_lags(recognizer: Recognizer, audio: np.ndarray, background: bool) -> tuple[list[float], list[float]]:
-    """(partial lags, final lags) in seconds, playing `audio` on the real clock: each chunk is pushed once it has
-    arrived (late, when the push before took longer than a chunk); between chunks the stream is polled for
-    finals every 50 ms, as the app's worker does."""
+@dataclass
+class Lags:
+    """Seconds behind the real clock, in a replayed dictation."""
+
+    chunks: list[float] = field(default_factory=list)  # when a chunk was taken up after it arrived (the app's level
+    # meter and spectrogram move then)
+    partials: list[float] = field(default_factory=list)  # a partial result after the audio it covers
+    finals: list[float] = field(default_factory=list)  # a final result after the silence that closed its segment
+
+
+def streaming_lags(recognizer: Recognizer, audio: np.ndarray, background: bool) -> Lags:
+    """Plays `audio` on the real clock: each chunk is pushed once it has arrived (late, when the push before took
+    longer than a chunk); between chunks the stream is polled for finals every 50 ms, as the app's worker does."""
     stream = StreamingRecognizer(recognizer, finals_in_background=background)
     chunk = int(CHUNK_SECONDS * SAMPLE_RATE)
-    partial_lags: list[float] = []
-    final_lags: list[float] = []
+    lags = Lags()
     start = time.perf_counter()
 
     def note(events: list) -> None:
         now = time.perf_counter() - start
-        partial_lags.extend(now - e.audio_seconds for e in events if isinstance(e, Partial))
-        final_lags.extend(now - e.end for e in events if isinstance(e, Final))
+        lags.partials.extend(now - e.audio_seconds for e in events if isinstance(e, Partial))
+        lags.finals.extend(now - e.end for e in events if isinstance(e, Final))
 
     for first in range(0, audio.size, chunk):
-        while (wait := first / SAMPLE_RATE + CHUNK_SECONDS - (time.perf_counter() - start)) > 0:
+        arrival = first / SAMPLE_RATE + CHUNK_SECONDS
+        while (wait := arrival - (time.perf_counter() - start)) > 0:
             time.sleep(min(wait, POLL_SECONDS))
             note(stream.poll())
+        lags.chunks.append(time.perf_counter() - start - arrival)
         note(stream.push(audio[first : first + chunk]))
     note(stream.flush())
-    return partial_lags, final_lags
+    return lags
+
+
+def spread(lags: list[float]) -> str:
+    return (f"median {statistics.median(lags) * 1000:5.0f} ms   p90 {percentile(lags, 0.9) * 1000:5.0f} ms   "
+            f"max {max(lags) * 1000:5.0f} ms")
 
 
 def measure(recognizer: Recognizer, utterances: list[np.ndarray], label: str, audio: np.ndarray | None) -> None:
@@ -128,16 +144,14 @@ def measure(recognizer: Recognizer, utterances: list[np.ndarray], label: str, au
     rtf = real_time_factor(recognizer, utterances)
     print(f"{label:8s} real-time factor {rtf:.3f}")
     for background in (False, True) if audio is not None else ():
-        partial_lags, final_lags = streaming_lags(recognizer, audio, background)
+        lags = streaming_lags(recognizer, audio, background)
         name = f"{label:8s} finals {'in background' if background else 'in line':13s}"
-        if partial_lags:
-            print(f"{name} partial lag  median {statistics.median(partial_lags) * 1000:5.0f} ms   "
-                  f"p90 {percentile(partial_lags, 0.9) * 1000:5.0f} ms   max {max(partial_lags) * 1000:5.0f} ms   "
-                  f"({len(partial_lags)} partials)")
-        if final_lags:
-            print(f"{name} final result median {statistics.median(final_lags) * 1000:5.0f} ms   "
-                  f"p90 {percentile(final_lags, 0.9) * 1000:5.0f} ms   max {max(final_lags) * 1000:5.0f} ms "
-                  f"after the silence that closes the segment ({len(final_lags)} finals)")
+        print(f"{name} chunk taken up  {spread(lags.chunks)} after it arrived")
+        if lags.partials:
+            print(f"{name} partial lag      {spread(lags.partials)}   ({len(lags.partials)} partials)")
+        if lags.finals:
+            print(f"{name} final result     {spread(lags.finals)} after the silence that closes the segment "
+                  f"({len(lags.finals)} finals)")
 
 
 def main() -> int:
