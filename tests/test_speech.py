@@ -161,13 +161,19 @@ def test_partials_keep_coming_while_the_segment_before_is_decoded(tiny_asr):
     assert finals[0].start < finals[0].end < finals[1].start < finals[1].end
 
 
-def test_cancel_stops_a_background_final_at_its_next_token(tiny_asr):
+@pytest.mark.parametrize("how", ["cancel", "should_stop"])
+def test_a_stopped_stream_ends_its_background_final_at_the_next_token(tiny_asr, how):
     held = _HeldFinals(Recognizer.from_folder(tiny_asr.folder))
-    stream = StreamingRecognizer(held, finals_in_background=True)
+    job_wanted = threading.Event()
+    job_wanted.set()
+    stream = StreamingRecognizer(held, finals_in_background=True, should_stop=lambda: not job_wanted.is_set())
     _push(stream, np.concatenate([np.zeros(SAMPLE_RATE, np.float32), load_audio(tiny_asr.wavs[1]),
                                   np.zeros(SAMPLE_RATE, np.float32)]))
     assert held.started.wait(30)
-    stream.cancel()
+    if how == "cancel":
+        stream.cancel()
+    else:
+        job_wanted.clear()  # the job it serves is no longer wanted
     held.release.set()
     assert held.ended.wait(30)
     assert [type(e) for e in held.errors] == [DecodingStopped]

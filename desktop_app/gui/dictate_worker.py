@@ -106,7 +106,8 @@ class DictateWorker(Worker):
         self.modelReady.emit(request.job, request.model_folder, recognizer.decoding_summary(options))
         # Finals are decoded on a thread of their own: partials, the level and the spectrogram keep coming
         # while the beam search works on the segment before.
-        stream = StreamingRecognizer(recognizer, options=options, finals_in_background=True)
+        stream = StreamingRecognizer(recognizer, options=options, finals_in_background=True,
+                                     should_stop=lambda: not self.is_wanted(request.job))
         chunks = self._file_chunks(request) if request.audio_file else self._queued_chunks(request.job)
         writer = _open_recording(request.record_to)
         try:

@@ -10,20 +10,21 @@ The final decoding of a segment (beam search with the language model) takes far 
 partial. With `finals_in_background=True` it runs on a thread of its own, one segment at a time
 and in order, so that someone who goes on speaking after a pause keeps getting partial results
 (and the caller keeps reading its microphone): `push` then returns the finals that have been
-decoded since, `poll` returns them between chunks, `flush` waits for the rest and `cancel`
-stops the decoding at its next token.
+decoded since, `poll` returns them between chunks and `flush` waits for the rest. `cancel`, or
+`should_stop` returning True, stops a final decoding at its next token (that segment gets no final).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop_app.seq2seq import DecodeOptions
+from desktop_app.seq2seq import DecodeOptions, DecodingStopped
 
 from .features import SAMPLE_RATE
 from .recognizer import Recognizer, Transcript
@@ -76,8 +77,11 @@ class StreamingRecognizer:
     def __init__(self, recognizer: Recognizer, partial_interval: float = 0.5, start_speech: float = 0.12,
                  end_silence: float = 0.6, pre_roll: float = 0.3, max_segment: float = 20.0,
                  vad: VoiceActivity | None = None, options: DecodeOptions | None = None,
-                 finals_in_background: bool = False):
+                 finals_in_background: bool = False, should_stop: Callable[[], bool] | None = None):
+        """should_stop: asked between the tokens of a final decoding (e.g. whether the caller's job is still wanted)."""
         self.recognizer, self.options = recognizer, options
+        self._should_stop = should_stop
+        self._cancelled = threading.Event()
         self.vad = vad or VoiceActivity()
         self.partial_interval, self.end_silence, self.max_segment = partial_interval, end_silence, max_segment
         self._start_frames = max(1, round(start_speech * SAMPLE_RATE / VAD_FRAME))
@@ -119,9 +123,13 @@ class StreamingRecognizer:
         return events + (self._finals.wait() if self._finals is not None else [])
 
     def cancel(self) -> None:
-        """Stop a background decoding at its next token and drop the segments still waiting for one."""
+        """Stop a final decoding at its next token and drop the segments still waiting for one."""
+        self._cancelled.set()
         if self._finals is not None:
             self._finals.cancel()
+
+    def _stopped(self) -> bool:
+        return self._cancelled.is_set() or (self._should_stop is not None and self._should_stop())
 
     def _frame(self, frame: np.ndarray, speech: bool) -> Partial | Final | None:
         if not self._segment:
@@ -161,9 +169,12 @@ class StreamingRecognizer:
         text = self.recognizer.ctc_text(closed.audio)
         return Partial(closed.segment, text, closed.start, self._samples_seen / SAMPLE_RATE) if text.strip() else None
 
-    def _final(self, closed: _ClosedSegment, cancelled: threading.Event | None = None) -> Final | None:
-        stop = cancelled.is_set if cancelled is not None else None
-        transcript = self.recognizer.transcribe(closed.audio, self.options, stop)
+    def _final(self, closed: _ClosedSegment) -> Final | None:
+        """The segment's final result; None for no text, or when the decoding was stopped."""
+        try:
+            transcript = self.recognizer.transcribe(closed.audio, self.options, self._stopped)
+        except DecodingStopped:
+            return None
         if not transcript.text.strip():
             return None
         return Final(closed.segment, transcript.text, closed.start,
@@ -173,14 +184,13 @@ class StreamingRecognizer:
 class _BackgroundFinals:
     """Closed segments decoded on one thread of its own, in the order they closed."""
 
-    def __init__(self, decode):
-        self._decode = decode  # (closed segment, cancelled event) -> Final | None
+    def __init__(self, decode: Callable[[_ClosedSegment], Final | None]):
+        self._decode = decode
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="final-decoding")
         self._pending: deque[Future] = deque()
-        self._cancelled = threading.Event()
 
     def submit(self, closed: _ClosedSegment) -> None:
-        self._pending.append(self._executor.submit(self._decode, closed, self._cancelled))
+        self._pending.append(self._executor.submit(self._decode, closed))
 
     def ready(self) -> list[Final]:
         """The finished decodings at the head of the queue; a decoding's error is raised here."""
@@ -192,14 +202,14 @@ class _BackgroundFinals:
         return finals
 
     def wait(self) -> list[Final]:
-        """Every final still to come, once decoded; the thread then ends."""
+        """Every final still to come, once decoded (promptly, once the stream is stopped); the thread then ends."""
         finals = [final for future in self._pending if (final := future.result()) is not None]
         self._pending.clear()
         self._executor.shutdown(wait=False)
         return finals
 
     def cancel(self) -> None:
-        self._cancelled.set()
+        """Drop the segments not yet started (the running one stops by the stream's stop check)."""
         for future in self._pending:
             future.cancel()
         self._pending.clear()
