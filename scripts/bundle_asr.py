@@ -16,7 +16,8 @@ figure when it cannot be decoded), unless --force; it prints the change with a 9
 interval (also on the card), so a refusal or a replacement by a fraction of a point can be read
 against the noise. With --keep-decoding nothing is tuned: the candidate decodes as the bundled folder
 does (for a new language model or new weights when an hour of dev passes cannot be spared), and the
-card says so.
+card says so. With --measure-speed-again WHY only the bundled folder's speed is measured again (after a
+change to the app's streaming or decoding code), and its card's Speed section says why; nothing else changes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,6 +108,29 @@ def speed(model: Path, corpus: Path, streaming: bool = True) -> tuple[str, str]:
                *([] if streaming else ["--dictation", "0"])]
     result = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT, check=True)
     return result.stdout.strip(), "python " + " ".join(command)
+
+
+SPEED_SECTION = re.compile(r"(?ms)^## Speed\n.*?(?=^## )")
+
+
+def with_speed_measured_again(card_text: str, benchmark: tuple[str, str], why: str) -> str:
+    """The card with its Speed section replaced by a new measurement (every other section as it was)."""
+    output, command = benchmark
+    section = (f"## Speed\n\nMeasured again after the weights were bundled: {why}\n\n"
+               f"    {command}\n\n```\n{output}\n```\n\n")
+    if not SPEED_SECTION.search(card_text):
+        raise ValueError("the card has no '## Speed' section followed by another section")
+    return SPEED_SECTION.sub(lambda _: section, card_text, count=1)
+
+
+def measure_speed_again(destination: Path, corpus: Path, why: str) -> None:
+    """Re-run the speed benchmark on a bundled folder and rewrite its card's Speed section (weights unchanged)."""
+    benchmark = speed(destination, corpus)
+    card_path = destination / "README.md"
+    card_path.write_text(with_speed_measured_again(card_path.read_text(encoding="utf-8"), benchmark, why),
+                         encoding="utf-8")
+    print(benchmark[0])
+    print(f"rewrote the Speed section of {card_path}")
 
 
 def real_time_factor(benchmark: str, precision: str) -> float:
@@ -689,7 +714,7 @@ def folder_setting(config: dict) -> Setting:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", required=True, type=Path)
+    parser.add_argument("--run", type=Path, help="the training run whose model/ folder to bundle")
     parser.add_argument("--name", required=True)
     parser.add_argument("--lm", type=Path, help="language-model folder (attend train-lm) to decode with")
     parser.add_argument("--corpus", type=Path, default=Path("data/speech"))
@@ -709,7 +734,15 @@ def main() -> int:
     parser.add_argument("--run-notes", type=Path,
                         help="Markdown to add to the card's training history (what the run's records cannot say, "
                         "e.g. configs/asr/asr-en.run-notes.md)")
+    parser.add_argument("--measure-speed-again", metavar="WHY",
+                        help="only re-run the speed benchmark on the bundled models/NAME and rewrite its card's "
+                        "Speed section, saying WHY (e.g. after a change to streaming); weights and scores stay")
     args = parser.parse_args()
+    if args.measure_speed_again:
+        measure_speed_again(ROOT / "models" / args.name, args.corpus, args.measure_speed_again)
+        return 0
+    if args.run is None:
+        parser.error("--run is required (unless --measure-speed-again)")
     search_changes = {name: value for name, value in (("beam", args.beam), ("threshold", args.beam_threshold),
                                                       ("length_penalty", args.length_penalty)) if value is not None}
     if search_changes and not args.keep_decoding:

@@ -6,6 +6,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -354,3 +356,17 @@ def test_keep_decoding_scores_at_the_bundled_settings_and_the_card_says_they_wer
     assert "--length-penalty 0.7" in " ".join(bundle.folder_setting(written).options())
     with pytest.raises(SystemExit, match="no bundled folder"):
         bundle.keep_decoding(staged, config, tmp_path / "missing", lm, tmp_path)
+
+
+def test_measuring_the_speed_again_rewrites_only_the_cards_speed_section():
+    bundle = _bundle_asr()
+    card = ("# asr-en\n\n## Test scores\n\n| a | 10.1 |\n\n## Speed\n\n    python benchmarks/asr_speed.py --old\n\n"
+            "```\nint8     real-time factor 0.122\n```\n\n## Training data\n\nA synthetic corpus.\n")
+    new = bundle.with_speed_measured_again(card, ("int8     real-time factor 0.118", "python benchmarks/asr_speed.py"),
+                                           "finals are decoded in the background.")
+    assert new.startswith("# asr-en\n\n## Test scores\n\n| a | 10.1 |\n\n## Speed\n\nMeasured again")
+    assert "finals are decoded in the background." in new and "0.118" in new
+    assert "0.122" not in new and "--old" not in new
+    assert new.endswith("## Training data\n\nA synthetic corpus.\n")
+    with pytest.raises(ValueError, match="Speed"):
+        bundle.with_speed_measured_again("# a card without one\n", ("x", "y"), "why")
