@@ -124,9 +124,10 @@ def with_speed_measured_again(card_text: str, benchmark: tuple[str, str], why: s
 
 
 def measure_speed_again(destination: Path, corpus: Path, why: str) -> None:
-    """Re-run the speed benchmark on a bundled folder and rewrite its card's Speed section (weights unchanged)."""
+    """Re-run the speed benchmark on a bundled folder (models/NAME, as the card names it) and rewrite its card's
+    Speed section (weights unchanged)."""
     benchmark = speed(destination, corpus)
-    card_path = destination / "README.md"
+    card_path = ROOT / destination / "README.md"
     card_path.write_text(with_speed_measured_again(card_path.read_text(encoding="utf-8"), benchmark, why),
                          encoding="utf-8")
     print(benchmark[0])
@@ -739,7 +740,7 @@ def main() -> int:
                         "Speed section, saying WHY (e.g. after a change to streaming); weights and scores stay")
     args = parser.parse_args()
     if args.measure_speed_again:
-        measure_speed_again(ROOT / "models" / args.name, args.corpus, args.measure_speed_again)
+        measure_speed_again(Path("models") / args.name, args.corpus, args.measure_speed_again)
         return 0
     if args.run is None:
         parser.error("--run is required (unless --measure-speed-again)")
