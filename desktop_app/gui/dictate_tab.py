@@ -353,11 +353,8 @@ class DictateTab(QWidget):
         return folder
 
     def _on_model_changed(self, folder: str) -> None:
-        if not folder:
-            self._show_message("No speech model found. Put a speech model folder in models/ or use Open….")
-        elif self.picker.current().error:
-            self._show_message(f"This model folder is damaged: {self.picker.current().error}")
-        elif self.isVisible():
+        """Say what is wrong with the chosen folder, or have it loaded and warmed up when the tab is in use."""
+        if self._model_folder() and self.isVisible():
             self.prepareRequested.emit(folder)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
