@@ -144,6 +144,27 @@ def test_added_voices_speak_train_added_only(text_file, tmp_path):
     assert {"pico:en-US", "pico:en-GB"} <= {v.id for v in with_pico.training_voices}
 
 
+def test_other_espeak_variants_speak_train_variants_only(text_file, tmp_path):
+    config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
+                          test_utterances=4, held_out_sentences=3, dev_sentences=3, variant_utterances=40,
+                          engines=("espeak-ng", "flite"))
+    espeak = corpus.EspeakEngine
+    with_variants = make_plan(config, {**_availability("flite"),
+                                       "espeak-ng": Availability(espeak.voices, None, espeak.extra_voices)}, {})
+    without = make_plan(config, _availability("espeak-ng", "flite"), {})
+    variants = with_variants.split("train-variants")
+    assert [u.id for u in variants] == [f"trainvar-{i:06d}" for i in range(1, 41)]
+    assert {u.voice.split(":")[1] for u in variants} <= set(espeak.extra_voices)
+    # no held-out accent speaks in training, whatever the variant
+    assert not [u for u in variants if u.voice.startswith("espeak-ng:en-gb-scotland")]
+    assert len({u.voice for u in variants}) > 30
+    # the variants change no other split: the same voices, texts and ids as without them
+    assert [u for u in with_variants.utterances if u.split != "train-variants"] == without.utterances
+    assert not without.split("train-variants")
+    held_out_texts = {u.text for u in with_variants.split("test-sentences") + with_variants.split("dev")}
+    assert not held_out_texts & {u.text for u in variants}
+
+
 def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(corpus.FestivalEngine, "check",
                         lambda self: Availability((), "festival is not installed (apt-get install festival)"))
@@ -160,7 +181,7 @@ def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch
 @pytest.mark.parametrize("bad", [["--generated-share", "1.5"], ["--engines", "sapi"], ["--jobs", "0"],
                                  ["--held-out-voices", "flite:nobody"], ["--train-utterances", "-1"],
                                  ["--text-file", "no/such/file.txt"], ["--added-voices", "pico:nobody"],
-                                 ["--added-utterances", "-2"]])
+                                 ["--added-utterances", "-2"], ["--variant-utterances", "-1"]])
 def test_bad_arguments_exit_2(bad, text_file, tmp_path, capsys):
     args = ["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run", *bad]
     assert main(args) == 2
@@ -169,7 +190,7 @@ def test_bad_arguments_exit_2(bad, text_file, tmp_path, capsys):
 
 TINY = ["--train-utterances", "5", "--dev-utterances", "1", "--test-utterances", "2", "--held-out-sentences", "2",
         "--dev-sentences", "2", "--engines", "espeak-ng,flite", "--jobs", "1", "--seed", "3", "--no-progress",
-        "--no-real-speech"]
+        "--no-real-speech", "--variant-utterances", "2"]
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +206,7 @@ def _rows(out: Path, split: str) -> list[dict[str, str]]:
 
 def test_tiny_corpus_manifests_and_audio(tiny_corpus):
     counts = {"train": 5, "dev": 1, "test-sentences": 2, "test-voices": 2, "dev-voices": 1,
-              "train-added": 0}  # no Pico among these engines
+              "train-added": 0, "train-variants": 2}  # no Pico among these engines
     for split, count in counts.items():
         assert (tiny_corpus / f"{split}.tsv").read_text(encoding="utf-8").split("\n")[0] == \
             "id\tpath\tduration\ttext\tvoice"
@@ -218,7 +239,7 @@ def test_rerun_skips_existing_audio(tiny_corpus, text_file, capsys):
     files[0].unlink()  # as if the first run had stopped before this one
     capsys.readouterr()
     assert main(["make-speech-corpus", "--out", str(tiny_corpus), "--text-file", str(text_file), *TINY]) == 0
-    assert "10 of 11 utterances already exist" in capsys.readouterr().out
+    assert "12 of 13 utterances already exist" in capsys.readouterr().out
     assert [path.stat().st_mtime_ns for path in files[1:]] == stamps[1:]
     assert files[0].exists() and len(_rows(tiny_corpus, "train")) == 5
 

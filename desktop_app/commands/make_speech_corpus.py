@@ -46,7 +46,8 @@ def add_parser(subparsers, name: str) -> None:
         "the manifests train.tsv, dev.tsv, test-sentences.tsv (training voices, held-out sentences) and "
         "test-voices.tsv (held-out voices, held-out sentences), dev-voices.tsv (held-out voices, dev sentences: for "
         "tuning decoding towards unseen voices, never for training), train-added.tsv (further training items spoken "
-        "by the voices that joined later, so the other splits stay as they were), plus plan.tsv and corpus.json. "
+        "by the voices that joined later, so the other splits stay as they were), train-variants.tsv (further training "
+        "items spoken by espeak-ng's other voice variants on the training accents), plus plan.tsv and corpus.json. "
         "Audio that exists is kept, so an interrupted run continues where it stopped.",
     )
     parser.add_argument("--out", type=Path, default=Path("data/speech"), help="corpus folder (default data/speech)")
@@ -74,6 +75,8 @@ def add_parser(subparsers, name: str) -> None:
                         f"splits (default {','.join(DEFAULT_ADDED_VOICES)})")
     parser.add_argument("--added-utterances", type=int, default=6_000, metavar="N",
                         help="utterances in train-added.tsv (default 6000; 0 = none)")
+    parser.add_argument("--variant-utterances", type=int, default=6_000, metavar="N",
+                        help="utterances in train-variants.tsv (default 6000; 0 = none)")
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2), metavar="N",
                         help="worker processes (default: half the CPU cores)")
     parser.add_argument("--real-speech", type=Path, default=DEFAULT_REAL_SPEECH, metavar="DIR",
@@ -93,7 +96,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
                           test_utterances=args.test_utterances, held_out_sentences=args.held_out_sentences,
                           dev_sentences=args.dev_sentences, generated_share=args.generated_share,
                           engines=args.engines, held_out_voices=args.held_out_voices,
-                          added_voices=args.added_voices, added_utterances=args.added_utterances)
+                          added_voices=args.added_voices, added_utterances=args.added_utterances,
+                          variant_utterances=args.variant_utterances)
     try:
         if args.jobs < 1:
             raise CorpusError(f"--jobs must be 1 or more, not {args.jobs}")
@@ -167,5 +171,10 @@ def _list_voices(config: CorpusConfig, stdout: TextIO) -> int:
             role = "held out" if any(matches(voice, p) for p in config.held_out_voices) else \
                 "added" if any(matches(voice, p) for p in config.added_voices) else "training"
             state = "installed" if voice_name in found.voices else "missing"
+            print(f"  {voice.id:36} {role:9} {state}", file=stdout)
+        for voice_name in ENGINES[name].extra_voices:
+            voice = Voice(name, voice_name)
+            role = "held out" if any(matches(voice, p) for p in config.held_out_voices) else "variants"
+            state = "installed" if voice_name in found.extra_voices else "missing"
             print(f"  {voice.id:36} {role:9} {state}", file=stdout)
     return 0

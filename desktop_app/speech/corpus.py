@@ -52,9 +52,11 @@ MANIFEST_HEADER = ("id", "path", "duration", "text", "voice")
 # by how well they carry over to unseen voices (its sentences are dev's, never a test sentence).
 # train-added: further training items spoken only by the voices that joined after the first corpus
 # (DEFAULT_ADDED_VOICES), so the splits above keep their voices, ids and audio when an engine is added.
-SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices", "train-added")
+# train-variants: further training items spoken by espeak-ng's other voice variants (klatt, Annie, boris, ...;
+# ESPEAK_EXTRA_VARIANTS) on the training accents: more speakers, none of them in another split.
+SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices", "train-added", "train-variants")
 _ID_PREFIX = {"train": "train", "dev": "dev", "test-sentences": "testsent", "test-voices": "testvoice",
-              "dev-voices": "devvoice", "train-added": "trainadd"}
+              "dev-voices": "devvoice", "train-added": "trainadd", "train-variants": "trainvar"}
 DEFAULT_TEXT_FILE = Path("../shared/data/mt/tatoeba-deu-en/train.en")
 DEFAULT_REAL_SPEECH = Path("../shared/data/speech")
 DEFAULT_HELD_OUT_VOICES = ("piper", "flite:rms", "festival:ked_diphone", "espeak-ng:en-gb-scotland*")
@@ -329,6 +331,7 @@ class Utterance:
 class Availability:
     voices: tuple[str, ...]    # the voices that can be used now
     problem: str | None = None  # why the engine or some of its voices cannot be used
+    extra_voices: tuple[str, ...] = ()  # further voices that can be used now, for train-variants.tsv only
 
 
 SynthesisResult = tuple[Utterance, Path | None, str]  # utterance, engine output (None on failure), error
@@ -357,6 +360,7 @@ class Engine:
 
     name: ClassVar[str]
     voices: ClassVar[tuple[str, ...]]
+    extra_voices: ClassVar[tuple[str, ...]] = ()  # further voices for train-variants.tsv only
     install: ClassVar[str]                                  # how to get the program
     weight: ClassVar[float]                                 # share of utterances among engines
     batch_size: ClassVar[int] = 16                          # utterances per worker task
@@ -402,6 +406,15 @@ class Engine:
 _ESPEAK_ACCENTS = ("en-us", "en-us-nyc", "en-gb", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan",
                    "en-gb-x-gbcwmd", "en-029")
 _ESPEAK_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m5", "+m6", "+m7", "+f1", "+f2", "+f3", "+f4", "+f5")
+# espeak-ng's other variants (espeak-ng --voices=variant): formant, pitch and voicing settings of further speakers,
+# and the Klatt synthesizer. Left out: whisper (no voicing), robot-like effects, and "fast" (a rate, not a voice).
+ESPEAK_EXTRA_VARIANTS = (
+    "Alex", "Alicia", "Andrea", "Andy", "Annie", "Denis", "Diogo", "Gene", "Gene2", "Henrique", "Hugo", "Jacky",
+    "Lee", "Marco", "Mario", "Michael", "Mike", "Nguyen", "Storm", "adam", "anika", "announcer", "antonio", "aunty",
+    "belinda", "benjamin", "boris", "caleb", "croak", "david", "ed", "edward", "edward2", "grandma", "grandpa",
+    "gustave", "iven", "iven2", "iven3", "iven4", "john", "klatt", "klatt2", "klatt3", "klatt4", "klatt5", "klatt6",
+    "linda", "m8", "marcelo", "max", "michel", "miguel", "norbert", "pablo", "paul", "pedro", "quincy", "rob",
+    "robert", "sandro", "shelby", "steph", "steph2", "steph3", "travis", "victor", "zac")
 
 
 class EspeakEngine(Engine):
@@ -409,6 +422,7 @@ class EspeakEngine(Engine):
     install = "apt-get install espeak-ng"
     accents = _ESPEAK_ACCENTS
     voices = tuple(accent + variant for accent in _ESPEAK_ACCENTS for variant in _ESPEAK_VARIANTS)
+    extra_voices = tuple(f"{accent}+{variant}" for accent in _ESPEAK_ACCENTS for variant in ESPEAK_EXTRA_VARIANTS)
     weight = 0.15  # robotic: a small share
     rate_range = (0.8, 1.3)
     pitch_range = (0.6, 1.4)
@@ -420,7 +434,11 @@ class EspeakEngine(Engine):
         languages = {line.split()[1] for line in listing if len(line.split()) > 1}
         missing = [accent for accent in self.accents if accent not in languages]
         voices = tuple(voice for voice in self.voices if voice.split("+")[0] in languages)
-        return Availability(voices, f"espeak-ng lacks {', '.join(missing)}" if missing else None)
+        variants = {line.split()[4].split("/")[-1] for line in
+                    _run(["espeak-ng", "--voices=variant"], timeout=20).stdout.split("\n")[1:] if len(line.split()) > 4}
+        extra = tuple(voice for voice in self.extra_voices
+                      if voice.split("+")[0] in languages and voice.split("+")[1] in variants)
+        return Availability(voices, f"espeak-ng lacks {', '.join(missing)}" if missing else None, extra)
 
     def version(self) -> str:
         return _first_line(["espeak-ng", "--version"]).split("  Data")[0]
@@ -697,12 +715,14 @@ class CorpusConfig:
     held_out_voices: tuple[str, ...] = DEFAULT_HELD_OUT_VOICES
     added_voices: tuple[str, ...] = DEFAULT_ADDED_VOICES  # training voices heard in train-added only
     added_utterances: int = 6_000        # train-added: further training items, spoken by the added voices
+    variant_utterances: int = 6_000      # train-variants: further training items, spoken by espeak-ng's other variants
     min_words: int = 2
     max_words: int = 20
 
     def validate(self) -> None:
         counts = {"train utterances": self.train_utterances, "dev utterances": self.dev_utterances,
-                  "test utterances": self.test_utterances, "added utterances": self.added_utterances}
+                  "test utterances": self.test_utterances, "added utterances": self.added_utterances,
+                  "variant utterances": self.variant_utterances}
         for name, value in counts.items():
             if value < 0:
                 raise CorpusError(f"{name} must be 0 or more, not {value}")
@@ -755,6 +775,8 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     held_out = [voice for voice in voices if any(matches(voice, p) for p in config.held_out_voices)]
     added = [voice for voice in voices if voice not in held_out and any(matches(voice, p) for p in config.added_voices)]
     training = [voice for voice in voices if voice not in held_out and voice not in added]
+    extra = [Voice(name, voice) for name in config.engines for voice in availability[name].extra_voices]
+    variants = [voice for voice in extra if not any(matches(voice, p) for p in config.held_out_voices)]
     if not training:
         raise CorpusError("no training voice is available; install an engine or hold out fewer voices")
     if config.test_utterances and not held_out:
@@ -779,6 +801,9 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     # train-added goes on through the sentences where train stopped (train stays as it was), then reuses train's.
     added_items = items("train-added", config.added_utterances if added else 0,
                         SentencePool(itertools.chain(sentences, list(train_pool.used)), "training"), reserved)
+    # train-variants goes on from there in the same way (the splits above stay as they were).
+    variant_items = items("train-variants", config.variant_utterances if variants else 0,
+                          SentencePool(itertools.chain(sentences, list(train_pool.used)), "training"), reserved)
 
     utterances = []
     # Each split draws its voices from its own seeded stream, so adding a split changes no other.
@@ -786,7 +811,8 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
                                               ("test-sentences", training, test_items),
                                               ("test-voices", held_out, test_items),
                                               ("dev-voices", held_out, dev_items if held_out else []),
-                                              ("train-added", added, added_items)):
+                                              ("train-added", added, added_items),
+                                              ("train-variants", variants, variant_items)):
         rng = random.Random(f"{config.seed}:voices:{split}")
         for index, item in enumerate(split_items_, start=1):
             voice = _pick_voice(rng, split_voices)
@@ -797,8 +823,9 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     problems = {name: found.problem for name, found in availability.items() if found.problem}
     counts = {"train": len({i.text for i in train_items if i.kind == "sentence"}),
               "dev": len(dev_sentences), "test": len(test_sentences),
-              "train-added": len({i.text for i in added_items if i.kind == "sentence"})}
-    return Plan(config, utterances, training + added, held_out, problems, dict(versions or {}), counts)
+              "train-added": len({i.text for i in added_items if i.kind == "sentence"}),
+              "train-variants": len({i.text for i in variant_items if i.kind == "sentence"})}
+    return Plan(config, utterances, training + added + variants, held_out, problems, dict(versions or {}), counts)
 
 
 def describe_plan(plan: Plan) -> str:
