@@ -434,8 +434,8 @@ class EspeakEngine(Engine):
         languages = {line.split()[1] for line in listing if len(line.split()) > 1}
         missing = [accent for accent in self.accents if accent not in languages]
         voices = tuple(voice for voice in self.voices if voice.split("+")[0] in languages)
-        variants = {line.split()[4].split("/")[-1] for line in
-                    _run(["espeak-ng", "--voices=variant"], timeout=20).stdout.split("\n")[1:] if len(line.split()) > 4}
+        listed = _run(["espeak-ng", "--voices=variant"], timeout=20).stdout.split()
+        variants = {column.removeprefix("!v/") for column in listed if column.startswith("!v/")}  # their files
         extra = tuple(voice for voice in self.extra_voices
                       if voice.split("+")[0] in languages and voice.split("+")[1] in variants)
         return Availability(voices, f"espeak-ng lacks {', '.join(missing)}" if missing else None, extra)
