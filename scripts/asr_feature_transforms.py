@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -33,7 +32,7 @@ _recognizer = None
 
 def transformed(recognizer, raw: np.ndarray, transform: str) -> np.ndarray:
     """raw (frames, 80) log-mel -> the same, changed as `transform` says (see the module's text)."""
-    from desktop_app.speech.augment import warp_frequencies
+    from desktop_app.speech.augment import cosine_curves, warp_frequencies
 
     kind, _, argument = transform.partition(":")
     if kind == "none":
@@ -41,10 +40,7 @@ def transformed(recognizer, raw: np.ndarray, transform: str) -> np.ndarray:
     if kind == "warp":
         return warp_frequencies(raw, float(argument))
     if kind == "smooth":
-        bands = np.arange(raw.shape[1])
-        terms = [np.ones(raw.shape[1])] + [np.cos(np.pi * k * (bands + 0.5) / raw.shape[1])
-                                           for k in range(1, int(argument) + 1)]
-        basis = np.stack(terms, axis=1)  # (80, K + 1)
+        basis = np.vstack([np.ones(raw.shape[1]), cosine_curves(raw.shape[1], int(argument))]).T  # (80, K + 1)
         gap = raw.mean(axis=0) - recognizer.normalizer.mean
         return (raw - basis @ np.linalg.lstsq(basis, gap, rcond=None)[0]).astype(np.float32)
     if kind == "auto":
@@ -63,22 +59,17 @@ def _confidence(recognizer, raw: np.ndarray) -> float:
 
 def _start(model: str, transform: str) -> None:
     global _recognizer
-    from desktop_app.seq2seq.quantize import use_inference_threads
+    from desktop_app.commands.eval_asr import DecoderSettings
     from desktop_app.speech.features import log_mel
-    from desktop_app.speech.recognizer import Recognizer
 
-    use_inference_threads(1)
-    _recognizer = Recognizer.from_folder(model)
+    _recognizer = DecoderSettings(model, "auto", 1, None, None, None).load()  # as eval-asr's workers
     _recognizer.features = lambda audio: _recognizer.normalizer(transformed(_recognizer, log_mel(audio), transform))
 
 
 def _decode(path: str):
-    from desktop_app.speech.features import SAMPLE_RATE, load_audio
+    from desktop_app.commands.eval_asr import decode_file
 
-    audio = load_audio(path)
-    start = time.perf_counter()
-    text = _recognizer.transcribe(audio).text
-    return text, None, time.perf_counter() - start, audio.size / SAMPLE_RATE
+    return decode_file(_recognizer, _recognizer.options.beam_size, path)
 
 
 def main() -> int:

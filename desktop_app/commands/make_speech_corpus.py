@@ -166,15 +166,11 @@ def _list_voices(config: CorpusConfig, stdout: TextIO) -> int:
         found = availability[name]
         print(f"{name} ({versions.get(name, 'not installed')})" + (f": {found.problem}" if found.problem else ""),
               file=stdout)
-        for voice_name in ENGINES[name].voices:
+        listed = [(v, v in found.voices, False) for v in ENGINES[name].voices]
+        listed += [(v, v in found.extra_voices, True) for v in ENGINES[name].extra_voices]
+        for voice_name, installed, extra in listed:
             voice = Voice(name, voice_name)
-            role = "held out" if any(matches(voice, p) for p in config.held_out_voices) else \
-                "added" if any(matches(voice, p) for p in config.added_voices) else "training"
-            state = "installed" if voice_name in found.voices else "missing"
-            print(f"  {voice.id:36} {role:9} {state}", file=stdout)
-        for voice_name in ENGINES[name].extra_voices:
-            voice = Voice(name, voice_name)
-            role = "held out" if any(matches(voice, p) for p in config.held_out_voices) else "variants"
-            state = "installed" if voice_name in found.extra_voices else "missing"
-            print(f"  {voice.id:36} {role:9} {state}", file=stdout)
+            role = "held out" if any(matches(voice, p) for p in config.held_out_voices) else "variants" if extra \
+                else "added" if any(matches(voice, p) for p in config.added_voices) else "training"
+            print(f"  {voice.id:36} {role:9} {'installed' if installed else 'missing'}", file=stdout)
     return 0

@@ -74,10 +74,14 @@ def warp_frequencies(features: np.ndarray, factor: float) -> np.ndarray:
 def color_spectrum(features: np.ndarray, term_db: np.ndarray) -> np.ndarray:
     """(frames, mels) -> the same with a smooth gain curve added: band m gains
     sum_k term_db[k-1] * cos(pi * k * (m + 0.5) / mels) decibels (k = 1 is a tilt from low to high)."""
-    bands = features.shape[1]
-    orders = np.arange(1, len(term_db) + 1)[:, None]
-    curve_db = (np.asarray(term_db)[:, None] * np.cos(np.pi * orders * (np.arange(bands) + 0.5) / bands)).sum(0)
+    curve_db = np.asarray(term_db) @ cosine_curves(features.shape[1], len(term_db))
     return (features + curve_db * np.log(10) / 10).astype(np.float32)
+
+
+def cosine_curves(bands: int, terms: int) -> np.ndarray:
+    """(terms, bands): row k-1 is cos(pi * k * (m + 0.5) / bands) over the bands m (k = 1 is a tilt)."""
+    orders = np.arange(1, terms + 1)[:, None]
+    return np.cos(np.pi * orders * (np.arange(bands) + 0.5) / bands)
 
 
 def random_timbre(terms: int, peak_db: float, rng: np.random.Generator) -> np.ndarray:

@@ -798,12 +798,15 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     reserved |= {item.text for item in dev_sentences + dev_items}
     train_pool = SentencePool(sentences, "training")
     train_items = items("train", config.train_utterances, train_pool, reserved)
-    # train-added goes on through the sentences where train stopped (train stays as it was), then reuses train's.
-    added_items = items("train-added", config.added_utterances if added else 0,
-                        SentencePool(itertools.chain(sentences, list(train_pool.used)), "training"), reserved)
-    # train-variants goes on from there in the same way (the splits above stay as they were).
+
+    def further_training_sentences() -> SentencePool:
+        """Where the splits before stopped (they stay as they were), then train's sentences again."""
+        return SentencePool(itertools.chain(sentences, list(train_pool.used)), "training")
+
+    added_items = items("train-added", config.added_utterances if added else 0, further_training_sentences(),
+                        reserved)
     variant_items = items("train-variants", config.variant_utterances if variants else 0,
-                          SentencePool(itertools.chain(sentences, list(train_pool.used)), "training"), reserved)
+                          further_training_sentences(), reserved)
 
     utterances = []
     # Each split draws its voices from its own seeded stream, so adding a split changes no other.
