@@ -4,6 +4,7 @@ import csv
 import random
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,8 @@ def test_plan_is_decided_by_the_seed(text_file, tmp_path):
 
 def test_dev_voices_come_after_the_other_splits(text_file, tmp_path):
     config = CorpusConfig(out=tmp_path, text_file=text_file, seed=5, train_utterances=20, dev_utterances=3,
-                          test_utterances=4, held_out_sentences=3, dev_sentences=3, engines=("espeak-ng", "flite"))
+                          test_utterances=4, held_out_sentences=3, dev_sentences=3, engines=("espeak-ng", "flite"),
+                          extra_dev_voice_utterances=0)
     with_dev_voices = make_plan(config, _availability("espeak-ng", "flite"), {}).utterances
     others = [u for u in with_dev_voices if u.split != "dev-voices"]
     assert len(others) == 20 + 3 + 4 + 4 and len(with_dev_voices) == len(others) + 3
@@ -147,7 +149,7 @@ def test_added_voices_speak_train_added_only(text_file, tmp_path):
 def test_other_espeak_variants_speak_train_variants_only(text_file, tmp_path):
     config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
                           test_utterances=4, held_out_sentences=3, dev_sentences=3, variant_utterances=40,
-                          engines=("espeak-ng", "flite"))
+                          engines=("espeak-ng", "flite"), extra_dev_voice_utterances=0)
     espeak = corpus.EspeakEngine
     with_variants = make_plan(config, {**_availability("flite"),
                                        "espeak-ng": Availability(espeak.voices, None, espeak.extra_voices)}, {})
@@ -163,6 +165,30 @@ def test_other_espeak_variants_speak_train_variants_only(text_file, tmp_path):
     assert not without.split("train-variants")
     held_out_texts = {u.text for u in with_variants.split("test-sentences") + with_variants.split("dev")}
     assert not held_out_texts & {u.text for u in variants}
+
+
+def test_extra_dev_voices_speak_sentences_no_other_split_speaks(tmp_path):
+    colours, things = ["red", "blue", "green", "brown", "white"], ["cat", "car", "cup", "hat", "box", "pen", "dog"]
+    lines = [f"The {c} {t} is near the {d} {u}." for c in colours for t in things for d in colours for u in things]
+    text_file = tmp_path / "sentences.txt"
+    text_file.write_text("\n".join(lines) + "\n")  # 1,225 sentences: the training splits never reach the far end
+    config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
+                          test_utterances=4, held_out_sentences=3, dev_sentences=3, variant_utterances=40,
+                          extra_dev_voice_utterances=12, engines=("espeak-ng", "flite"))
+    espeak = corpus.EspeakEngine
+    availability = {**_availability("flite"), "espeak-ng": Availability(espeak.voices, None, espeak.extra_voices)}
+    plan = make_plan(config, availability, {})
+    extra = plan.split("dev-voices-extra")
+    assert [u.id for u in extra] == [f"devvoicex-{i:06d}" for i in range(1, 13)]
+    assert {u.voice for u in extra} <= {v.id for v in plan.held_out_voices}
+    other_texts = {u.text for u in plan.utterances if u.split != "dev-voices-extra"}
+    assert not {u.text for u in extra} & other_texts
+    # it comes last and changes no other split
+    without = make_plan(replace(config, extra_dev_voice_utterances=0), availability, {})
+    assert plan.utterances[: len(without.utterances)] == without.utterances
+    # the training splits' sizes do not move its sentences
+    fewer = make_plan(replace(config, variant_utterances=5), availability, {})
+    assert [u.text for u in fewer.split("dev-voices-extra")] == [u.text for u in extra]
 
 
 def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch, capsys):
@@ -190,7 +216,7 @@ def test_bad_arguments_exit_2(bad, text_file, tmp_path, capsys):
 
 TINY = ["--train-utterances", "5", "--dev-utterances", "1", "--test-utterances", "2", "--held-out-sentences", "2",
         "--dev-sentences", "2", "--engines", "espeak-ng,flite", "--jobs", "1", "--seed", "3", "--no-progress",
-        "--no-real-speech", "--variant-utterances", "2"]
+        "--no-real-speech", "--variant-utterances", "2", "--extra-dev-voice-utterances", "2"]
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +232,7 @@ def _rows(out: Path, split: str) -> list[dict[str, str]]:
 
 def test_tiny_corpus_manifests_and_audio(tiny_corpus):
     counts = {"train": 5, "dev": 1, "test-sentences": 2, "test-voices": 2, "dev-voices": 1,
-              "train-added": 0, "train-variants": 2}  # no Pico among these engines
+              "train-added": 0, "train-variants": 2, "dev-voices-extra": 2}  # no Pico among these engines
     for split, count in counts.items():
         assert (tiny_corpus / f"{split}.tsv").read_text(encoding="utf-8").split("\n")[0] == \
             "id\tpath\tduration\ttext\tvoice"
@@ -228,7 +254,8 @@ def test_tiny_corpus_holds_out_voices_and_sentences(tiny_corpus):
     held_out_voice = lambda row: any(corpus.matches(corpus.Voice(*row["voice"].split(":")), pattern)  # noqa: E731
                                      for pattern in corpus.DEFAULT_HELD_OUT_VOICES)
     assert not any(held_out_voice(row) for row in train)
-    assert all(held_out_voice(row) for split in ("test-voices", "dev-voices") for row in _rows(tiny_corpus, split))
+    assert all(held_out_voice(row) for split in ("test-voices", "dev-voices", "dev-voices-extra")
+               for row in _rows(tiny_corpus, split))
     test_texts = {row["text"] for split in ("test-sentences", "test-voices") for row in _rows(tiny_corpus, split)}
     assert not test_texts & {row["text"] for row in train}
 
@@ -239,7 +266,7 @@ def test_rerun_skips_existing_audio(tiny_corpus, text_file, capsys):
     files[0].unlink()  # as if the first run had stopped before this one
     capsys.readouterr()
     assert main(["make-speech-corpus", "--out", str(tiny_corpus), "--text-file", str(text_file), *TINY]) == 0
-    assert "12 of 13 utterances already exist" in capsys.readouterr().out
+    assert "14 of 15 utterances already exist" in capsys.readouterr().out
     assert [path.stat().st_mtime_ns for path in files[1:]] == stamps[1:]
     assert files[0].exists() and len(_rows(tiny_corpus, "train")) == 5
 

@@ -47,7 +47,9 @@ def add_parser(subparsers, name: str) -> None:
         "test-voices.tsv (held-out voices, held-out sentences), dev-voices.tsv (held-out voices, dev sentences: for "
         "tuning decoding towards unseen voices, never for training), train-added.tsv (further training items spoken "
         "by the voices that joined later, so the other splits stay as they were), train-variants.tsv (further training "
-        "items spoken by espeak-ng's other voice variants on the training accents), plus plan.tsv and corpus.json. "
+        "items spoken by espeak-ng's other voice variants on the training accents), dev-voices-extra.tsv (held-out "
+        "voices on further sentences no other split speaks: more items to choose checkpoints by), plus plan.tsv and "
+        "corpus.json. "
         "Audio that exists is kept, so an interrupted run continues where it stopped.",
     )
     parser.add_argument("--out", type=Path, default=Path("data/speech"), help="corpus folder (default data/speech)")
@@ -77,6 +79,8 @@ def add_parser(subparsers, name: str) -> None:
                         help="utterances in train-added.tsv (default 6000; 0 = none)")
     parser.add_argument("--variant-utterances", type=int, default=6_000, metavar="N",
                         help="utterances in train-variants.tsv (default 6000; 0 = none)")
+    parser.add_argument("--extra-dev-voice-utterances", type=int, default=1_200, metavar="N",
+                        help="utterances in dev-voices-extra.tsv (default 1200; 0 = none)")
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2), metavar="N",
                         help="worker processes (default: half the CPU cores)")
     parser.add_argument("--real-speech", type=Path, default=DEFAULT_REAL_SPEECH, metavar="DIR",
@@ -97,7 +101,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
                           dev_sentences=args.dev_sentences, generated_share=args.generated_share,
                           engines=args.engines, held_out_voices=args.held_out_voices,
                           added_voices=args.added_voices, added_utterances=args.added_utterances,
-                          variant_utterances=args.variant_utterances)
+                          variant_utterances=args.variant_utterances,
+                          extra_dev_voice_utterances=args.extra_dev_voice_utterances)
     try:
         if args.jobs < 1:
             raise CorpusError(f"--jobs must be 1 or more, not {args.jobs}")
