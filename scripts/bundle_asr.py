@@ -60,8 +60,9 @@ CREDITS = """- Sentences: Tatoeba (tatoeba.org) English, as packaged by manythin
 - Voices: espeak-ng (GPL-3.0), flite and its voices (BSD-style), the Festival Speech Synthesis
   System with festvox voices kal, ked and cmu_us_slt_arctic_hts (BSD-style / free licenses), and
   piper with en_US-joe-medium (test only), and SVOX Pico (Apache-2.0, through ttspico) with its
-  en-US and en-GB voices (training only, `train-added.tsv`). Only their synthesized audio was used;
-  no engine ships."""
+  en-US and en-GB voices (training only, `train-added.tsv`); espeak-ng's voice variants (klatt, Annie,
+  ...) on the training accents are training only too (`train-variants.tsv`). Only their synthesized
+  audio was used; no engine ships."""
 
 
 def run_json(command: list[str]) -> dict:
