@@ -818,7 +818,7 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     variant_items = items("train-variants", config.variant_utterances if variants else 0,
                           further_training_sentences(), reserved)
     # From the far end of the seeded order, so the other splits' sizes do not move its sentences; no text of
-    # another split (the training splits draw from the front: 40,000 of Tatoeba's 160,000 sentences).
+    # another split (the other splits draw from the front: about 33,000 of the 131,000 usable Tatoeba sentences).
     spoken = reserved | {item.text for item in train_items + added_items + variant_items}
     extra_dev_items = items("dev-voices-extra", config.extra_dev_voice_utterances if held_out else 0,
                             SentencePool(read_sentences(config.text_file, config.seed, config.min_words,
