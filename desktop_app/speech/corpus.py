@@ -105,13 +105,15 @@ def sentence_item(line: str, min_words: int = 2, max_words: int = 20) -> Item | 
     return Item(spoken, text, "sentence") if text else None
 
 
-def read_sentences(path: Path, seed: int, min_words: int = 2, max_words: int = 20,
-                   from_end: bool = False) -> Iterator[Item]:
-    """Usable sentences of `path` in a seeded order (or that order backwards), each normalised form once (lazy)."""
+def seeded_lines(path: Path, seed: int) -> list[str]:
+    """The lines of `path` in the seeded order every split draws its sentences from."""
     lines = path.read_text(encoding="utf-8").splitlines()
     random.Random(f"{seed}:sentences").shuffle(lines)
-    if from_end:
-        lines.reverse()
+    return lines
+
+
+def usable_sentences(lines: Iterable[str], min_words: int = 2, max_words: int = 20) -> Iterator[Item]:
+    """The usable sentences of `lines`, in their order, each normalised form once (lazy)."""
     seen: set[str] = set()
     for line in lines:
         item = sentence_item(line, min_words, max_words)
@@ -794,7 +796,8 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
                           "or hold out an installed voice")
 
     # The held-out sentences come first in the seeded order, so they depend on nothing but the seed.
-    sentences = read_sentences(config.text_file, config.seed, config.min_words, config.max_words)
+    lines = seeded_lines(config.text_file, config.seed)
+    sentences = usable_sentences(lines, config.min_words, config.max_words)
     test_sentences = list(itertools.islice(sentences, config.held_out_sentences))
     dev_sentences = list(itertools.islice(sentences, config.dev_sentences))
 
@@ -821,8 +824,8 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     # another split (the other splits draw from the front: about 33,000 of the 131,000 usable Tatoeba sentences).
     spoken = reserved | {item.text for item in train_items + added_items + variant_items}
     extra_dev_items = items("dev-voices-extra", config.extra_dev_voice_utterances if held_out else 0,
-                            SentencePool(read_sentences(config.text_file, config.seed, config.min_words,
-                                                        config.max_words, from_end=True), "dev"), spoken)
+                            SentencePool(usable_sentences(reversed(lines), config.min_words, config.max_words),
+                                         "dev"), spoken)
 
     utterances = []
     # Each split draws its voices from its own seeded stream, so adding a split changes no other.
