@@ -170,25 +170,40 @@ def test_other_espeak_variants_speak_train_variants_only(text_file, tmp_path):
 def test_extra_dev_voices_speak_sentences_no_other_split_speaks(tmp_path):
     colours, things = ["red", "blue", "green", "brown", "white"], ["cat", "car", "cup", "hat", "box", "pen", "dog"]
     lines = [f"The {c} {t} is near the {d} {u}." for c in colours for t in things for d in colours for u in things]
-    text_file = tmp_path / "sentences.txt"
-    text_file.write_text("\n".join(lines) + "\n")  # 1,225 sentences: the training splits never reach the far end
+    text_file, extra_text_file = tmp_path / "sentences.txt", tmp_path / "dev-sentences.txt"
+    text_file.write_text("\n".join(lines[:300]) + "\n")
+    # its own text file (sentences the language model never reads), a few of them also in the training text
+    extra_text_file.write_text("\n".join(lines[290:]) + "\n")
     config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
                           test_utterances=4, held_out_sentences=3, dev_sentences=3, variant_utterances=40,
-                          extra_dev_voice_utterances=12, engines=("espeak-ng", "flite"))
+                          extra_dev_voice_utterances=12, extra_dev_text_file=extra_text_file,
+                          engines=("espeak-ng", "flite"))
     espeak = corpus.EspeakEngine
     availability = {**_availability("flite"), "espeak-ng": Availability(espeak.voices, None, espeak.extra_voices)}
     plan = make_plan(config, availability, {})
     extra = plan.split("dev-voices-extra")
-    assert [u.id for u in extra] == [f"devvoicex-{i:06d}" for i in range(1, 13)]
+    assert [u.id for u in extra] == [f"devextra-{i:06d}" for i in range(1, 13)]
     assert {u.voice for u in extra} <= {v.id for v in plan.held_out_voices}
     other_texts = {u.text for u in plan.utterances if u.split != "dev-voices-extra"}
     assert not {u.text for u in extra} & other_texts
+    from_extra_file = {normalize_transcript(line) for line in lines[290:]}
+    sentences = {u.text for u in extra if u.kind == "sentence"}
+    assert sentences and sentences <= from_extra_file
     # it comes last and changes no other split
     without = make_plan(replace(config, extra_dev_voice_utterances=0), availability, {})
     assert plan.utterances[: len(without.utterances)] == without.utterances
     # the training splits' sizes do not move its sentences
     fewer = make_plan(replace(config, variant_utterances=5), availability, {})
     assert [u.text for u in fewer.split("dev-voices-extra")] == [u.text for u in extra]
+
+
+def test_missing_extra_dev_text_file_is_a_clear_error(text_file, tmp_path, capsys):
+    args = ["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run",
+            "--train-utterances", "4", "--held-out-sentences", "2", "--dev-sentences", "2",
+            "--extra-dev-text-file", str(tmp_path / "no-such-dev.en")]
+    assert main(args) == 2
+    assert "dev-voices-extra text file not found" in capsys.readouterr().err
+    assert main([*args, "--extra-dev-voice-utterances", "0", "--no-real-speech"]) == 0
 
 
 def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch, capsys):
@@ -220,9 +235,17 @@ TINY = ["--train-utterances", "5", "--dev-utterances", "1", "--test-utterances",
 
 
 @pytest.fixture(scope="module")
-def tiny_corpus(text_file, tmp_path_factory):
+def extra_text_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("text") / "dev-sentences.en"
+    path.write_text("The bus is late today.\nMy brother plays the piano.\nWe need more bread.\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(text_file, extra_text_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus")
-    assert main(["make-speech-corpus", "--out", str(out), "--text-file", str(text_file), *TINY]) == 0
+    assert main(["make-speech-corpus", "--out", str(out), "--text-file", str(text_file), *TINY,
+                 "--extra-dev-text-file", str(extra_text_file)]) == 0
     return out
 
 
@@ -260,12 +283,13 @@ def test_tiny_corpus_holds_out_voices_and_sentences(tiny_corpus):
     assert not test_texts & {row["text"] for row in train}
 
 
-def test_rerun_skips_existing_audio(tiny_corpus, text_file, capsys):
+def test_rerun_skips_existing_audio(tiny_corpus, text_file, extra_text_file, capsys):
     files = sorted((tiny_corpus / "audio").rglob("*.flac"))
     stamps = [path.stat().st_mtime_ns for path in files]
     files[0].unlink()  # as if the first run had stopped before this one
     capsys.readouterr()
-    assert main(["make-speech-corpus", "--out", str(tiny_corpus), "--text-file", str(text_file), *TINY]) == 0
+    assert main(["make-speech-corpus", "--out", str(tiny_corpus), "--text-file", str(text_file), *TINY,
+                 "--extra-dev-text-file", str(extra_text_file)]) == 0
     assert "14 of 15 utterances already exist" in capsys.readouterr().out
     assert [path.stat().st_mtime_ns for path in files[1:]] == stamps[1:]
     assert files[0].exists() and len(_rows(tiny_corpus, "train")) == 5

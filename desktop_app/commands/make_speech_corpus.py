@@ -11,6 +11,7 @@ from typing import TextIO
 
 from desktop_app.speech.corpus import (
     DEFAULT_ADDED_VOICES,
+    DEFAULT_EXTRA_DEV_TEXT_FILE,
     DEFAULT_HELD_OUT_VOICES,
     DEFAULT_REAL_SPEECH,
     DEFAULT_TEXT_FILE,
@@ -48,8 +49,8 @@ def add_parser(subparsers, name: str) -> None:
         "tuning decoding towards unseen voices, never for training), train-added.tsv (further training items spoken "
         "by the voices that joined later, so the other splits stay as they were), train-variants.tsv (further training "
         "items spoken by espeak-ng's other voice variants on the training accents), dev-voices-extra.tsv (held-out "
-        "voices on further sentences no other split speaks: more items to choose checkpoints by), plus plan.tsv and "
-        "corpus.json. "
+        "voices on further sentences, from --extra-dev-text-file, that no other split speaks and the language "
+        "model never reads: more items to choose checkpoints by), plus plan.tsv and corpus.json. "
         "Audio that exists is kept, so an interrupted run continues where it stopped.",
     )
     parser.add_argument("--out", type=Path, default=Path("data/speech"), help="corpus folder (default data/speech)")
@@ -81,6 +82,9 @@ def add_parser(subparsers, name: str) -> None:
                         help="utterances in train-variants.tsv (default 6000; 0 = none)")
     parser.add_argument("--extra-dev-voice-utterances", type=int, default=1_200, metavar="N",
                         help="utterances in dev-voices-extra.tsv (default 1200; 0 = none)")
+    parser.add_argument("--extra-dev-text-file", type=Path, default=DEFAULT_EXTRA_DEV_TEXT_FILE, metavar="FILE",
+                        help="English sentences for dev-voices-extra.tsv, none of them in --text-file or the "
+                        f"language model's training text (default {DEFAULT_EXTRA_DEV_TEXT_FILE})")
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2), metavar="N",
                         help="worker processes (default: half the CPU cores)")
     parser.add_argument("--real-speech", type=Path, default=DEFAULT_REAL_SPEECH, metavar="DIR",
@@ -102,7 +106,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
                           engines=args.engines, held_out_voices=args.held_out_voices,
                           added_voices=args.added_voices, added_utterances=args.added_utterances,
                           variant_utterances=args.variant_utterances,
-                          extra_dev_voice_utterances=args.extra_dev_voice_utterances)
+                          extra_dev_voice_utterances=args.extra_dev_voice_utterances,
+                          extra_dev_text_file=args.extra_dev_text_file)
     try:
         if args.jobs < 1:
             raise CorpusError(f"--jobs must be 1 or more, not {args.jobs}")

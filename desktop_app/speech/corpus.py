@@ -54,15 +54,19 @@ MANIFEST_HEADER = ("id", "path", "duration", "text", "voice")
 # (DEFAULT_ADDED_VOICES), so the splits above keep their voices, ids and audio when an engine is added.
 # train-variants: further training items spoken by espeak-ng's other voice variants (klatt, Annie, boris, ...;
 # ESPEAK_EXTRA_VARIANTS) on the training accents: more speakers, none of them in another split.
-# dev-voices-extra: more held-out-voice items for choosing checkpoints, on sentences no other split speaks (from
-# the far end of the seeded order): on dev-voices alone (400 items) a candidate led by 0.15 WER points while it
-# lost 1.08 on test-voices (a measured change), too few items to choose by.
+# dev-voices-extra: more held-out-voice items for choosing checkpoints, on sentences no other split speaks: on
+# dev-voices alone (400 items) a candidate led by 0.15 WER points while it lost 1.08 on test-voices (a measured
+# change), too few items to choose by. Its sentences come from Tatoeba's dev split (DEFAULT_EXTRA_DEV_TEXT_FILE),
+# which the recognizer's language model never reads, as it never reads a test sentence: the first
+# dev-voices-extra (ids devvoicex-*, from the far end of the training text) spoke 999 of its 1,200 items in
+# sentences the language model had trained on, so it favoured what the LM remembers, not unseen sentences.
 SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices", "train-added", "train-variants",
           "dev-voices-extra")
 _ID_PREFIX = {"train": "train", "dev": "dev", "test-sentences": "testsent", "test-voices": "testvoice",
               "dev-voices": "devvoice", "train-added": "trainadd", "train-variants": "trainvar",
-              "dev-voices-extra": "devvoicex"}
+              "dev-voices-extra": "devextra"}
 DEFAULT_TEXT_FILE = Path("../shared/data/mt/tatoeba-deu-en/train.en")
+DEFAULT_EXTRA_DEV_TEXT_FILE = Path("../shared/data/mt/tatoeba-deu-en/dev.en")  # never in train.en, never LM text
 DEFAULT_REAL_SPEECH = Path("../shared/data/speech")
 DEFAULT_HELD_OUT_VOICES = ("piper", "flite:rms", "festival:ked_diphone", "espeak-ng:en-gb-scotland*")
 DEFAULT_ADDED_VOICES = ("pico",)  # training voices that speak train-added.tsv only (SVOX Pico joined later)
@@ -727,6 +731,7 @@ class CorpusConfig:
     added_utterances: int = 6_000        # train-added: further training items, spoken by the added voices
     variant_utterances: int = 6_000      # train-variants: further training items, spoken by espeak-ng's other variants
     extra_dev_voice_utterances: int = 1_200  # dev-voices-extra: held-out voices on sentences no other split speaks
+    extra_dev_text_file: Path = DEFAULT_EXTRA_DEV_TEXT_FILE  # its sentences: none the language model trains on
     min_words: int = 2
     max_words: int = 20
 
@@ -753,6 +758,9 @@ class CorpusConfig:
                     raise CorpusError(f"{kind} voice pattern {pattern!r} matches no voice")
         if not self.text_file.is_file():
             raise CorpusError(f"text file not found: {self.text_file}")
+        if self.extra_dev_voice_utterances and not self.extra_dev_text_file.is_file():
+            raise CorpusError(f"dev-voices-extra text file not found: {self.extra_dev_text_file} "
+                              "(or use --extra-dev-voice-utterances 0)")
 
 
 @dataclass
@@ -820,12 +828,13 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
                         reserved)
     variant_items = items("train-variants", config.variant_utterances if variants else 0,
                           further_training_sentences(), reserved)
-    # From the far end of the seeded order, so the other splits' sizes do not move its sentences; no text of
-    # another split (the other splits draw from the front: about 33,000 of the 131,000 usable Tatoeba sentences).
+    # From a text file of its own, so the other splits' sizes do not move its sentences; no text of another split.
     spoken = reserved | {item.text for item in train_items + added_items + variant_items}
-    extra_dev_items = items("dev-voices-extra", config.extra_dev_voice_utterances if held_out else 0,
-                            SentencePool(usable_sentences(reversed(lines), config.min_words, config.max_words),
-                                         "dev"), spoken)
+    extra_dev_count = config.extra_dev_voice_utterances if held_out else 0
+    extra_dev_lines = seeded_lines(config.extra_dev_text_file, config.seed) if extra_dev_count else []
+    extra_dev_items = items("dev-voices-extra", extra_dev_count,
+                            SentencePool(usable_sentences(extra_dev_lines, config.min_words, config.max_words),
+                                         "dev-voices-extra"), spoken)
 
     utterances = []
     # Each split draws its voices from its own seeded stream, so adding a split changes no other.
@@ -1084,6 +1093,8 @@ def write_recipe(plan: Plan, out: Path, report: SynthesisReport, splits: dict, r
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "recipe": config,
         "text_file_sha256": _sha256(plan.config.text_file),
+        "extra_dev_text_file_sha256": (_sha256(plan.config.extra_dev_text_file)
+                                       if plan.split("dev-voices-extra") else None),
         "sentences": plan.sentences,
         "generated_kinds": {kind: share for kind, (share, _) in GENERATED_KINDS.items()},
         "engine_weights": {name: engine.weight for name, engine in ENGINES.items()},
