@@ -58,8 +58,9 @@ MANIFEST_HEADER = ("id", "path", "duration", "text", "voice")
 # dev-voices alone (400 items) a candidate led by 0.15 WER points while it lost 1.08 on test-voices (a measured
 # change), too few items to choose by. Its sentences come from Tatoeba's dev split (DEFAULT_EXTRA_DEV_TEXT_FILE),
 # which the recognizer's language model never reads, as it never reads a test sentence: the first
-# dev-voices-extra (ids devvoicex-*, from the far end of the training text) spoke 999 of its 1,200 items in
-# sentences the language model had trained on, so it favoured what the LM remembers, not unseen sentences.
+# dev-voices-extra (ids devvoicex-*, from the far end of the training text) spoke 985 of its 1,200 items in
+# sentences the language model had trained on (scripts/lm_text_overlap.py), so it rewarded what the language
+# model remembers, not what carries over to unseen sentences.
 SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices", "train-added", "train-variants",
           "dev-voices-extra")
 _ID_PREFIX = {"train": "train", "dev": "dev", "test-sentences": "testsent", "test-voices": "testvoice",
