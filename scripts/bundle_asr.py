@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # its sibling scripts (bundling, compare_errors), however it is loaded
 
 from desktop_app.commands._options import INFERENCE_THREADS  # noqa: E402  (torch-free: the app's decoding threads)
 
@@ -247,18 +248,14 @@ def read_error_table(path: Path) -> list[dict]:
 def held_out_change(candidate: list[dict], bundled: list[dict], manifest: str) -> str:
     """The held-out-voice WER change against the bundled model on the same utterances, with its 95%
     paired-bootstrap interval. candidate, bundled: `eval-asr --errors` rows."""
-    from desktop_app.speech.evaluate import paired_bootstrap
+    from compare_errors import change, verdict
 
-    before = {r["id"]: r for r in bundled if r["manifest"] == manifest}
-    after = [r for r in candidate if r["manifest"] == manifest and r["id"] in before]
-    if not after:
+    try:
+        count, difference, low, high = change(candidate, bundled, [manifest])
+    except ValueError:
         return ""
-    difference, low, high = paired_bootstrap([r["reference"] for r in after],
-                                             [before[r["id"]]["hypothesis"] for r in after],
-                                             [r["hypothesis"] for r in after])
-    verdict = "a measured change" if high < 0 or low > 0 else "within the noise of these utterances"
-    return (f"{difference:+.2f} WER points on the same {len(after)} held-out-voice utterances, "
-            f"95% paired-bootstrap interval {low:+.2f} to {high:+.2f} ({verdict})")
+    return (f"{difference:+.2f} WER points on the same {count} held-out-voice utterances, "
+            f"95% paired-bootstrap interval {low:+.2f} to {high:+.2f} ({verdict(low, high)})")
 
 
 def bar(card_wer: float, remeasured: float | None) -> float:
