@@ -99,10 +99,11 @@ def _availability(*engines):
     return {name: Availability(corpus.ENGINES[name].voices) for name in engines}
 
 
-def test_plan_is_decided_by_the_seed(text_file, tmp_path):
+def test_plan_is_decided_by_the_seed(text_file, extra_text_file, tmp_path):
     def plan(seed):
         config = CorpusConfig(out=tmp_path, text_file=text_file, seed=seed, train_utterances=20, dev_utterances=3,
-                              test_utterances=4, held_out_sentences=3, dev_sentences=3, engines=("espeak-ng", "flite"))
+                              test_utterances=4, held_out_sentences=3, dev_sentences=3, engines=("espeak-ng", "flite"),
+                              extra_dev_text_file=extra_text_file)
         return make_plan(config, _availability("espeak-ng", "flite"), {})
 
     assert plan(7).utterances == plan(7).utterances
@@ -128,10 +129,10 @@ def test_dev_voices_come_after_the_other_splits(text_file, tmp_path):
     assert [u.id for u in with_dev_voices[len(others):]] == ["devvoice-000001", "devvoice-000002", "devvoice-000003"]
 
 
-def test_added_voices_speak_train_added_only(text_file, tmp_path):
+def test_added_voices_speak_train_added_only(text_file, extra_text_file, tmp_path):
     config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
                           test_utterances=4, held_out_sentences=3, dev_sentences=3, added_utterances=6,
-                          engines=("espeak-ng", "flite", "pico"))
+                          engines=("espeak-ng", "flite", "pico"), extra_dev_text_file=extra_text_file)
     with_pico = make_plan(config, _availability("espeak-ng", "flite", "pico"), {})
     not_installed = {**_availability("espeak-ng", "flite"), "pico": Availability((), "SVOX Pico is not installed")}
     without_pico = make_plan(config, not_installed, {})
@@ -206,12 +207,12 @@ def test_missing_extra_dev_text_file_is_a_clear_error(text_file, tmp_path, capsy
     assert main([*args, "--extra-dev-voice-utterances", "0", "--no-real-speech"]) == 0
 
 
-def test_missing_engine_is_reported_and_skipped(text_file, tmp_path, monkeypatch, capsys):
+def test_missing_engine_is_reported_and_skipped(text_file, extra_text_file, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(corpus.FestivalEngine, "check",
                         lambda self: Availability((), "festival is not installed (apt-get install festival)"))
     code = main(["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run",
                  "--engines", "flite,festival", "--train-utterances", "4", "--held-out-sentences", "2",
-                 "--dev-sentences", "2", "--no-real-speech"])
+                 "--dev-sentences", "2", "--no-real-speech", "--extra-dev-text-file", str(extra_text_file)])
     captured = capsys.readouterr()
     assert code == 0
     assert "WARNING: festival is not installed" in captured.err
