@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # its sibling scripts (bundling, compare_errors), however it is loaded
 
+from compare_errors import change, read_error_table, verdict  # noqa: E402  (eval-asr --errors tables)
+
 from desktop_app.commands._options import INFERENCE_THREADS  # noqa: E402  (torch-free: the app's decoding threads)
 
 TEST_SETS = {"held-out voices": "test-voices.tsv", "held-out sentences": "test-sentences.tsv",
@@ -239,17 +241,9 @@ def score_table(results: dict, corpus: Path) -> str:
     return "\n".join(rows)
 
 
-def read_error_table(path: Path) -> list[dict]:
-    """The rows of an `eval-asr --errors` table: manifest, id, voice, wer, reference, hypothesis."""
-    header, *lines = path.read_text(encoding="utf-8").splitlines()
-    return [dict(zip(header.split("\t"), line.split("\t"), strict=True)) for line in lines]
-
-
 def held_out_change(candidate: list[dict], bundled: list[dict], manifest: str) -> str:
     """The held-out-voice WER change against the bundled model on the same utterances, with its 95%
     paired-bootstrap interval. candidate, bundled: `eval-asr --errors` rows."""
-    from compare_errors import change, verdict
-
     try:
         count, difference, low, high = change(candidate, bundled, [manifest])
     except ValueError:

@@ -19,9 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bundle_asr import read_error_table  # noqa: E402  (scripts/ is on the path when run as a script)
-
 from desktop_app.speech.evaluate import paired_bootstrap  # noqa: E402
+
+
+def read_error_table(path: Path) -> list[dict]:
+    """The rows of an `eval-asr --errors` table: manifest, id, voice, wer, reference, hypothesis."""
+    header, *lines = path.read_text(encoding="utf-8").splitlines()
+    return [dict(zip(header.split("\t"), line.split("\t"), strict=True)) for line in lines]
 
 
 def change(candidate: list[dict], baseline: list[dict], manifests: list[str]) -> tuple[int, float, float, float]:
