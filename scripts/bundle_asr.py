@@ -159,11 +159,13 @@ class Setting:
     lexicon: float = 0.0
     threshold: float = 0.0  # beam threshold (0 = none)
     length_penalty: float = 1.0  # hypotheses ranked by summed log-probability / length ** this
+    ilm: float = 0.0  # weight of the internal language-model estimate, subtracted (0 = none)
 
     def options(self) -> list[str]:
         return ["--beam", str(self.beam), "--ctc-weight", str(self.ctc), "--lm-weight", str(self.lm),
                 "--lexicon-penalty", str(self.lexicon), "--precision", self.precision,
-                "--beam-threshold", str(self.threshold), "--length-penalty", str(self.length_penalty)]
+                "--beam-threshold", str(self.threshold), "--length-penalty", str(self.length_penalty),
+                "--ilm-weight", str(self.ilm)]
 
 
 class DevScores:
@@ -316,7 +318,7 @@ class Decoding:
     beam_commands: list = field(default_factory=list)
     kept: Setting | None = None  # --keep-decoding: the replaced folder's setting, not tuned here
     kept_card: str = ""  # where that folder's card (with the tuning figures) can be read
-    search_changes: dict = field(default_factory=dict)  # --keep-decoding --beam/--beam-threshold/--length-penalty
+    search_changes: dict = field(default_factory=dict)  # --keep-decoding --beam/--beam-threshold/--length-penalty/...
 
     @property
     def ctc_weight(self) -> float:
@@ -386,6 +388,10 @@ def kept_decoding_section(d: Decoding, lm_config: dict | None) -> str:
               if k.beam > 1 else "Greedy search")
     lm = (f" and **{k.lm}** x the log-probability of the token under the language model in `lm/`, less "
           f"**{k.lexicon}** per word outside its word list (`lm/words.txt`)") if lm_config else ""
+    if k.ilm:
+        lm += (f", less **{k.ilm:g}** x its log-probability under the recognizer's internal language model (the "
+               "decoder with its attention context zeroed, an estimate of what it learnt from the training "
+               "transcripts alone)")
     text = f"""{search} over the attention decoder's scores joined with CTC prefix scores,
 token score = (1 - w) x attention log-probability + w x CTC prefix score, w = **{k.ctc}**,{lm};
 precision **{precision_text(k.precision == 'int8')}**. These settings were not tuned for this folder:
@@ -407,7 +413,11 @@ def length_penalty_text(alpha: float) -> str:
 SEARCH_CHANGES = {"beam": ("--beam", "the beam width of {:g}", "`benchmarks/beam_threshold.py`"),
                   "threshold": ("--beam-threshold", "the beam threshold of {:g}", "`benchmarks/beam_threshold.py`"),
                   "length_penalty": ("--length-penalty", "the length penalty of {:g}",
-                                     "`attend eval-asr --length-penalty` on the three dev sets")}
+                                     "`attend eval-asr --length-penalty` on the three dev sets"),
+                  "lm": ("--lm-weight", "the language-model weight of {:g}",
+                         "`attend eval-asr --lm-weight --ilm-weight` on the four dev sets"),
+                  "ilm": ("--ilm-weight", "the internal language-model weight of {:g}",
+                          "`attend eval-asr --lm-weight --ilm-weight` on the four dev sets")}
 
 
 def search_changes_text(d: Decoding) -> str:
@@ -667,8 +677,8 @@ def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None
                   corpus: Path, search_changes: dict | None = None) -> tuple[Decoding, dict | None]:
     """--keep-decoding: the staged folder decodes as the bundled `destination` does, nothing tuned
     (a new language model or acoustic weights scored at the settings that were tuned before);
-    `search_changes`: but with this beam width, threshold and/or length penalty, e.g. {"beam": 24,
-    "threshold": 7.0, "length_penalty": 0.7}.
+    `search_changes`: but with this beam width, threshold, length penalty, language-model and/or internal
+    language-model weight, e.g. {"beam": 24, "threshold": 7.0, "length_penalty": 0.7, "lm": 0.7, "ilm": 0.2}.
     -> (the kept setting as a Decoding, the LM's config or None)"""
     from desktop_app.seq2seq.model_folder import attach_language_model
 
@@ -685,7 +695,7 @@ def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None
                         search_changes=search_changes)
     config["model"]["ctc_decode_weight"] = kept.ctc
     config.update(beam_size=kept.beam, int8_inference=kept.precision == "int8", lexicon_penalty=kept.lexicon,
-                  beam_threshold=kept.threshold or None, length_penalty=kept.length_penalty)
+                  beam_threshold=kept.threshold or None, length_penalty=kept.length_penalty, ilm_weight=kept.ilm)
     lm_config = None
     if lm:
         attach_language_model(staged, lm, kept.lm)
@@ -702,7 +712,7 @@ def folder_setting(config: dict) -> Setting:
     return Setting(ctc=config["model"].get("ctc_decode_weight", 0.0), lm=config.get("lm_weight", 0.0),
                    beam=config.get("beam_size", 1), precision="int8" if config.get("int8_inference") else "float32",
                    lexicon=config.get("lexicon_penalty", 0.0), threshold=config.get("beam_threshold") or 0.0,
-                   length_penalty=config.get("length_penalty", 1.0))
+                   length_penalty=config.get("length_penalty", 1.0), ilm=config.get("ilm_weight", 0.0))
 
 
 def main() -> int:
@@ -724,6 +734,12 @@ def main() -> int:
     parser.add_argument("--length-penalty", type=float, metavar="A",
                         help="with --keep-decoding: rank hypotheses by summed log-probability / length ** A instead "
                         "of the bundled folder's way (measure first with attend eval-asr --length-penalty)")
+    parser.add_argument("--lm-weight", type=float, metavar="W",
+                        help="with --keep-decoding: decode with this language-model weight instead of the bundled "
+                        "folder's (measure first with attend eval-asr --lm-weight)")
+    parser.add_argument("--ilm-weight", type=float, metavar="W",
+                        help="with --keep-decoding: subtract the recognizer's internal language model at this weight "
+                        "(0 = not; measure first with attend eval-asr --ilm-weight)")
     parser.add_argument("--run-notes", type=Path,
                         help="Markdown to add to the card's training history (what the run's records cannot say, "
                         "e.g. configs/asr/asr-en.run-notes.md)")
@@ -737,10 +753,12 @@ def main() -> int:
     if args.run is None:
         parser.error("--run is required (unless --measure-speed-again)")
     search_changes = {name: value for name, value in (("beam", args.beam), ("threshold", args.beam_threshold),
-                                                      ("length_penalty", args.length_penalty)) if value is not None}
+                                                      ("length_penalty", args.length_penalty),
+                                                      ("lm", args.lm_weight), ("ilm", args.ilm_weight))
+                      if value is not None}
     if search_changes and not args.keep_decoding:
-        parser.error("--beam, --beam-threshold and --length-penalty go with --keep-decoding (a full tuning "
-                     "chooses the width itself)")
+        parser.error("--beam, --beam-threshold, --length-penalty, --lm-weight and --ilm-weight go with "
+                     "--keep-decoding (a full tuning chooses them itself)")
     run_notes = args.run_notes.read_text(encoding="utf-8") if args.run_notes else ""  # before hours of evaluation
     from bundling import install
 
@@ -750,7 +768,7 @@ def main() -> int:
     config = json.loads((staged / "config.json").read_text())
     # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
     config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False, lexicon_penalty=0.0,
-                  beam_threshold=None, length_penalty=1.0)
+                  beam_threshold=None, length_penalty=1.0, ilm_weight=0.0)
     write_config(staged, config)
     destination = ROOT / "models" / args.name
     if args.keep_decoding:

@@ -354,6 +354,18 @@ def test_keep_decoding_scores_at_the_bundled_settings_and_the_card_says_they_wer
     assert ("except the length penalty of 0.7, set at bundling (`--length-penalty`) from the dev figures of "
             "`attend eval-asr --length-penalty` on the three dev sets" in section)
     assert "--length-penalty 0.7" in " ".join(bundle.folder_setting(written).options())
+    # ... and with a new language-model weight and the internal language model subtracted
+    shutil.rmtree(staged / "lm")
+    attached.clear()
+    decoding, lm_config = bundle.keep_decoding(staged, config, bundled, lm, tmp_path, {"lm": 0.7, "ilm": 0.2})
+    written = json.loads((staged / "config.json").read_text())
+    assert written["lm_weight"] == 0.7 and written["ilm_weight"] == 0.2 and attached == [0.7]
+    section = " ".join(bundle.kept_decoding_section(decoding, lm_config).split())
+    assert "**0.7** x the log-probability" in section and "less **0.2** x its log-probability" in section
+    assert ("except the language-model weight of 0.7 and the internal language-model weight of 0.2, set at "
+            "bundling (`--lm-weight`, `--ilm-weight`)" in section)
+    assert "--lm-weight 0.7" in " ".join(bundle.folder_setting(written).options())
+    assert "--ilm-weight 0.2" in " ".join(bundle.folder_setting(written).options())
     with pytest.raises(SystemExit, match="no bundled folder"):
         bundle.keep_decoding(staged, config, tmp_path / "missing", lm, tmp_path)
 

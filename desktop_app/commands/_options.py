@@ -24,6 +24,13 @@ def add_length_penalty_argument(parser: argparse.ArgumentParser) -> None:
                         "0 = the plain sum, which favours shorter ones; default: the model's own)")
 
 
+def add_ilm_weight_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ilm-weight", type=float, default=None, metavar="W",
+                        help="subtract W x the recognizer's internal language-model estimate (its decoder without "
+                        "the audio) from each token's score, so that the language model's view of the text counts "
+                        "instead of the training transcripts' (0 = off; default: the model's own)")
+
+
 INFERENCE_THREADS = 1  # as desktop_app.seq2seq.quantize.INFERENCE_THREADS (torch-free here; bundle_asr.py reads it too)
 
 

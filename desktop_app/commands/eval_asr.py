@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ._options import (
     add_beam_threshold_argument,
+    add_ilm_weight_argument,
     add_length_penalty_argument,
     add_precision_argument,
     add_threads_argument,
@@ -41,6 +42,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--lexicon-penalty", type=float, default=None,
                         help="score lost per word outside the language model's word list (0 = off; default: the "
                         "model's own)")
+    add_ilm_weight_argument(parser)
     parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
     add_threads_argument(parser)
     parser.add_argument("--jobs", type=int, default=1,
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from desktop_app.speech.recognizer import search_details
 
     settings = DecoderSettings(args.model, args.precision, args.threads, args.ctc_weight, args.lm_weight,
-                               args.lexicon_penalty, args.beam_threshold, args.length_penalty)
+                               args.lexicon_penalty, args.beam_threshold, args.length_penalty, args.ilm_weight)
     try:
         if args.jobs < 1:
             raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"model": args.model, "beam": beam, "precision": args.precision,
                           "ctc_weight": recognizer.ctc_decode_weight, "lm_weight": recognizer.lm_weight,
-                          "lexicon_penalty": recognizer.lexicon_penalty,
+                          "lexicon_penalty": recognizer.lexicon_penalty, "ilm_weight": recognizer.ilm_weight,
                           "beam_threshold": recognizer.beam_threshold, "length_penalty": recognizer.length_penalty,
                           "results": report}, indent=1))
         return 0
@@ -93,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
               f"real-time factor {r['rtf']:.3f}, beam {beam}{search}, "
               f"CTC weight {recognizer.ctc_decode_weight}, "
               f"LM weight {recognizer.lm_weight}, lexicon penalty {recognizer.lexicon_penalty}, "
+              f"internal-LM weight {recognizer.ilm_weight}, "
               f"{args.threads} threads)")
         for voice, wer in sorted(r["voices"].items()):
             print(f"    {voice:40s} WER {wer:6.2f}%")
@@ -111,6 +114,7 @@ class DecoderSettings:
     lexicon_penalty: float | None
     beam_threshold: float | None = None
     length_penalty: float | None = None
+    ilm_weight: float | None = None
 
     def load(self):
         from desktop_app.seq2seq.quantize import use_inference_threads
@@ -128,6 +132,8 @@ class DecoderSettings:
             recognizer.set_beam_threshold(self.beam_threshold)
         if self.length_penalty is not None:
             recognizer.set_length_penalty(self.length_penalty)
+        if self.ilm_weight is not None:
+            recognizer.set_ilm_weight(self.ilm_weight)
         return recognizer
 
 

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from desktop_app.speech.speed import SPEEDS, search_options
 
-from ._options import add_beam_threshold_argument, add_length_penalty_argument, add_threads_argument
+from ._options import (
+    add_beam_threshold_argument,
+    add_ilm_weight_argument,
+    add_length_penalty_argument,
+    add_threads_argument,
+)
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "asr-en"
 
@@ -34,6 +39,7 @@ def add_parser(subparsers, name: str) -> None:
     parser.add_argument("--lexicon-penalty", type=float, default=None,
                         help="score lost per word outside the language model's word list (0 = off; default: the "
                         "model's own)")
+    add_ilm_weight_argument(parser)
     add_threads_argument(parser)
     parser.add_argument("--words", action="store_true", help="print word time spans")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
@@ -59,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             recognizer.set_beam_threshold(args.beam_threshold)
         if args.length_penalty is not None:
             recognizer.set_length_penalty(args.length_penalty)
+        if args.ilm_weight is not None:
+            recognizer.set_ilm_weight(args.ilm_weight)
     except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
         return 2

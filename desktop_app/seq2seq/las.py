@@ -92,6 +92,13 @@ class LASState(Selectable):
     batch_dims = {"hidden": 1}
 
 
+@dataclass
+class InternalLMState(Selectable):
+    hidden: tuple[torch.Tensor, torch.Tensor]  # 1 x batch x decoder_hidden (h, c)
+    attentional: torch.Tensor  # batch x decoder_hidden
+    batch_dims = {"hidden": 1}
+
+
 class Listener(nn.Module):
     def __init__(self, c: LASConfig):
         super().__init__()
@@ -244,6 +251,23 @@ class LASRecognizer(nn.Module):
 
     def ctc_log_probs_of(self, outputs: torch.Tensor) -> torch.Tensor:
         return torch.log_softmax(self.ctc_head(outputs).float(), dim=-1)
+
+    # -- the internal language model's estimate (for its subtraction in decoding) -------------
+    def internal_lm_state(self, memory: LASMemory) -> InternalLMState:
+        batch = memory.outputs.size(0)
+        zeros = memory.outputs.new_zeros(1, batch, self.config.decoder_hidden)
+        return InternalLMState((zeros, zeros.clone()), zeros[0].clone())
+
+    def internal_lm_step(self, prev_tokens: torch.Tensor, state: InternalLMState
+                         ) -> tuple[torch.Tensor, InternalLMState]:
+        """The speller with every attention context zeroed: an estimate of what it has learnt of the text
+        alone (Meng et al., 2021, "internal language model estimation"). -> log-probs (batch, vocab), state."""
+        embedded = self.embedding(prev_tokens)
+        query, hidden = rnn_step(self.decoder_rnn, torch.cat([embedded, state.attentional], dim=-1), state.hidden)
+        no_context = query.new_zeros(query.size(0), 2 * self.config.encoder_hidden)
+        attentional = torch.tanh(self.attentional_layer(torch.cat([query, no_context], dim=-1)))
+        log_probs = torch.log_softmax(self._output_logits(attentional).float(), dim=-1)
+        return log_probs, InternalLMState(hidden, attentional)
 
     # -- internals ---------------------------------------------------------------------
     def _logits_step(self, prev_tokens: torch.Tensor, memory: LASMemory, state: LASState):

@@ -52,6 +52,8 @@ class FolderConfig:
     lm_weight: float = 0.0
     # speech: score lost per word outside the language-model folder's words.txt (see seq2seq/lexicon.py)
     lexicon_penalty: float = 0.0
+    # speech: weight of the recognizer's internal language-model estimate, subtracted in decoding (see fusion.py)
+    ilm_weight: float = 0.0
     beam_size: int = 1  # speech: the beam width decoding uses unless told otherwise (tuned at bundling)
     # speech: beam search drops hypotheses this far (summed log-probability) below the best (None: never)
     beam_threshold: float | None = None

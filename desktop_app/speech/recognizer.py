@@ -17,7 +17,7 @@ from scipy.ndimage import median_filter
 from desktop_app.seq2seq import DecodeOptions, Hypothesis, LoadedModel, Step, load_folder, run_to_end
 from desktop_app.seq2seq.decoding import decode
 from desktop_app.seq2seq.errors import ConfigError, CorruptFileError, ShapeMismatchError
-from desktop_app.seq2seq.fusion import ShallowFusion
+from desktop_app.seq2seq.fusion import InternalLMSubtraction, ShallowFusion
 from desktop_app.seq2seq.las import CTC_BLANK
 from desktop_app.seq2seq.lexicon import LEXICON_FILE, Lexicon, LexiconPenalty
 from desktop_app.seq2seq.quantize import model_for_inference
@@ -56,10 +56,11 @@ class Recognizer:
         self.tokenizer = loaded.target_tokenizer
         self.language_model = _language_model(loaded, precision) if loaded.config.language_model else None
         self.lexicon: Lexicon | None = None  # the language model's word list, read when a penalty first needs it
-        self._lm_weight = self._lexicon_penalty = 0.0
+        self._lm_weight = self._lexicon_penalty = self._ilm_weight = 0.0
         self._beam_threshold: float | None = None
         self._length_penalty = SPEECH_DECODE.length_penalty
         for name, setter in (("lm_weight", self.set_lm_weight), ("lexicon_penalty", self.set_lexicon_penalty),
+                             ("ilm_weight", self.set_ilm_weight),
                              ("beam_threshold", self.set_beam_threshold), ("length_penalty", self.set_length_penalty)):
             try:
                 setter(getattr(loaded.config, name))
@@ -90,7 +91,7 @@ class Recognizer:
     def set_lm_weight(self, weight: float) -> None:
         if weight and self.language_model is None:
             raise ValueError(f"{self.loaded.folder} has no language model to decode with")
-        self._set_decoder(weight, self._lexicon_penalty)
+        self._set_decoder(weight, self._lexicon_penalty, self._ilm_weight)
 
     @property
     def lexicon_penalty(self) -> float:
@@ -103,7 +104,15 @@ class Recognizer:
         if penalty and self.lexicon is None:
             raise ValueError(f"{self.loaded.folder} has no word list to decode with "
                              f"(a language-model folder with {LEXICON_FILE})")
-        self._set_decoder(self._lm_weight, penalty)
+        self._set_decoder(self._lm_weight, penalty, self._ilm_weight)
+
+    @property
+    def ilm_weight(self) -> float:
+        """Weight of the recognizer's internal language-model estimate, subtracted in decoding (0 = not)."""
+        return self._ilm_weight
+
+    def set_ilm_weight(self, weight: float) -> None:
+        self._set_decoder(self._lm_weight, self._lexicon_penalty, weight)
 
     @property
     def beam_threshold(self) -> float | None:
@@ -123,12 +132,15 @@ class Recognizer:
     def set_length_penalty(self, penalty: float) -> None:
         self._length_penalty = replace(SPEECH_DECODE, length_penalty=penalty).length_penalty  # checks it
 
-    def _set_decoder(self, lm_weight: float, lexicon_penalty: float) -> None:
-        """The model decoding runs: the recognizer, fused with its language model, steered by its word list."""
-        decoder = ShallowFusion(self.model, self.language_model, lm_weight) if lm_weight else self.model  # checks it
+    def _set_decoder(self, lm_weight: float, lexicon_penalty: float, ilm_weight: float) -> None:
+        """The model decoding runs: the recognizer less its internal language model, fused with its language
+        model, steered by its word list."""
+        decoder = InternalLMSubtraction(self.model, ilm_weight) if ilm_weight else self.model  # checks it
+        decoder = ShallowFusion(decoder, self.language_model, lm_weight) if lm_weight else decoder  # checks it
         if lexicon_penalty:
             decoder = LexiconPenalty(decoder, self.lexicon, self.tokenizer, lexicon_penalty)  # checks it
-        self.decoder, self._lm_weight, self._lexicon_penalty = decoder, lm_weight, lexicon_penalty
+        self.decoder, self._lm_weight, self._lexicon_penalty, self._ilm_weight = (decoder, lm_weight, lexicon_penalty,
+                                                                                  ilm_weight)
 
     @classmethod
     def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer:
@@ -160,6 +172,8 @@ class Recognizer:
             search += f" with its language model (weight {self.lm_weight:g})"
         if self.lexicon_penalty:
             search += f"{' and' if self.lm_weight else ' with'} its word list (penalty {self.lexicon_penalty:g})"
+        if self.ilm_weight:
+            search += f", less its internal language model (weight {self.ilm_weight:g})"
         return search
 
     def stream(self, audio: np.ndarray,
