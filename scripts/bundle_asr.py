@@ -752,10 +752,9 @@ def main() -> int:
         return 0
     if args.run is None:
         parser.error("--run is required (unless --measure-speed-again)")
-    search_changes = {name: value for name, value in (("beam", args.beam), ("threshold", args.beam_threshold),
-                                                      ("length_penalty", args.length_penalty),
-                                                      ("lm", args.lm_weight), ("ilm", args.ilm_weight))
-                      if value is not None}
+    search_changes = {name: getattr(args, flag.removeprefix("--").replace("-", "_"))
+                      for name, (flag, *_) in SEARCH_CHANGES.items()}
+    search_changes = {name: value for name, value in search_changes.items() if value is not None}
     if search_changes and not args.keep_decoding:
         parser.error("--beam, --beam-threshold, --length-penalty, --lm-weight and --ilm-weight go with "
                      "--keep-decoding (a full tuning chooses them itself)")

@@ -186,8 +186,7 @@ class LASRecognizer(nn.Module):
 
     def initial_state(self, memory: LASMemory) -> LASState:
         batch = memory.outputs.size(0)
-        zeros = memory.outputs.new_zeros(1, batch, self.config.decoder_hidden)
-        state = LASState((zeros, zeros.clone()), zeros[0].clone(), memory.outputs.new_zeros(memory.mask.shape))
+        state = LASState(*self._zero_speller_state(memory), memory.outputs.new_zeros(memory.mask.shape))
         if memory.ctc_log_probs is not None:  # the empty prefix, as the one "candidate" BOS
             state.ctc_candidates = torch.full((batch, 1), BOS_ID, dtype=torch.long, device=memory.mask.device)
             state.ctc_prefixes = empty_prefix(memory.ctc_log_probs, CTC_BLANK)
@@ -254,9 +253,7 @@ class LASRecognizer(nn.Module):
 
     # -- the internal language model's estimate (for its subtraction in decoding) -------------
     def internal_lm_state(self, memory: LASMemory) -> InternalLMState:
-        batch = memory.outputs.size(0)
-        zeros = memory.outputs.new_zeros(1, batch, self.config.decoder_hidden)
-        return InternalLMState((zeros, zeros.clone()), zeros[0].clone())
+        return InternalLMState(*self._zero_speller_state(memory))
 
     def internal_lm_step(self, prev_tokens: torch.Tensor, state: InternalLMState
                          ) -> tuple[torch.Tensor, InternalLMState]:
@@ -270,6 +267,11 @@ class LASRecognizer(nn.Module):
         return log_probs, InternalLMState(hidden, attentional)
 
     # -- internals ---------------------------------------------------------------------
+    def _zero_speller_state(self, memory: LASMemory):
+        """-> the speller's start: LSTM (h, c) of 1 x batch x decoder_hidden, attentional batch x decoder_hidden."""
+        zeros = memory.outputs.new_zeros(1, memory.outputs.size(0), self.config.decoder_hidden)
+        return (zeros, zeros.clone()), zeros[0].clone()
+
     def _logits_step(self, prev_tokens: torch.Tensor, memory: LASMemory, state: LASState):
         new_state = self._decoder_step(prev_tokens, memory, state)
         return self._output_logits(new_state.attentional), new_state  # batch x vocab
