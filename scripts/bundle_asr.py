@@ -553,6 +553,27 @@ def augmentation_text(augment: dict) -> str:
     return ", ".join([*used, "gain changes", "SpecAugment"])
 
 
+def training_voices_text(training_config: dict, corpus_voices: list[str]) -> str:
+    """The corpus's training voices these weights heard (those in the manifests of the config's data.train), and
+    the count of the others: a split added to the corpus after the weights were trained is not theirs."""
+    from desktop_app.speech.manifest import read_manifest
+
+    manifests = [Path(entry["path"] if isinstance(entry, dict) else entry)
+                 for entry in training_config.get("data", {}).get("train", [])]
+    if not manifests or not all(path.exists() for path in manifests):  # cannot tell: the corpus's list
+        return f"Training voices ({len(corpus_voices)}): {', '.join(corpus_voices)}."
+    in_training = {item.voice for path in manifests for item in read_manifest(path)}
+    heard = [voice for voice in corpus_voices if voice in in_training]
+    names = ", ".join(f"`{path.name}`" for path in manifests)
+    text = (f"Training voices ({len(heard)}, those of {names}, the manifests these weights trained on): "
+            f"{', '.join(heard)}.")
+    unheard = len(corpus_voices) - len(heard)
+    if unheard:
+        text += (f" The corpus holds {unheard} more training voices, in splits that later training runs read "
+                 "(see the run notes); these weights never heard them.")
+    return text
+
+
 def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tuple[str, str], corpus: Path,
          decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict],
          run_notes: str = "", change: str = "") -> str:
@@ -621,7 +642,7 @@ A synthetic corpus built with `attend make-speech-corpus --out {corpus}` (recipe
 |---|---|---|
 {split_rows}
 
-Training voices ({len(voices.get('training', []))}): {', '.join(voices.get('training', []))}.
+{training_voices_text(training.get('config', {}), voices.get('training', []))}
 
 Held-out voices, never trained on ({len(voices.get('held_out', []))}): {', '.join(voices.get('held_out', []))}.
 

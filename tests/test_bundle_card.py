@@ -382,3 +382,24 @@ def test_measuring_the_speed_again_rewrites_only_the_cards_speed_section():
     assert new.endswith("## Training data\n\nA synthetic corpus.\n")
     with pytest.raises(ValueError, match="Speed"):
         bundle.with_speed_measured_again("# a card without one\n", ("x", "y"), "why")
+
+
+def test_the_card_lists_the_training_voices_of_the_manifests_the_weights_trained_on(tmp_path):
+    from desktop_app.speech.manifest import Utterance, write_manifest
+
+    bundle = _bundle_asr()
+    train, later = tmp_path / "train.tsv", tmp_path / "train-later.tsv"
+    write_manifest(train, [Utterance("a", tmp_path / "a.wav", 1.0, "hi", "flite:kal"),
+                           Utterance("b", tmp_path / "b.wav", 1.0, "yo", "festival:kal_diphone")])
+    write_manifest(later, [Utterance("c", tmp_path / "c.wav", 1.0, "hey", "pico:en-US")])
+    corpus_voices = ["flite:kal", "festival:kal_diphone", "pico:en-US"]
+    text = bundle.training_voices_text({"data": {"train": [{"path": str(train), "repeat": 1}]}}, corpus_voices)
+    assert text.startswith("Training voices (2, those of `train.tsv`, the manifests these weights trained on): "
+                           "flite:kal, festival:kal_diphone.")
+    assert "1 more training voices" in text and "pico" not in text
+    both = {"data": {"train": [str(train), {"path": str(later)}]}}
+    assert "(3, those of `train.tsv`, `train-later.tsv`" in bundle.training_voices_text(both, corpus_voices)
+    # without the manifests at hand the card can only give the corpus's list
+    missing = {"data": {"train": [str(tmp_path / "gone.tsv")]}}
+    assert bundle.training_voices_text(missing, corpus_voices) == (
+        "Training voices (3): flite:kal, festival:kal_diphone, pico:en-US.")
