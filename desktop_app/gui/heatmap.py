@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
 
-from .colormap import color_for
+from .colormap import color_scale_image, to_image
 
 ALIGNED_SHARE = 0.3  # a piece counts as aligned when it has this share of a row's/column's maximum
 LEGEND_WIDTH = 64  # the colour scale right of the matrix: gap, bar, labels
@@ -66,9 +66,7 @@ class HeatmapGeometry:
 
 def draw_color_scale(painter: QPainter, bar: QRect, text_color: QColor) -> None:
     """A vertical colour bar for attention weights, 0% at the bottom and 100% at the top, labelled."""
-    for y in range(bar.height()):
-        weight = 1.0 - y / max(1, bar.height() - 1)
-        painter.fillRect(QRect(bar.left(), bar.top() + y, bar.width(), 1), color_for(weight))
+    painter.drawImage(bar, color_scale_image())  # one cached gradient image, stretched
     painter.setPen(text_color)
     metrics = QFontMetrics(painter.font())
     for weight in (1.0, 0.5, 0.0):
@@ -166,9 +164,9 @@ class HeatmapWidget(QWidget):
             rect = QRect(0, geometry.top + row * geometry.cell, geometry.left - 6, geometry.cell)
             painter.setPen(accent if row in aligned_rows else text_color)
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
-        for row in range(matrix.shape[0]):
-            for column in range(matrix.shape[1]):
-                painter.fillRect(geometry.cell_rect(row, column), color_for(float(matrix[row, column])))
+        if matrix.size:  # one image, one cell per pixel, scaled up without smoothing
+            cells = QRect(geometry.left, geometry.top, matrix.shape[1] * geometry.cell, matrix.shape[0] * geometry.cell)
+            painter.drawImage(cells, to_image(matrix, 0.0, 1.0))
         self._draw_highlight(painter, geometry, aligned_rows, aligned_columns, accent)
         draw_color_scale(painter, geometry.legend_rect(), text_color)
 

@@ -14,23 +14,12 @@ from PySide6.QtGui import QColor, QFont, QFontInfo, QFontMetrics, QImage, QPaint
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .colormap import VIRIDIS
+from .colormap import to_image
 from .dictate_worker import FinalResult
 from .heatmap import label_text
 
 LIVE_SECONDS = 6.0
 MEL_FRAME_SECONDS = 0.01
-_LUT = np.array([c.rgb() for c in VIRIDIS], dtype=np.uint32)
-
-
-def to_image(values: np.ndarray, low: float | None = None, high: float | None = None) -> QImage:
-    """(rows, columns) values -> an RGB image (row 0 at the top), colours scaled to low..high."""
-    low = float(np.min(values)) if low is None else low
-    high = float(np.max(values)) if high is None else high
-    scaled = np.clip((values - low) / max(high - low, 1e-6), 0, 1)
-    pixels = np.ascontiguousarray(_LUT[(scaled * (len(_LUT) - 1)).astype(np.intp)])
-    image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.shape[1] * 4, QImage.Format.Format_RGB32)
-    return image.copy()  # own the pixels
 
 
 class SpectrogramWidget(QWidget):
