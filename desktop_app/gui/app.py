@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.seq2seq.quantize import use_inference_threads
 
 from .main_window import MainWindow
+from .workers import threads_still_running
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "attend.svg"
 
@@ -24,4 +26,15 @@ def run_app(argv: list[str] | None = None) -> int:
     use_inference_threads()  # the workers decode fastest on one intra-op thread
     window = MainWindow()
     window.show()
-    return app.exec()
+    return leave(app.exec())
+
+
+def leave(exit_code: int) -> int:
+    """After the last window closed. Settings are saved and recordings closed by then; a worker thread that
+    is still busy (loading a model, reading a long file) holds nothing of the user's, and waiting for it, or
+    letting Python tear down the objects it uses, could hang or abort: the process ends at once instead."""
+    if threads_still_running():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exit_code)
+    return exit_code

@@ -1,7 +1,7 @@
 """Dictation on a worker thread: audio chunks in; level, spectrogram frames, partial and final text out.
 
-The recording is written to disk as it arrives (and flushed every second), so nothing is
-lost if the app dies mid-sentence.
+The recording is written to disk as it arrives, with a WAV header that is kept true and flushed
+at least every second, so nothing is lost if the app dies (or is killed) mid-sentence.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ class DictateWorker(Worker):
             from desktop_app.speech.recognizer import Recognizer
 
             recognizer = Recognizer.from_folder(folder)
-            recognizer.warm_up()
+            if not self.closing:  # the window is closing: nobody will record with it
+                recognizer.warm_up()
             self._recognizers = {folder: recognizer}
         return self._recognizers[folder]
 
@@ -173,22 +174,38 @@ class DictateWorker(Worker):
 
 
 class _RecordingWriter:
-    """16-bit WAV written as it arrives; the header is brought up to date every second."""
+    """16-bit mono WAV written as it arrives, its header kept true on disk, so that the file is whole and
+    playable even when the app is killed mid-recording (all but at most the last second is there).
+
+    libsndfile writes the sizes into the header only when the file is closed (its flush() does not), so
+    a crash left a header saying "0 bytes" that `wave` and sox read as empty. Python's `wave` rewrites the
+    sizes after every write; the file object is flushed to the operating system at least once a second."""
+
+    FLUSH_SECONDS = 1.0
 
     def __init__(self, path: str):
-        import soundfile
+        import wave
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._file = soundfile.SoundFile(path, "w", samplerate=16000, channels=1, subtype="PCM_16", format="WAV")
+        self._file = open(path, "wb")  # noqa: SIM115 - closed in close(), after the wave writer
+        self._wave = wave.open(self._file, "wb")
+        self._wave.setnchannels(1)
+        self._wave.setsampwidth(2)
+        self._wave.setframerate(16000)
+        self._wave.writeframes(b"")  # the header, with its sizes, goes out now
+        self._file.flush()
         self._last_flush = time.monotonic()
 
     def write(self, chunk: np.ndarray) -> None:
-        self._file.write(chunk)
-        if time.monotonic() - self._last_flush > 1.0:
+        """chunk: (samples,) float32 in [-1, 1] at 16 kHz."""
+        pcm = (np.clip(chunk, -1.0, 1.0) * 32767.0).round().astype("<i2")
+        self._wave.writeframes(pcm.tobytes())  # data, then the sizes in the header patched to match
+        if time.monotonic() - self._last_flush >= self.FLUSH_SECONDS:
             self._file.flush()
             self._last_flush = time.monotonic()
 
     def close(self) -> None:
+        self._wave.close()
         self._file.close()
 
 

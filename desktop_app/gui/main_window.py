@@ -17,7 +17,9 @@ from .garbage import collect_garbage_on_gui_thread
 from .settings import Key, Settings
 from .translate_tab import TranslateTab
 from .translate_worker import TranslateWorker
-from .workers import WorkerThread
+from .workers import WorkerThread, stop_all
+
+CLOSE_WAIT_MS = 500  # how long closing waits for the workers to finish their current step
 
 ABOUT = f"""<h3>Attend {__version__}</h3>
 <p>Translate typed text and transcribe dictated speech with sequence-to-sequence models that
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.translate_tab.debounce.stop()
         self.dictate_tab.shutdown()
-        self.translate_thread.stop(timeout_ms=1000)
-        self.dictate_thread.stop(timeout_ms=1000)
+        # Both at once, within one deadline: the process must be gone within a second of closing. A model
+        # still loading outlives the window (app.leave() then ends the process); nothing of the user's is in it.
+        stop_all([self.translate_thread, self.dictate_thread], timeout_ms=CLOSE_WAIT_MS)
         super().closeEvent(event)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QDeadlineTimer, QObject, QThread, Signal
 
 NO_JOB = -1
 
@@ -24,6 +24,7 @@ class Worker(QObject):
         super().__init__()
         self._wanted_job = NO_JOB
         self._job_numbers = itertools.count(1)
+        self.closing = False  # set once, when the window closes: long preparations stop at their next check
 
     def next_job(self) -> int:
         """Called on the GUI thread: number a new job and make it the only wanted one."""
@@ -62,8 +63,35 @@ class WorkerThread:
         self.thread.finished.connect(worker.deleteLater)
         self.thread.start()
 
-    def stop(self, timeout_ms: int = 1000) -> bool:
-        """Cancel the current job, end the thread's event loop and wait; True if it ended."""
+    def request_stop(self) -> None:
+        """Cancel the current job and end the thread's event loop once the running slot returns."""
+        self.worker.closing = True
         self.worker.cancel()
         self.thread.quit()
-        return self.thread.wait(timeout_ms)
+
+    def stop(self, timeout_ms: int = 1000) -> bool:
+        """Cancel, end the event loop and wait; True if the thread ended. A thread still busy (a model
+        load cannot be interrupted) is kept alive here until it ends: Qt aborts the process when a
+        running QThread object is destroyed."""
+        self.request_stop()
+        if self.thread.wait(timeout_ms):
+            return True
+        _STILL_RUNNING.add(self)
+        self.thread.finished.connect(lambda: _STILL_RUNNING.discard(self))
+        return False
+
+
+_STILL_RUNNING: set[WorkerThread] = set()
+
+
+def stop_all(threads: list[WorkerThread], timeout_ms: int) -> bool:
+    """Stop several workers at once within one shared deadline; True if every thread ended."""
+    deadline = QDeadlineTimer(timeout_ms)
+    for worker_thread in threads:
+        worker_thread.request_stop()
+    return all([worker_thread.stop(max(0, deadline.remainingTime())) for worker_thread in threads])
+
+
+def threads_still_running() -> bool:
+    """Whether a worker outlived its window (a model load, say): the process must then leave at once."""
+    return any(not worker_thread.thread.isFinished() for worker_thread in _STILL_RUNNING)
