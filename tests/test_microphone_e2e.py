@@ -92,3 +92,48 @@ def test_spoken_audio_travels_through_the_microphone_path(qtbot, pulse_null_sink
     if BUNDLED_ASR.exists():
         assert "door" in tab.text()
     window.close()
+
+
+def test_a_recording_survives_kill_9(pulse_null_sink, tiny_asr, tmp_path):
+    """The app is killed mid-recording: the WAV on disk opens with soundfile, wave and sox, and holds all
+    but at most the last second of what the app had captured."""
+    import os
+    import signal
+    import sys
+    import wave
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "asr").symlink_to(BUNDLED_ASR if BUNDLED_ASR.exists() else tiny_asr.folder, target_is_directory=True)
+    speech = load_audio(speak(" ".join(SPOKEN), tmp_path / "spoken.wav"))
+    soundfile.write(tmp_path / "long.wav", np.tile(speech, 4), 16000)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    command = [sys.executable, "-m", "tests.support.record_until_killed", str(models), str(tmp_path / "s.ini"),
+               str(tmp_path / "recordings")]
+    child = subprocess.Popen(command, cwd=Path(__file__).parents[1], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    player, path, captured = None, "", 0.0
+    try:
+        for line in child.stdout:
+            if line.startswith("RECORDING "):
+                path = line.split(maxsplit=1)[1].strip()
+                player = subprocess.Popen(["paplay", f"--device={pulse_null_sink}", str(tmp_path / "long.wav")])
+            elif line.startswith("CAPTURED "):
+                captured = float(line.split()[1])
+                if captured >= 4.0:
+                    break
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+        if player is not None:
+            player.kill()
+    assert captured >= 4.0, "the recording never got going"
+
+    audio, rate = soundfile.read(path, dtype="float32")
+    assert rate == 16000 and audio.size / rate >= captured - 1.0, (audio.size / rate, captured)
+    with wave.open(path) as wav:  # Python's wave trusts the header's sizes: a crash used to leave "0 bytes"
+        assert wav.getnframes() / wav.getframerate() >= captured - 1.0
+    sox = subprocess.run(["soxi", "-D", path], capture_output=True, text=True, timeout=30)
+    assert sox.returncode == 0 and float(sox.stdout) >= captured - 1.0, sox.stdout + sox.stderr
+    assert np.abs(audio).max() > 0.05  # what was played into the microphone is in the file

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QSettings, QTimer, Slot
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.gui.app import leave
@@ -21,24 +21,10 @@ from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import Key, Settings
 from desktop_app.seq2seq.quantize import use_inference_threads
 
+from .qt_signals import after
+
 TIMEOUT_S = 120
 PARAGRAPH_SENTENCE = "the weather is nice today and we go to the park."
-
-
-class _After(QObject):
-    """Calls `action` once, on the GUI thread, when `signal` has fired `count` times. A QObject's slot, so a
-    worker's signal arrives queued here (a plain function would run on the worker's thread)."""
-
-    def __init__(self, signal, count: int, action):
-        super().__init__()
-        self.left, self.action = count, action
-        signal.connect(self.fired)
-
-    @Slot()
-    def fired(self) -> None:
-        self.left -= 1
-        if self.left == 0:
-            self.action()
 
 
 def main(state: str, models: str, settings_file: str, audio: str = "") -> int:
@@ -60,16 +46,16 @@ def main(state: str, models: str, settings_file: str, audio: str = "") -> int:
     elif state == "loading":  # the Dictate tab loads its model as it is shown: close while that runs
         QTimer.singleShot(0, close)
     elif state == "decoding":  # mid-decode of a long paragraph
-        trigger = _After(translate.worker.tokenReady, 20, close)  # noqa: F841 - kept alive
+        trigger = after(translate.worker.tokenReady, 20, close)  # noqa: F841 - kept alive
         translate.as_you_type.setChecked(False)
         translate.source.setPlainText(" ".join([PARAGRAPH_SENTENCE] * 300))
         QTimer.singleShot(100, translate.translate_now)
     elif state == "recording":  # 1 s into a two-minute recording
-        trigger = _After(dictate.worker.level, 10, close)  # noqa: F841
+        trigger = after(dictate.worker.level, 10, close)  # noqa: F841
         sound = np.random.default_rng(0).normal(0, 0.05, 16000 * 120).astype(np.float32)
         QTimer.singleShot(100, lambda: dictate.play_array(sound, realtime=True))
     elif state == "file":  # 3 s into a long audio file
-        trigger = _After(dictate.worker.progress, 30, close)  # noqa: F841
+        trigger = after(dictate.worker.progress, 30, close)  # noqa: F841
         QTimer.singleShot(100, lambda: dictate.transcribe_file(audio))
     else:
         raise SystemExit(f"unknown state {state!r}")
