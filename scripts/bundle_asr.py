@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # its sibling scripts (bundling, compare_errors), however it is loaded
 
+from attend_scores import NoScore, run_scores  # noqa: E402  (exit 1 = scored with skips)
 from compare_errors import change, read_error_table, verdict  # noqa: E402  (eval-asr --errors tables)
 
 from desktop_app.commands._options import INFERENCE_THREADS  # noqa: E402  (torch-free: the app's decoding threads)
@@ -70,11 +71,24 @@ CREDITS = """- Sentences: Tatoeba (tatoeba.org) English, as packaged by manythin
 
 def run_json(command: list[str]) -> dict:
     """Runs an attend command that prints JSON; eval-asr decodes in EVAL_JOBS processes (the same
-    transcripts as one process gives, so the card's commands leave --jobs out)."""
+    transcripts as one process gives, so the card's commands leave --jobs out). A run that skipped
+    utterances is said so in the log and its scores used; one with no score (or none for one of its
+    manifests) raises NoScore."""
     jobs = ["--jobs", str(EVAL_JOBS)] if command[0] == "eval-asr" else []
-    result = subprocess.run([sys.executable, "-m", "desktop_app", *command, *jobs], capture_output=True, text=True,
-                            cwd=ROOT, check=True)
-    return json.loads(result.stdout)
+    scores = run_scores([*command, *jobs], ROOT)
+    unscored = [m for m in manifests_of(command) if m not in scores.get("results", {})]
+    if unscored:
+        raise NoScore(f"attend eval-asr gave no score for {', '.join(unscored)} (none of its utterances could be "
+                      f"read)  [attend {' '.join(command)}]")
+    return scores
+
+
+def manifests_of(command: list[str]) -> list[str]:
+    """The manifests an eval-asr command line names (none for another command)."""
+    if command[0] != "eval-asr" or "--manifest" not in command:
+        return []
+    after = command[command.index("--manifest") + 1:]
+    return after[:next((i for i, word in enumerate(after) if word.startswith("--")), len(after))]
 
 
 def write_config(folder: Path, config: dict) -> None:
@@ -811,8 +825,8 @@ def main() -> int:
                                    "--errors", str(bundled_errors), "--json"])["results"][voices]["wer"]
             change = held_out_change(errors, read_error_table(bundled_errors), voices)
             print(f"against the bundled model: {change}", flush=True)
-        except subprocess.CalledProcessError as error:  # an informative figure: it never blocks the bundle
-            print(f"no comparison with the bundled model: eval-asr failed: {error.stderr.strip()[-300:]}", flush=True)
+        except NoScore as error:  # an informative figure: it never blocks the bundle
+            print(f"no comparison with the bundled model: {error}", flush=True)
     if destination.exists() and not args.force:
         old = json.loads((destination / "config.json").read_text()).get("metrics", {}).get("test", {})
         old_wer = bar(old.get(voices, {}).get("wer", 100.0), remeasured)
@@ -831,4 +845,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except NoScore as error:  # one line, not a traceback: nothing was installed
+        raise SystemExit(f"bundle_asr.py: error: {error}") from None

@@ -16,6 +16,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))  # its sibling scripts (bundling, attend_scores), however it is loaded
+
+from attend_scores import NoScore, run_scores  # noqa: E402  (exit 1 = scored with skips)
+
 DATA = "../shared/data/mt"
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French"}
 
@@ -31,11 +35,11 @@ def test_sets(source: str, target: str) -> dict[str, tuple[str, str]]:
 
 
 def evaluate(model: Path, src: str, ref: str, beam: int, precision: str = "float32") -> tuple[dict, str]:
+    """The scores and the command; a line that could not be translated counts as an empty translation (the
+    log says so), and a run with no score raises NoScore."""
     command = ["attend", "eval-mt", "--model", str(model), "--src", src, "--ref", ref, "--beam", str(beam),
                "--precision", precision, "--json"]
-    result = subprocess.run([sys.executable, "-m", "desktop_app", *command[1:]], capture_output=True, text=True,
-                            cwd=ROOT, check=True)
-    return json.loads(result.stdout), " ".join(command)
+    return run_scores(command[1:], ROOT), " ".join(command)
 
 
 def int8_check(model: Path, source: str, target: str) -> dict:
@@ -165,4 +169,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except NoScore as error:  # one line, not a traceback: nothing was installed
+        raise SystemExit(f"bundle_mt.py: error: {error}") from None

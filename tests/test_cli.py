@@ -96,3 +96,36 @@ def test_cpu_bfloat16_warning_reads_the_cpu_flags(tmp_path):
     assert not _cpu_lacks_bfloat16(str(tmp_path / "native")) and not _cpu_lacks_bfloat16(str(tmp_path / "amx"))
     assert _cpu_lacks_bfloat16(str(tmp_path / "emulated"))
     assert not _cpu_lacks_bfloat16(str(tmp_path / "missing"))  # not Linux: no way to tell, no warning
+
+
+def test_a_batch_exits_1_after_its_good_items_and_sums_up_its_bad_ones():
+    from desktop_app.commands._options import finish_batch, others
+
+    err = io.StringIO()
+    assert finish_batch("translate", 0, 5, "lines could not be translated", others(5, "translated"), err) == 0
+    assert finish_batch("translate", 1, 1, "lines could not be translated", others(0, "translated"), err) == 1
+    assert err.getvalue() == ""  # one item: its own line says it all
+    assert finish_batch("translate", 2, 5, "lines could not be translated", others(3, "translated"), err) == 1
+    assert err.getvalue() == "attend translate: 2 of 5 lines could not be translated (see above); the other 3 were " \
+                             "translated\n"
+    assert others(1, "transcribed") == "the other one was transcribed"
+
+
+def test_translate_standard_input_exits_1_after_translating_the_good_lines(tiny_folder, monkeypatch, capsys):
+    from desktop_app.seq2seq import InputError, Translator
+
+    stream = Translator.stream
+
+    def refuse(self, text, options):
+        if text == SOURCES[3]:
+            raise InputError("this sentence cannot be translated")
+        return stream(self, text, options)
+
+    monkeypatch.setattr(Translator, "stream", refuse)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{SOURCES[2]}\n{SOURCES[3]}\n\n{SOURCES[4]}\n"))
+    assert main(["translate", "--model", str(tiny_folder.folder)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [TARGETS[2], "", "", TARGETS[4]]  # line for line, the bad one empty
+    assert err.splitlines() == ["attend translate: standard input line 2: this sentence cannot be translated",
+                                "attend translate: 1 of 3 lines could not be translated (see above); the other 2 "
+                                "were translated (an empty line out for each that was not)"]

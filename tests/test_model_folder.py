@@ -101,6 +101,13 @@ def _edit_config(folder, change):
     (folder / "config.json").write_text(json.dumps(config))
 
 
+def _link_out(folder, name):
+    """Move `name` out of the folder and leave a symbolic link to it in its place."""
+    outside = folder.parent / f"outside-{name}"
+    (folder / name).rename(outside)
+    (folder / name).symlink_to(outside)
+
+
 def _truncate(path):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -126,6 +133,8 @@ DAMAGE = {
                             ShapeMismatchError, r"has shape .* config.json implies"),
     "newer format": (lambda f: _edit_config(f, lambda c: c.update(format_version=99)),
                      ConfigError, "format version 99"),
+    "tokenizer linked outside": (lambda f: _link_out(f, "target.model"), ConfigError,
+                                 "target_tokenizer 'target.model' must name a file inside the folder"),
 }
 
 
@@ -135,6 +144,18 @@ def test_each_damage_has_its_own_error(damaged, case):
     damage(damaged)
     with pytest.raises(error_class, match=message):
         load_folder(damaged)
+
+
+def test_links_inside_a_folder_or_to_a_whole_folder_are_followed(damaged, tmp_path):
+    (damaged / "tokenizers").mkdir()  # a link that stays inside the folder
+    (damaged / "source.model").rename(damaged / "tokenizers" / "source.model")
+    (damaged / "source.model").symlink_to(damaged / "tokenizers" / "source.model")
+    linked = tmp_path / "linked"  # the folder itself a link, as the tests and models/ make them
+    linked.symlink_to(damaged, target_is_directory=True)
+    assert load_folder(linked).source_tokenizer is not None
+    _link_out(damaged, "target.model")  # through the linked folder too, a link out of it is refused
+    with pytest.raises(ConfigError, match="target_tokenizer 'target.model' must name a file inside the folder"):
+        load_folder(linked)
 
 
 def test_missing_tensor_is_named(damaged, tiny_folder):

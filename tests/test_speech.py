@@ -209,6 +209,9 @@ def test_transcribe_command_handles_formats_and_errors(tiny_asr, tmp_path, capsy
                  str(tmp_path / "broken.wav")])
     captured = capsys.readouterr()
     assert code == 1 and "broken.wav" in captured.err and "Traceback" not in captured.err
+    assert captured.err.splitlines()[-1] == ("attend transcribe: 1 of 2 files could not be transcribed (see above); "
+                                             "the other one was transcribed")
+    assert len(captured.out.strip().splitlines()) == 1  # the good file's result, as without the broken one
     result = json.loads(captured.out.strip().splitlines()[0])
     assert result["text"] == SPOKEN[2] and [w["word"] for w in result["words"]] == SPOKEN[2].split()
     assert result["search"] == "greedy search"
@@ -277,11 +280,13 @@ def test_eval_asr_in_two_processes_scores_and_orders_exactly_as_in_one(tiny_asr,
     manifest = tmp_path / "m.tsv"
     manifest.write_text("\n".join(rows) + "\n")
     reports = {}
-    for jobs in ("1", "2"):
+    for jobs in ("1", "2"):  # exit 1: scored, with an utterance skipped
         assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest), "--beam", "2",
-                     "--jobs", jobs, "--errors", str(tmp_path / f"errors{jobs}.tsv"), "--json"]) == 0
+                     "--jobs", jobs, "--errors", str(tmp_path / f"errors{jobs}.tsv"), "--json"]) == 1
         captured = capsys.readouterr()
-        assert "skipping gone" in captured.err
+        assert captured.err.splitlines()[0].startswith("attend eval-asr: skipping gone: ")
+        assert captured.err.splitlines()[1:] == [
+            "attend eval-asr: 1 of 5 utterances skipped (see above); the scores are over the remaining 4"]
         reports[jobs] = json.loads(captured.out)["results"][str(manifest)]
     assert (tmp_path / "errors1.tsv").read_text() == (tmp_path / "errors2.tsv").read_text()
     assert reports["2"]["utterances"] == 4 and reports["2"]["wer"] == reports["1"]["wer"] > 0

@@ -1,8 +1,10 @@
-"""Command-line options that several commands share."""
+"""Command-line options, and the exit statuses, that several commands share."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TextIO
 
 PRECISION_CHOICES = ("auto", "float32", "int8")  # as desktop_app.seq2seq.quantize.PRECISIONS (torch-free here)
 
@@ -38,3 +40,49 @@ def add_threads_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=INFERENCE_THREADS,
                         help=f"CPU threads for decoding (default {INFERENCE_THREADS}: on 2 cores one thread "
                         "decodes faster than two)")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (a beam of 0 or -1 is refused, not replaced)."""
+    return _at_least(text, 1)
+
+
+def count_or_all(text: str) -> int:
+    """argparse type: a whole number of at least 0 (0 = no limit)."""
+    return _at_least(text, 0)
+
+
+def _at_least(text: str, least: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+    return value
+
+
+# Exit statuses of every command: a batch (lines of standard input, audio files, a test set) finishes its good
+# items and prints their results either way; SKIPPED says that some of its items were reported and left out.
+# USAGE: a bad option, model folder or input file, or a test set with nothing to score: no result at all
+# (a transcription or translation with no good item is still SKIPPED: each item's result is its own).
+EVERY_ITEM, SKIPPED, USAGE = 0, 1, 2
+
+
+def finish_batch(command: str, bad: int, total: int, what: str, rest: str, stderr: TextIO | None = None) -> int:
+    """The exit status of a batch of `total` items of which `bad` were reported on standard error
+    (one line each) and left out; with bad ones in a batch of more than one, first a final line that
+    sums them up, e.g. "attend eval-asr: 2 of 400 utterances skipped (see above); the scores are over the
+    other 398". what: e.g. "utterances skipped"; rest: what became of the others."""
+    if not bad:
+        return EVERY_ITEM
+    if total > 1:
+        print(f"attend {command}: {bad} of {total} {what} (see above); {rest}", file=stderr or sys.stderr)
+    return SKIPPED
+
+
+def others(count: int, done: str) -> str:
+    """'the other 2 were translated', 'the other one was translated', 'none of the others was translated'."""
+    if count == 0:
+        return f"none of the others was {done}"
+    return f"the other one was {done}" if count == 1 else f"the other {count} were {done}"

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._options import (
+    SKIPPED,
+    USAGE,
     add_beam_threshold_argument,
     add_ilm_weight_argument,
     add_length_penalty_argument,
     add_precision_argument,
     add_threads_argument,
+    count_or_all,
+    finish_batch,
+    positive_int,
 )
 
 
@@ -31,7 +36,8 @@ def add_parser(subparsers, name: str) -> None:
     )
     parser.add_argument("--model", required=True, help="speech model folder")
     parser.add_argument("--manifest", required=True, nargs="+", help="manifest TSV file(s)")
-    parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
+    parser.add_argument("--beam", type=positive_int, default=None,
+                        help="beam width (1 = greedy; default: the model's own)")
     add_beam_threshold_argument(parser)
     add_length_penalty_argument(parser)
     parser.add_argument("--ctc-weight", type=float, default=None,
@@ -43,7 +49,8 @@ def add_parser(subparsers, name: str) -> None:
                         help="score lost per word outside the language model's word list (0 = off; default: the "
                         "model's own)")
     add_ilm_weight_argument(parser)
-    parser.add_argument("--limit", type=int, default=0, help="score only the first N utterances of each manifest")
+    parser.add_argument("--limit", type=count_or_all, default=0,
+                        help="score only the first N utterances of each manifest (0 = all)")
     add_threads_argument(parser)
     parser.add_argument("--jobs", type=int, default=1,
                         help="decode in this many processes at once, each on --threads threads (default 1; on 2 "
@@ -57,8 +64,6 @@ def add_parser(subparsers, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from desktop_app.seq2seq import ModelFolderError
-    from desktop_app.speech.manifest import read_manifest
-    from desktop_app.speech.recognizer import search_details
 
     settings = DecoderSettings(args.model, args.precision, args.threads, args.ctc_weight, args.lm_weight,
                                args.lexicon_penalty, args.beam_threshold, args.length_penalty, args.ilm_weight)
@@ -66,29 +71,44 @@ def run(args: argparse.Namespace) -> int:
         if args.jobs < 1:
             raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
         recognizer = settings.load()
-        manifests = {m: read_manifest(m)[: args.limit or None] for m in args.manifest}
+        manifests, skipped = {}, 0
+        for m in args.manifest:
+            items, unusable = usable_items(m)
+            manifests[m], skipped = items[: args.limit or None], skipped + unusable
         if args.errors and not Path(args.errors).resolve().parent.is_dir():
             raise OSError(f"cannot write the error table {args.errors}: its folder does not exist")
     except (ModelFolderError, OSError, ValueError) as error:
         print(f"attend eval-asr: error: {error}", file=sys.stderr)
-        return 2
+        return USAGE
     beam = args.beam or recognizer.options.beam_size
     report, rows = {}, []
     with _decoder(recognizer, settings, beam, args.jobs) as decode:
-        for name, items in manifests.items():
-            scored = score_manifest(name, items, decode([item.path for item in items]), rows)
-            if scored is None:
-                return 2
-            report[name] = scored
+        for name, items in manifests.items():  # a manifest with nothing to score is reported, the others scored
+            scored = score_manifest(name, items, decode([item.path for item in items]) if items else [], rows)
+            skipped += len(items) - (scored["utterances"] if scored else 0)
+            if scored is not None:
+                report[name] = scored
+    if not report:
+        return USAGE  # no score at all: the reasons are above
     if args.errors:
         write_error_table(args.errors, rows)
+    _print_report(args, recognizer, beam, report)
+    scored_count = sum(r["utterances"] for r in report.values())
+    status = finish_batch("eval-asr", skipped, skipped + scored_count, "utterances skipped",
+                          f"the scores are over the remaining {scored_count}")
+    return SKIPPED if len(report) < len(manifests) else status  # (a manifest of no rows has no score either)
+
+
+def _print_report(args: argparse.Namespace, recognizer, beam: int, report: dict) -> None:
+    from desktop_app.speech.recognizer import search_details
+
     if args.json:
         print(json.dumps({"model": args.model, "beam": beam, "precision": args.precision,
                           "ctc_weight": recognizer.ctc_decode_weight, "lm_weight": recognizer.lm_weight,
                           "lexicon_penalty": recognizer.lexicon_penalty, "ilm_weight": recognizer.ilm_weight,
                           "beam_threshold": recognizer.beam_threshold, "length_penalty": recognizer.length_penalty,
                           "results": report}, indent=1))
-        return 0
+        return
     search = search_details(recognizer.options)
     for name, r in report.items():
         print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
@@ -99,7 +119,6 @@ def run(args: argparse.Namespace) -> int:
               f"{args.threads} threads)")
         for voice, wer in sorted(r["voices"].items()):
             print(f"    {voice:40s} WER {wer:6.2f}%")
-    return 0
 
 
 @dataclass(frozen=True)
@@ -137,6 +156,21 @@ class DecoderSettings:
         return recognizer
 
 
+def usable_items(manifest: str) -> tuple[list, int]:
+    """(the manifest's utterances that can be scored, how many of its rows cannot); one line on standard
+    error for each of the latter."""
+    from desktop_app.speech.manifest import read_manifest_rows
+
+    items, damaged = read_manifest_rows(manifest)
+    for name, why in damaged:
+        print(f"attend eval-asr: skipping {name}: {why}", file=sys.stderr)
+    unreferenced = [item for item in items if not item.text.strip()]
+    for item in unreferenced:
+        print(f"attend eval-asr: skipping {item.id}: its reference text is empty (nothing to score)",
+              file=sys.stderr)
+    return [item for item in items if item.text.strip()], len(damaged) + len(unreferenced)
+
+
 # One utterance's outcome: (transcript or None, why it could not be read or None, decoding seconds, audio seconds)
 Outcome = tuple[str | None, str | None, float, float]
 
@@ -146,12 +180,12 @@ def decode_file(recognizer, beam: int, path: str) -> Outcome:
 
     from desktop_app.speech.features import SAMPLE_RATE, AudioError, load_audio
 
-    try:
+    try:  # too short, NaN samples, unreadable: this utterance is skipped, not the run (nor a worker's batch)
         audio = load_audio(path)
+        start = time.perf_counter()
+        text = recognizer.transcribe(audio, replace(recognizer.options, beam_size=beam)).text
     except AudioError as error:
         return None, str(error), 0.0, 0.0
-    start = time.perf_counter()
-    text = recognizer.transcribe(audio, replace(recognizer.options, beam_size=beam)).text
     return text, None, time.perf_counter() - start, audio.size / SAMPLE_RATE
 
 
@@ -196,8 +230,9 @@ def score_manifest(name: str, items: list, outcomes: list[Outcome], rows: list) 
         rows.append((name, item, text))
     read = [(item.text, text) for item, (text, *_) in zip(items, outcomes, strict=True) if text is not None]
     if not read:
-        print(f"attend eval-asr: error: none of the {len(items)} utterances of {name} could be read "
-              "(the reasons are above); nothing to score", file=sys.stderr)
+        why = (f"none of the {len(items)} utterances of {name} could be read (the reasons are above)" if items
+               else f"{name} has no utterance with a reference to score against")
+        print(f"attend eval-asr: error: {why}; nothing to score", file=sys.stderr)
         return None
     rates = word_error_rates([r for r, _ in read], [h for _, h in read])
     return {"utterances": len(read), "wer": round(100 * rates["wer"], 2), "cer": round(100 * rates["cer"], 2),

@@ -10,10 +10,14 @@ from pathlib import Path
 from desktop_app.speech.speed import SPEEDS, search_options
 
 from ._options import (
+    USAGE,
     add_beam_threshold_argument,
     add_ilm_weight_argument,
     add_length_penalty_argument,
     add_threads_argument,
+    finish_batch,
+    others,
+    positive_int,
 )
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "asr-en"
@@ -28,7 +32,8 @@ def add_parser(subparsers, name: str) -> None:
     )
     parser.add_argument("files", nargs="+", help="audio files")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="speech model folder (default models/asr-en)")
-    parser.add_argument("--beam", type=int, default=None, help="beam width (1 = greedy; default: the model's own)")
+    parser.add_argument("--beam", type=positive_int, default=None,
+                        help="beam width (1 = greedy; default: the model's own)")
     add_beam_threshold_argument(parser)
     add_length_penalty_argument(parser)
     parser.add_argument("--speed", choices=SPEEDS, default="accurate",
@@ -69,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             recognizer.set_ilm_weight(args.ilm_weight)
     except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
-        return 2
+        return USAGE
     options = search_options(replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size),
                              args.speed)
     failures = 0
@@ -78,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
             audio = load_audio(name)
             finals = transcribe_long(recognizer, audio, options)
         except AudioError as error:
-            print(f"attend transcribe: {name}: {error}", file=sys.stderr)
+            named = str(error) if str(error).startswith(name) else f"{name}: {error}"  # the path once
+            print(f"attend transcribe: {named}", file=sys.stderr)
             failures += 1
             continue
         text = " ".join(f.text for f in finals)
@@ -93,4 +99,6 @@ def run(args: argparse.Namespace) -> int:
             for final in finals:
                 for w in final.transcript.words:
                     print(f"  {final.start + w.start:7.2f} {final.start + w.end:7.2f}  {w.word}")
-    return 1 if failures else 0
+    total = len(args.files)
+    return finish_batch("transcribe", failures, total, "files could not be transcribed",
+                        others(total - failures, "transcribed"))

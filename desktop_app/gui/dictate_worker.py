@@ -144,11 +144,19 @@ class DictateWorker(Worker):
             yield item
 
     def _file_chunks(self, request: DictateRequest):
-        from desktop_app.speech.features import load_audio
+        """The file in CHUNK-sized pieces, as a microphone would give them; read a block at a time, so a long
+        file costs no more memory than a short one and closing never waits for a whole file to load."""
+        from desktop_app.speech.features import stream_audio
 
-        audio = load_audio(request.audio_file)
-        for start in range(0, audio.size, CHUNK):
-            yield audio[start : start + CHUNK]
+        pending = np.zeros(0, np.float32)
+        for block in stream_audio(request.audio_file):
+            pending = np.concatenate([pending, block])
+            whole = pending.size - pending.size % CHUNK
+            for start in range(0, whole, CHUNK):
+                yield pending[start : start + CHUNK]
+            pending = pending[whole:]
+        if pending.size:
+            yield pending
 
     def _chunk_signals(self, job: int, chunk: np.ndarray, seen: int, from_file: bool) -> None:
         from desktop_app.speech.features import log_mel

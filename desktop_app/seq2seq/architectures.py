@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from torch import nn
@@ -32,12 +33,47 @@ def make_config(architecture: str, values: dict[str, Any]) -> Any:
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigError(f"unknown {architecture} setting(s): {', '.join(unknown)}")
+    fault = value_fault(config_class, values, ZERO_ALLOWED)
+    if fault:
+        raise ConfigError(f"invalid {architecture} setting {fault}")
     try:
         config = config_class(**values)
         config.validate()
     except (TypeError, ValueError) as error:
         raise ConfigError(f"invalid {architecture} settings: {error}") from error
     return config
+
+
+ZERO_ALLOWED = frozenset({"pyramid_layers"})  # whole-number settings where 0 means "none"; the rest count things
+
+
+def value_fault(config_class: type, values: dict[str, Any], zero_allowed: frozenset[str] = frozenset()) -> str:
+    """'key: why' for the first value of the wrong type for `config_class`'s field, or ''.
+
+    A JSON file can hold anything: a count of 0 or -32 or true, or a NaN, must be refused by name
+    here, before a layer of that size is built (where it fails as a ZeroDivisionError or a negative
+    dimension, or allocates for minutes)."""
+    for field in dataclasses.fields(config_class):
+        if field.name not in values:
+            continue
+        value, kind = values[field.name], str(field.type)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind == "int":
+            least = 0 if field.name in zero_allowed else 1
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= least):
+                return f"{field.name}: must be a whole number of at least {least}, not {value!r}"
+        elif kind in ("float", "float | None"):
+            if value is None and kind.endswith("None"):
+                continue
+            if not (number and math.isfinite(value)):
+                return f"{field.name}: must be a number, not {value!r}"
+            if "dropout" in field.name and not 0 <= value < 1:
+                return f"{field.name}: must be at least 0 and below 1, not {value!r}"
+        elif kind in ("bool", "str") and type(value).__name__ != kind:
+            return f"{field.name}: must be {'true or false' if kind == 'bool' else 'a string'}, not {value!r}"
+        elif kind.startswith("dict") and not isinstance(value, dict):
+            return f"{field.name}: must be a JSON object, not {value!r}"
+    return ""
 
 
 def build_model(architecture: str, values: dict[str, Any]) -> nn.Module:

@@ -21,16 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
-from .architectures import architecture_of, build_model, parameter_count
+from .architectures import ARCHITECTURES, architecture_of, make_config, parameter_count, value_fault
 from .errors import ConfigError, CorruptFileError, MissingFileError, ShapeMismatchError
 from .tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
 CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "config.json", "model.safetensors", "README.md"
+NAMED_FILES = ("source_tokenizer", "target_tokenizer", "feature_stats", "language_model")  # config keys
 
 
 @dataclass
@@ -182,6 +184,8 @@ def default_card(config: FolderConfig, model: nn.Module) -> str:
 def read_folder_config(folder: str | Path) -> FolderConfig:
     """Parse and check config.json alone (cheap: used to list models without loading them)."""
     folder = Path(folder)
+    if folder.is_file():
+        raise MissingFileError(f"{folder} is a file, not a model folder")
     if not folder.is_dir():
         raise MissingFileError(f"model folder {folder} does not exist")
     path = _require(folder, CONFIG_FILE)
@@ -198,24 +202,55 @@ def read_folder_config(folder: str | Path) -> FolderConfig:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path} has unknown key(s): {', '.join(unknown)}")
+    fault = value_fault(FolderConfig, raw)
+    if fault:
+        raise ConfigError(f"{path}: {fault}")
     config = FolderConfig(**raw)
-    if not isinstance(config.model, dict) or not isinstance(config.architecture, str):
-        raise ConfigError(f"{path}: 'architecture' must be a string and 'model' an object")
+    for key in NAMED_FILES:
+        name = getattr(config, key)
+        if name and not _inside(folder, name):
+            raise ConfigError(f"{path}: {key} {name!r} must name a file inside the folder")
     if config.format_version > FORMAT_VERSION:
         raise ConfigError(f"{path} uses format version {config.format_version}; this app reads up to {FORMAT_VERSION}")
     return config
 
 
-def load_folder(folder: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
-    """Validate a model folder and rebuild its model (float32, eval mode) and tokenizers."""
+def _inside(folder: Path, name: str) -> bool:
+    """Whether folder/name is inside `folder` once every link on the way is followed: not an absolute
+    path, no "..", and no symbolic link out of it. Both sides are resolved, so a folder that is itself
+    a link (to a model folder elsewhere) still holds its own files."""
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        return False
+    try:
+        return (folder / name).resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+        return False
+
+
+def load_folder(folder: str | Path, device: str | torch.device = "cpu", task: str | None = None) -> LoadedModel:
+    """Validate a model folder and rebuild its model (float32, eval mode) and tokenizers.
+
+    task: refuse a folder made for another task ("translation", "speech", "language-model")."""
     folder = Path(folder)
     config = read_folder_config(folder)
+    if task is not None and config.task != task:
+        raise ConfigError(f"{folder} is a {config.task} model folder, not a {task} model")
     weights_path = _require(folder, WEIGHTS_FILE)
     source_path = _require(folder, config.source_tokenizer) if config.source_tokenizer else None
     target_path = _require(folder, config.target_tokenizer)
     if config.feature_stats:
         _require(folder, config.feature_stats)
-    model = build_model(config.architecture, config.model)
+    try:
+        settings = make_config(config.architecture, config.model)
+    except ConfigError as error:
+        raise type(error)(f"{folder / CONFIG_FILE}: {error}") from error
+    model_class = ARCHITECTURES[config.architecture][1]
+    try:
+        with _NoInitialValues():
+            model = model_class(settings)
+    except RuntimeError as error:  # e.g. DefaultCPUAllocator: can't allocate memory
+        raise ConfigError(f"{folder / CONFIG_FILE} describes a model that cannot be built: {error}") from error
+    _check_header(weights_path, model)  # before any tensor is read
     load_weights(model, weights_path)
     source_tokenizer = _load_tokenizer(source_path) if source_path else None
     target_tokenizer = _load_tokenizer(target_path)
@@ -237,6 +272,44 @@ def _load_tokenizer(path: Path) -> Tokenizer:
         raise CorruptFileError(f"{path} is not a valid SentencePiece model: {error}") from error
 
 
+class _NoInitialValues(TorchFunctionMode):
+    """Skips the random initialisation of a model about to be loaded: every tensor it fills is
+    overwritten from the file, and until then the memory of a layer that a damaged config makes
+    huge stays untouched (virtual) while its shapes are checked against the file's header."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if getattr(func, "__module__", None) == "torch.nn.init" or func in _FILLS:
+            return args[0] if args else kwargs["tensor"]
+        return func(*args, **(kwargs or {}))
+
+
+_FILLS = (torch.Tensor.normal_, torch.Tensor.uniform_)
+
+
+def _check_header(path: Path, model: nn.Module) -> None:
+    """Compare the tensor names and shapes in the safetensors header with `model`'s, reading no tensor."""
+    try:
+        with safe_open(str(path), framework="pt") as weights:
+            shapes = {name: tuple(weights.get_slice(name).get_shape()) for name in weights.keys()}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CorruptFileError(f"{path} is corrupt or truncated: {error}") from error
+    _compare(path, shapes, {name: tuple(tensor.shape) for name, tensor in unique_state_dict(model).items()})
+
+
+def _compare(path: Path, shapes: dict[str, tuple], expected: dict[str, tuple]) -> None:
+    missing = sorted(set(expected) - set(shapes))
+    unexpected = sorted(set(shapes) - set(expected))
+    if missing or unexpected:
+        raise ShapeMismatchError(
+            f"{path} does not match config.json: "
+            + "; ".join(filter(None, [_listing("missing", missing), _listing("unexpected", unexpected)]))
+        )
+    for name, shape in shapes.items():
+        if shape != expected[name]:
+            raise ShapeMismatchError(
+                f"{path}: tensor {name} has shape {shape}, but config.json implies {expected[name]}")
+
+
 def load_weights(model: nn.Module, path: Path) -> None:
     """Copy a safetensors file into `model`, refusing missing, unexpected or mis-shaped tensors."""
     try:
@@ -244,19 +317,7 @@ def load_weights(model: nn.Module, path: Path) -> None:
     except (SafetensorError, OSError, ValueError) as error:
         raise CorruptFileError(f"{path} is corrupt or truncated: {error}") from error
     expected = unique_state_dict(model)
-    missing = sorted(set(expected) - set(tensors))
-    unexpected = sorted(set(tensors) - set(expected))
-    if missing or unexpected:
-        raise ShapeMismatchError(
-            f"{path} does not match config.json: "
-            + "; ".join(filter(None, [_listing("missing", missing), _listing("unexpected", unexpected)]))
-        )
-    for name, tensor in tensors.items():
-        if tensor.shape != expected[name].shape:
-            raise ShapeMismatchError(
-                f"{path}: tensor {name} has shape {tuple(tensor.shape)}, "
-                f"but config.json implies {tuple(expected[name].shape)}"
-            )
+    _compare(path, {k: tuple(v.shape) for k, v in tensors.items()}, {k: tuple(v.shape) for k, v in expected.items()})
     with torch.no_grad():
         for name, tensor in tensors.items():
             expected[name].copy_(tensor.to(expected[name].dtype))

@@ -74,10 +74,10 @@ class Tokenizer:
         return self._sp.GetPieceSize()
 
     def encode(self, text: str) -> list[int]:
-        return list(self._sp.EncodeAsIds(text))
+        return list(self._sp.EncodeAsIds(_unicode(text)))
 
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
-        return [list(ids) for ids in self._sp.Encode(list(texts), out_type=int)]
+        return [list(ids) for ids in self._sp.Encode([_unicode(t) for t in texts], out_type=int)]
 
     def decode(self, ids: Sequence[int]) -> str:
         return self._sp.DecodeIds([int(i) for i in ids if int(i) > EOS_ID or int(i) == UNK_ID])
@@ -87,10 +87,25 @@ class Tokenizer:
         return [self._sp.IdToPiece(int(i)) for i in ids]
 
     def encode_pieces(self, text: str) -> list[str]:
-        return list(self._sp.EncodeAsPieces(text))
+        return list(self._sp.EncodeAsPieces(_unicode(text)))
 
     def detokenizer(self) -> IncrementalDetokenizer:
         return IncrementalDetokenizer(self)
+
+
+class TextEncodingError(ValueError):
+    """Text that holds no valid Unicode (bytes of another encoding read with errors="surrogateescape")."""
+
+
+def _unicode(text: str) -> str:
+    """`text`, or a clear error where SentencePiece would fail with "Unable to cast Python instance"."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(text[error.start])  # U+DC80-U+DCFF: a byte that surrogateescape could not decode
+        what = f"the undecodable byte {code - 0xDC00:#04x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise TextEncodingError(f"the text is not valid UTF-8 (character {error.start + 1} is {what})") from None
+    return text
 
 
 class IncrementalDetokenizer:

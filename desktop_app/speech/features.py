@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,20 +45,67 @@ def load_audio(path: str | Path) -> np.ndarray:
     import soundfile
 
     path = Path(path)
+    _checked_info(path)
+    try:
+        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except soundfile.LibsndfileError as error:
+        raise AudioError(f"{path.name} is not a readable audio file ({error})") from error
+    if audio.shape[0] == 0:
+        raise AudioError(f"{path.name} contains no audio samples")
+    if not np.isfinite(audio).all():  # a float file can hold them; every feature frame near one would be NaN
+        raise AudioError(f"{path.name} contains invalid samples (NaN or infinity)")
+    return to_mono_16k(audio, rate)
+
+
+def _checked_info(path: Path):
+    """The file's soundfile.info, or AudioError saying what the path is instead of a usable audio file."""
+    import soundfile
+
+    if path.is_dir():
+        raise AudioError(f"{path} is a folder, not an audio file")
     if not path.is_file():
         raise AudioError(f"{path} does not exist")
     if path.stat().st_size == 0:
         raise AudioError(f"{path} is empty")
     try:
         info = soundfile.info(str(path))
-        if info.duration > MAX_SECONDS:
-            raise AudioError(f"{path} is {info.duration / 60:.0f} minutes long; the limit is {MAX_SECONDS // 60}")
-        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except soundfile.LibsndfileError as error:
         raise AudioError(f"{path.name} is not a readable audio file ({error})") from error
-    if audio.shape[0] == 0:
+    if info.duration > MAX_SECONDS:
+        raise AudioError(f"{path} is {info.duration / 60:.0f} minutes long; the limit is {MAX_SECONDS // 60}")
+    return info
+
+
+def stream_audio(path: str | Path, block_seconds: float = 1.0) -> Iterator[np.ndarray]:
+    """A file as float32 (samples,) blocks of 16 kHz mono, read and resampled a block at a time: memory stays
+    the same for a minute or an hour of audio, and a reader can stop between blocks. Same checks as load_audio."""
+    import soundfile
+    import soxr
+
+    path = Path(path)
+    info = _checked_info(path)
+    resampler = None if info.samplerate == SAMPLE_RATE else soxr.ResampleStream(
+        info.samplerate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
+    block_frames = max(1, int(block_seconds * info.samplerate))
+    seen = 0
+    try:
+        with soundfile.SoundFile(str(path)) as audio_file:
+            while True:
+                block = audio_file.read(block_frames, dtype="float32", always_2d=True)
+                last = block.shape[0] < block_frames
+                if not np.isfinite(block).all():
+                    raise AudioError(f"{path.name} contains invalid samples (NaN or infinity)")
+                mono = block.mean(axis=1, dtype=np.float32)
+                out = mono if resampler is None else resampler.resample_chunk(mono, last=last)
+                seen += out.size
+                if out.size:
+                    yield np.ascontiguousarray(out, dtype=np.float32)
+                if last:
+                    break
+    except soundfile.LibsndfileError as error:
+        raise AudioError(f"{path.name} is not a readable audio file ({error})") from error
+    if seen == 0:
         raise AudioError(f"{path.name} contains no audio samples")
-    return to_mono_16k(audio, rate)
 
 
 def log_mel(audio: np.ndarray) -> np.ndarray:

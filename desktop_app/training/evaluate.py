@@ -32,14 +32,18 @@ class CorpusScore:
 
 
 def translate_all(translator: Translator, sources: Sequence[str], options: DecodeOptions,
-                  progress: bool = False) -> list[str]:
-    """One line out per line in; a line that cannot be translated (e.g. empty) gives ''."""
+                  progress: bool = False, failures: list[tuple[int, str]] | None = None) -> list[str]:
+    """One line out per line in; a line that cannot be translated (e.g. empty) gives ''.
+    failures: gets (line number from 1, why) of each such line that is not blank."""
     outputs = []
-    for sentence in tqdm(sources, desc="translating", unit="sent", disable=not progress, mininterval=5):
+    for number, sentence in enumerate(tqdm(sources, desc="translating", unit="sent", disable=not progress,
+                                           mininterval=5), start=1):
         try:
             outputs.append(translator.translate(sentence, options).text)
-        except InputError:
+        except InputError as error:
             outputs.append("")
+            if failures is not None and sentence.strip():
+                failures.append((number, str(error)))
     return outputs
 
 
@@ -55,7 +59,7 @@ def score_corpus(hypotheses: Sequence[str], references: Sequence[str], seconds: 
 
 
 def evaluate(translator: Translator, sources: Sequence[str], references: Sequence[str], options: DecodeOptions,
-             progress: bool = False) -> tuple[CorpusScore, list[str]]:
+             progress: bool = False, failures: list[tuple[int, str]] | None = None) -> tuple[CorpusScore, list[str]]:
     start = time.perf_counter()
-    hypotheses = translate_all(translator, sources, options, progress)
+    hypotheses = translate_all(translator, sources, options, progress, failures)
     return score_corpus(hypotheses, references, time.perf_counter() - start), hypotheses
