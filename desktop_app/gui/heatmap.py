@@ -92,7 +92,9 @@ class HeatmapWidget(QWidget):
     # -- data -----------------------------------------------------------------
     def set_alignment(self, alignment: Alignment | None) -> None:
         self._alignment = alignment
-        self._hover = None
+        if self._hover is not None:
+            self._hover = None
+            self.hovered.emit("")  # what was described is gone
         self._refresh()
 
     def alignment(self) -> Alignment | None:
