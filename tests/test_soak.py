@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.gui import dictate_tab as dictate_tab_module
 
-from .conftest import SOURCES, SPOKEN, TARGETS, open_window
+from .conftest import SOURCES, TARGETS, open_window
 
 TRANSLATIONS, HOVERS, FILE_MINUTES = 1000, 500, 5
 RSS_GROWTH_LIMIT_MB = 20.0
@@ -86,10 +86,9 @@ def test_hours_of_use_in_one_window_keep_memory_flat(qtbot, tiny_folder, tiny_as
     window.tabs.setCurrentWidget(dictate)
     _transcribe(qtbot, dictate, long_file)
     duration = soundfile.info(long_file).duration
-    spoken_words = duration / (one_round.size / 16000) * sum(len(text.split()) for text in SPOKEN)
-    heard_words = len(dictate.text().split())
-    assert dictate.finals[-1].end > duration - 5 and heard_words > 0.8 * spoken_words, (
-        dictate.finals[-1].end, heard_words, spoken_words, Counter(f.text for f in dictate.finals))
+    rounds = duration / (one_round.size / 16000)  # each round: the four tiny-model sentences
+    assert dictate.finals[-1].end > duration - 5 and len(dictate.finals) >= rounds, (  # the whole file was heard
+        dictate.finals[-1].end, len(dictate.finals), Counter(f.text for f in dictate.finals))
     after = _rss_mb()
     window.close()
     assert after - before < RSS_GROWTH_LIMIT_MB, f"RSS grew from {before:.1f} to {after:.1f} MB"

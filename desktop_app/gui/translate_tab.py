@@ -44,6 +44,7 @@ class TranslateTab(QWidget):
         self.job = 0
         self.alignments: list[Alignment] = []
         self.translations: list[str] = []
+        self.warnings: list[str] = []  # the running job's, shown in the message line under the output
         self._build(model_roots)
         self._connect()
         self._restore()
@@ -122,6 +123,7 @@ class TranslateTab(QWidget):
         self.worker.tokenReady.connect(self._on_token)
         self.worker.sentenceFinished.connect(self._on_sentence_finished)
         self.worker.jobFinished.connect(self._on_job_finished)
+        self.worker.warning.connect(self._on_warning)
         self.worker.failed.connect(self._on_failed)
         self.worker.modelLoaded.connect(lambda job, folder: self.status.emit(f"Loaded {Path(folder).name}"))
         self.source.textChanged.connect(self._on_text_changed)
@@ -168,7 +170,7 @@ class TranslateTab(QWidget):
             self._show_message("No translation model found. Put a model folder in models/ or use Open….")
             return
         self.job = self.worker.next_job()
-        self.alignments, self.translations = [], []
+        self.alignments, self.translations, self.warnings = [], [], []
         self.output.clear()
         self.sentence_choice.clear()
         self.heatmap.set_alignment(None)
@@ -236,6 +238,11 @@ class TranslateTab(QWidget):
             tokens = sum(len(a.rows) for a in self.alignments)
             self.status.emit(f"Translated {len(self.alignments)} sentence(s), {tokens} tokens")
         self.finished.emit(job, completed)
+
+    def _on_warning(self, job: int, message: str) -> None:
+        if job == self.job:
+            self.warnings.append(message)
+            self._show_message(" ".join(self.warnings))
 
     def _on_failed(self, job: int, message: str) -> None:
         if job == self.job:

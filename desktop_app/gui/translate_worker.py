@@ -22,6 +22,7 @@ class TranslateWorker(Worker):
     sentenceStarted = Signal(int, int, list)  # job, sentence index, source pieces
     tokenReady = Signal(int, int, str, str, object, object)  # job, sentence, text piece, model piece, row, heads
     sentenceFinished = Signal(int, int, str)  # job, sentence index, its translation
+    warning = Signal(int, str)  # job, a line for people: input the model cannot read, or output cut short
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,25 +41,40 @@ class TranslateWorker(Worker):
         return self._translators[folder]
 
     def _run(self, request: TranslateRequest) -> bool:
+        """Each sentence (an overlong one as its parts, see Translator.sentences) streamed in turn."""
         from desktop_app.seq2seq import DecodeOptions
-        from desktop_app.seq2seq.text import split_sentences
+        from desktop_app.seq2seq.translator import output_warning
 
         translator = self._translator(request.model_folder, request.job)
         options = DecodeOptions(beam_size=request.beam_size)
-        for index, sentence in enumerate(split_sentences(request.text)):
+        unreadable = translator.input_warning(request.text)
+        if unreadable:
+            self.warning.emit(request.job, _sentence_case(unreadable) + ".")
+        for index, sentence in enumerate(translator.sentences(request.text)):
             if not self.is_wanted(request.job):
                 return False
             self.sentenceStarted.emit(request.job, index, translator.source_pieces(sentence))
             steps = translator.stream(sentence, options)
             pieces = []
-            for step in steps:
+            while True:
                 if not self.is_wanted(request.job):
                     return False
+                try:
+                    step = next(steps)
+                except StopIteration as end:
+                    best = end.value[0]
+                    break
                 model_piece = translator.target_tokenizer.pieces([step.token_id])[0]
                 pieces.append(step.piece)
                 self.tokenReady.emit(request.job, index, step.piece, model_piece, step.attention, step.attention_heads)
             self.sentenceFinished.emit(request.job, index, "".join(pieces))
+            if output_warning(best):
+                self.warning.emit(request.job, f"Sentence {index + 1}: {output_warning(best)}.")
         return True
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _describe(error: Exception) -> str:
@@ -67,5 +83,5 @@ def _describe(error: Exception) -> str:
     if isinstance(error, ModelFolderError):
         return f"The model folder cannot be used: {error}"
     if isinstance(error, InputError):
-        return str(error)[:1].upper() + str(error)[1:]
+        return _sentence_case(str(error))
     return f"Translation failed: {type(error).__name__}: {error}"

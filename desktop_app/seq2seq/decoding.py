@@ -9,6 +9,9 @@ the n-best list of `Hypothesis`. Greedy search yields each token as soon as
 it is chosen; beam search yields a token as soon as every live and finished
 hypothesis agrees on it, and the rest when the search ends. Either way the
 yielded steps are exactly the best hypothesis, token for token.
+
+A hypothesis whose output starts to repeat itself (see repetition.py) is stopped there as if it had
+ended, and marked `looped`, so that callers can say the output was cut short.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 import torch
 
 from .interface import Seq2SeqModel
+from .repetition import ends_in_loop, most_repeats
 from .tokenizer import BOS_ID, EOS_ID, Tokenizer
 
 
@@ -34,6 +38,10 @@ class DecodeOptions:
     # beam search: a hypothesis scoring more than this (in summed log-probability) below the best live
     # one is dropped at once instead of holding its place until k better ones appear (None: never)
     beam_threshold: float | None = None
+    # a hypothesis ending in one stretch of tokens repeated this many times in a row (and loop_min_tokens
+    # tokens in all; more often than a text source repeats itself) is stopped there and marked looped
+    loop_repeats: int | None = 3  # None: never stop a loop
+    loop_min_tokens: int = 8
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:
@@ -46,6 +54,8 @@ class DecodeOptions:
             raise ValueError(f"the length penalty must be zero or positive, got {self.length_penalty}")
         if self.beam_threshold is not None and not self.beam_threshold > 0:
             raise ValueError(f"the beam threshold must be positive (or None), got {self.beam_threshold}")
+        if self.loop_repeats is not None and self.loop_repeats < 2:
+            raise ValueError(f"a loop needs at least 2 repeats (or None), got {self.loop_repeats}")
 
     def max_length(self, src_len: int) -> int:
         return max(1, int(self.max_length_ratio * src_len) + self.max_length_extra)
@@ -66,8 +76,9 @@ class Hypothesis:
     log_probs: list[float]  # per token; one more than token_ids when EOS was reached
     attention: np.ndarray  # (len(token_ids), src_len)
     attention_heads: np.ndarray | None  # (len(token_ids), layers, heads, src_len)
-    finished: bool  # False when cut off at the maximum length
+    finished: bool  # False when cut off at the maximum length or stopped in a loop
     length_penalty: float = 1.0
+    looped: bool = False  # stopped because its output repeated itself (see repetition.py)
     score: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,9 +102,25 @@ def decode(
         src = _as_batch(source, _device(model))
         memory = model.encode(src, torch.ones(src.shape[:2], dtype=torch.bool, device=src.device))
         search = _greedy if options.beam_size == 1 else _beam
-        max_length = options.max_length(int(memory.mask.sum()))
-        hypotheses = yield from _with_pieces(search(model, memory, options, max_length), tokenizer)
+        max_length = _within_positions(model, options.max_length(int(memory.mask.sum())))
+        looping = _loop_check(options, src)
+        hypotheses = yield from _with_pieces(search(model, memory, options, max_length, looping), tokenizer)
     return hypotheses
+
+
+def _within_positions(model: Seq2SeqModel, max_length: int) -> int:
+    """No more output tokens than the model has positions for (a Transformer's max_positions)."""
+    positions = getattr(getattr(model, "config", None), "max_positions", None)
+    return min(max_length, positions) if positions else max_length
+
+
+def _loop_check(options: DecodeOptions, src: torch.Tensor) -> Callable[[list[int]], bool]:
+    """output ids -> whether they end in a loop. src: (1, src_len) ids, whose own repetitions may be
+    repeated, or (1, frames, features)."""
+    if options.loop_repeats is None:
+        return lambda ids: False
+    allowed = most_repeats(src[0].tolist()) if src.ndim == 2 else 0
+    return lambda ids: ends_in_loop(ids, options.loop_repeats, options.loop_min_tokens, allowed)
 
 
 def _as_batch(source, device: torch.device) -> torch.Tensor:
@@ -144,12 +171,14 @@ def _numpy(x: torch.Tensor | None) -> np.ndarray | None:
     return None if x is None else x.float().cpu().numpy()
 
 
-def _greedy(model, memory, options: DecodeOptions, max_length: int) -> Generator[Step, None, list[Hypothesis]]:
+def _greedy(model, memory, options: DecodeOptions, max_length: int,
+            looping: Callable[[list[int]], bool]) -> Generator[Step, None, list[Hypothesis]]:
     state = model.initial_state(memory)
     prev = torch.full((1,), BOS_ID, dtype=torch.long, device=memory.mask.device)
     steps: list[Step] = []
+    ids: list[int] = []
     log_probs: list[float] = []
-    finished = False
+    finished = looped = False
     for _ in range(max_length):
         out = model.step(prev, memory, state)
         log_prob, token = out.log_probs[0].max(dim=-1)
@@ -160,14 +189,19 @@ def _greedy(model, memory, options: DecodeOptions, max_length: int) -> Generator
         heads = _numpy(out.attention_heads)
         step = Step(int(token), "", _numpy(out.attention)[0], float(log_prob), None if heads is None else heads[0])
         steps.append(step)
+        ids.append(step.token_id)
         yield step
+        if looping(ids):
+            looped = True
+            break
         prev, state = token.view(1), out.state
-    return [_hypothesis(steps, log_probs, finished, options.length_penalty, memory.mask.size(1))]
+    return [_hypothesis(steps, log_probs, finished, options.length_penalty, memory.mask.size(1), looped)]
 
 
-def _hypothesis(steps: list[Step], log_probs: list[float], finished: bool, alpha: float, src_len: int) -> Hypothesis:
+def _hypothesis(steps: list[Step], log_probs: list[float], finished: bool, alpha: float, src_len: int,
+                looped: bool = False) -> Hypothesis:
     token_ids = [s.token_id for s in steps]
-    return Hypothesis(token_ids, log_probs, _stack(steps, src_len), _stack_heads(steps), finished, alpha)
+    return Hypothesis(token_ids, log_probs, _stack(steps, src_len), _stack_heads(steps), finished, alpha, looped)
 
 
 @dataclass
@@ -177,7 +211,8 @@ class _Beam:
     total: float
 
 
-def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[Step, None, list[Hypothesis]]:
+def _beam(model, memory, options: DecodeOptions, max_length: int,
+          looping: Callable[[list[int]], bool]) -> Generator[Step, None, list[Hypothesis]]:
     k, alpha, src_len = options.beam_size, options.length_penalty, memory.mask.size(1)
     device = memory.mask.device
     alive = [_Beam([], [], 0.0)]
@@ -209,7 +244,12 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
                 finished_steps.append(parent.steps)
                 continue
             step = Step(token, "", attention[origin], log_probs[-1], None if heads is None else heads[origin])
-            next_alive.append(_Beam(parent.steps + [step], log_probs, total))
+            steps = parent.steps + [step]
+            if looping([s.token_id for s in steps]):  # ended as if by EOS, ranked after every unlooped one
+                finished.append(_hypothesis(steps, log_probs, False, alpha, src_len, looped=True))
+                finished_steps.append(steps)
+                continue
+            next_alive.append(_Beam(steps, log_probs, total))
             origins.append(origin)
             if len(next_alive) == k:
                 break
@@ -229,7 +269,7 @@ def _beam(model, memory, options: DecodeOptions, max_length: int) -> Generator[S
     for b in alive:  # cut off at the maximum length
         finished.append(_hypothesis(b.steps, b.log_probs, False, alpha, src_len))
         finished_steps.append(b.steps)
-    order = sorted(range(len(finished)), key=lambda i: -finished[i].score)
+    order = sorted(range(len(finished)), key=lambda i: _rank(finished[i]))
     for step in finished_steps[order[0]][yielded:]:
         yield step
     return [finished[i] for i in order[: options.nbest]]
@@ -254,8 +294,13 @@ def _search_is_over(finished: list[Hypothesis], alive: list[_Beam], k: int, alph
     return best_alive <= kth_best
 
 
+def _rank(hypothesis: Hypothesis) -> tuple[bool, float]:
+    """Sort key, best first: any hypothesis that did not loop, then by score."""
+    return hypothesis.looped, -hypothesis.score
+
+
 def _best(hypotheses: list[Hypothesis]) -> int:
-    return max(range(len(hypotheses)), key=lambda i: hypotheses[i].score)
+    return min(range(len(hypotheses)), key=lambda i: _rank(hypotheses[i]))
 
 
 def _stack(steps: list[Step], src_len: int) -> np.ndarray:

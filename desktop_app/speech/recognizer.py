@@ -2,6 +2,9 @@
 
 A transcript carries each token's attention row over encoder frames (40 ms each), so the
 app can draw the alignment over the spectrogram, and each word's time span.
+
+Noise gives no text: audio without a voice is not decoded, and a transcript that the model's own
+CTC head does not bear out is dropped (see no_speech.py; not with a CTC decoding weight of 0).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from desktop_app.seq2seq.lexicon import LEXICON_FILE, Lexicon, LexiconPenalty
 from desktop_app.seq2seq.quantize import model_for_inference
 
 from .features import FRAMES_PER_SECOND, SAMPLE_RATE, AudioError, FeatureNormalizer, log_mel
+from .no_speech import has_voice, heads_agree
 
 MIN_SECONDS = 0.1
 SPEECH_DECODE = DecodeOptions(beam_size=1, max_length_ratio=1.2, max_length_extra=5)  # per encoder frame
@@ -44,6 +48,7 @@ class Transcript:
     words: list[WordSpan]
     duration: float  # seconds of audio
     frame_seconds: float  # seconds of audio per attention column
+    no_speech: bool = False  # the audio held no speech (noise, silence): no text, by no_speech.py's checks
 
 
 class Recognizer:
@@ -148,13 +153,17 @@ class Recognizer:
 
     def features(self, audio: np.ndarray) -> np.ndarray:
         """16 kHz mono float32 (samples,) -> normalised (frames, 80)."""
+        self._check(audio)
+        return self.normalizer(log_mel(audio))
+
+    @staticmethod
+    def _check(audio: np.ndarray) -> None:
         if audio.ndim != 1:
             raise AudioError(f"expected mono audio, got shape {audio.shape}")
         if audio.size < MIN_SECONDS * SAMPLE_RATE:
             raise AudioError(f"the audio is too short to transcribe ({audio.size / SAMPLE_RATE:.2f} s)")
         if not np.all(np.isfinite(audio)):
             raise AudioError("the audio contains invalid samples (NaN or infinity)")
-        return self.normalizer(log_mel(audio))
 
     @property
     def options(self) -> DecodeOptions:
@@ -183,9 +192,26 @@ class Recognizer:
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
                    stop: Callable[[], bool] | None = None) -> Transcript:
-        """stop: asked before each decoded token; once it returns True, DecodingStopped is raised."""
-        steps, nbest = run_to_end(self.stream(audio, options), stop)
-        return self.transcript(steps, nbest[0], audio.size / SAMPLE_RATE)
+        """stop: asked before each decoded token; once it returns True, DecodingStopped is raised.
+        Audio without a voice gives an empty transcript marked `no_speech`, and so does a transcript the CTC
+        head does not bear out while it has a say in decoding (ctc_decode_weight > 0; see no_speech.py)."""
+        features = self.features(audio)
+        if not has_voice(audio):
+            return self.no_speech(audio)
+        steps, nbest = run_to_end(decode(self.decoder, features, options or self.options, self.tokenizer), stop)
+        transcript = self.transcript(steps, nbest[0], audio.size / SAMPLE_RATE)
+        if self.ctc_decode_weight > 0 and not heads_agree(self._ctc_text(features), transcript.text):
+            return self.no_speech(audio)
+        return transcript
+
+    def no_speech(self, audio: np.ndarray) -> Transcript:
+        return Transcript("", [], [], np.zeros((0, 0), np.float32), [], audio.size / SAMPLE_RATE, self.frame_seconds,
+                          no_speech=True)
+
+    def partial_text(self, audio: np.ndarray) -> str:
+        """A partial result: the fast CTC transcript (`ctc_text`), or "" for audio without a voice."""
+        self._check(audio)
+        return self.ctc_text(audio) if has_voice(audio) else ""
 
     def transcript(self, steps: list[Step], best: Hypothesis, duration: float) -> Transcript:
         pieces = self.tokenizer.pieces(best.token_ids)
@@ -205,11 +231,15 @@ class Recognizer:
         and more on first use)."""
         quiet = np.random.default_rng(0).normal(0.0, 1e-3, SAMPLE_RATE // 2).astype(np.float32)
         self.ctc_text(quiet)
-        self.transcribe(quiet, replace(self.options, max_length_extra=1, max_length_ratio=0.1))
+        run_to_end(self.stream(quiet, replace(self.options, max_length_extra=1, max_length_ratio=0.1)))
 
     def ctc_text(self, audio: np.ndarray) -> str:
         """Fast greedy CTC transcript from the encoder alone (used for partial results)."""
-        features = torch.as_tensor(self.features(audio)).unsqueeze(0)
+        return self._ctc_text(self.features(audio))
+
+    def _ctc_text(self, features: np.ndarray) -> str:
+        """features: normalised (frames, 80)."""
+        features = torch.as_tensor(features).unsqueeze(0)
         with torch.inference_mode():
             memory = self.model.encode(features, torch.ones(features.shape[:2], dtype=torch.bool))
             best = self.model.ctc_log_probs(memory)[0].argmax(dim=-1).tolist()

@@ -4,7 +4,8 @@ Voice activity (WebRTC VAD, 30 ms frames) opens a segment when speech starts and
 it after `end_silence` seconds of silence. While a segment is open, a partial transcript
 (fast CTC decoding of the segment so far) is produced every `partial_interval` seconds of
 audio; when it closes, the attention decoder gives the final transcript with its
-attention matrix and word times. Silence never produces text.
+attention matrix and word times. Silence never produces text, and neither does noise: WebRTC VAD
+takes loud noise for speech, so partials and finals also pass the recognizer's checks (no_speech.py).
 
 The final decoding of a segment (beam search with the language model) takes far longer than a
 partial. With `finals_in_background=True` it runs on a thread of its own, one segment at a time
@@ -146,7 +147,7 @@ class StreamingRecognizer:
             return self._close()
         if self._since_partial >= self.partial_interval * SAMPLE_RATE:
             self._since_partial = 0
-            return Partial(self._segments, self.recognizer.ctc_text(np.concatenate(self._segment)),
+            return Partial(self._segments, self.recognizer.partial_text(np.concatenate(self._segment)),
                            self._segment_start, self._samples_seen / SAMPLE_RATE)
         return None
 
@@ -166,7 +167,7 @@ class StreamingRecognizer:
         if self._finals is None:
             return self._final(closed)
         self._finals.submit(closed)
-        text = self.recognizer.ctc_text(closed.audio)
+        text = self.recognizer.partial_text(closed.audio)
         return Partial(closed.segment, text, closed.start, self._samples_seen / SAMPLE_RATE) if text.strip() else None
 
     def _final(self, closed: _ClosedSegment) -> Final | None:
