@@ -168,3 +168,15 @@ def test_the_translate_command_warns_on_standard_error_and_still_translates(tiny
     assert err.count("\n") == 1 and "warning:" in err and "Chinese" in err
     assert main(["translate", "--model", str(tiny_folder.folder), SOURCES[1]]) == 0
     assert capsys.readouterr() == (TARGETS[1] + "\n", "")
+
+
+def test_the_transcribe_command_says_when_it_heard_no_speech(tiny_asr, tmp_path, capsys):
+    import soundfile
+
+    from desktop_app.cli import main
+
+    noise = tmp_path / "noise.wav"
+    soundfile.write(noise, np.clip(np.random.default_rng(1).normal(0, 0.5, 3 * SAMPLE_RATE), -1, 1), SAMPLE_RATE)
+    assert main(["transcribe", "--model", str(tiny_asr.folder), str(noise)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "\n" and err.strip() == f"attend transcribe: {noise}: no speech was heard (silence or noise)"

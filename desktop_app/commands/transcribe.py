@@ -87,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"attend transcribe: {named}", file=sys.stderr)
             failures += 1
             continue
-        text = " ".join(f.text for f in finals)
+        text = " ".join(f.text for f in finals if f.text)
+        if not text:  # an empty line alone would look like a failure
+            print(f"attend transcribe: {name}: no speech was heard (silence or noise)", file=sys.stderr)
         if args.json:
             words = [{"word": w.word, "start": round(f.start + w.start, 2), "end": round(f.start + w.end, 2)}
                      for f in finals for w in f.transcript.words]

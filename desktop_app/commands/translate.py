@@ -65,7 +65,9 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
         sentences_per_line = [[line] if line.strip() else [] for line in lines]
     failures = 0
     for prefix, sentences in zip(where, sentences_per_line, strict=True):
-        unreadable = translator.input_warning(" ".join(sentences)) if sentences else None
+        text = " ".join(sentences)
+        # a line that is not UTF-8 gets its error below, not a warning first
+        unreadable = translator.input_warning(text) if text and not _undecodable(text) else None
         if unreadable:
             print(f"attend translate: {prefix}warning: {unreadable}", file=stderr)
         for index, sentence in enumerate(sentences):
@@ -86,6 +88,11 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
                             others(total - failures, "translated"), stderr)
     return finish_batch("translate", failures, total, "lines could not be translated",
                         others(total - failures, "translated") + " (an empty line out for each that was not)", stderr)
+
+
+def _undecodable(text: str) -> bool:
+    """Whether stdin held bytes that are not UTF-8 here (read with surrogateescape: U+DC80-U+DCFF)."""
+    return any("\udc80" <= char <= "\udcff" for char in text)
 
 
 def _translate_one(translator: Translator, sentence: str, options: DecodeOptions, args, stdout) -> str | None:
