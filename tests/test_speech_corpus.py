@@ -11,9 +11,9 @@ import pytest
 import soundfile
 
 from desktop_app.cli import main
-from desktop_app.speech import corpus
-from desktop_app.speech.corpus import Availability, CorpusConfig, Utterance, make_plan, read_manifest
 from desktop_app.speech.text import dictation_target, normalize_transcript
+from desktop_app.training import speech_corpus as corpus
+from desktop_app.training.speech_corpus import Availability, CorpusConfig, Utterance, make_plan, read_manifest
 
 SENTENCES = """The water is cold.
 Where is the station?
@@ -343,7 +343,7 @@ def test_import_real_speech(tmp_path):
 
 
 def test_corpus_builder_loads_no_qt_and_no_torch():
-    code = ("import sys, desktop_app.speech.corpus, desktop_app.commands.make_speech_corpus; "
+    code = ("import sys, desktop_app.training.speech_corpus, desktop_app.commands.make_speech_corpus; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).parents[1])

@@ -9,7 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TextIO
 
-from desktop_app.speech.corpus import (
+from desktop_app.training.speech_corpus import (
     DEFAULT_ADDED_VOICES,
     DEFAULT_EXTRA_DEV_TEXT_FILE,
     DEFAULT_HELD_OUT_VOICES,

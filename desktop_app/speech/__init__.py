@@ -1,1 +1,1 @@
-"""Speech: audio loading and log-mel features, the synthetic corpus, recognition (Qt-free)."""
+"""Speech at run time: audio loading and log-mel features, recognition (Qt-free; the corpus builder is in training/)."""
