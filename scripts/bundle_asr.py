@@ -10,8 +10,10 @@ int8 when it loses at most 0.3 WER points; with --lm, the beam width: the best o
 real-time factor in `benchmarks/asr_speed.py` stays within 0.1), measuring each dev setting once,
 scores held-out voices, held-out sentences and real held-out speakers with `attend eval-asr`
 (WER and CER from jiwer), measures speed with `benchmarks/asr_speed.py`, records the exact
-commands next to the figures, and writes models/NAME/README.md. Replaces a bundled model only
-with one of lower held-out-voice WER than the bundled model scores on the same audio (its card's
+commands next to the figures, and writes models/NAME/README.md (the short card) and
+docs/experiments/DAY-NAME-training-record.md (the tuning history, per-voice scores, the run's notes).
+Replaces a bundled model only with one of lower held-out-voice WER than the bundled model scores on
+the same audio (its card's
 figure when it cannot be decoded), unless --force; it prints the change with a 95% paired-bootstrap
 interval (also on the card), so a refusal or a replacement by a fraction of a point can be read
 against the noise. With --keep-decoding nothing is tuned: the candidate decodes as the bundled folder
@@ -30,6 +32,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,7 +138,7 @@ def with_speed_measured_again(card_text: str, benchmark: tuple[str, str], why: s
     """The card with its Speed section replaced by a new measurement (every other section as it was)."""
     output, command = benchmark
     section = (f"## Speed\n\nMeasured again after the weights were bundled: {why}\n\n"
-               f"    {command}\n\n```\n{output}\n```\n\n")
+               f"    {command}\n\n```\n{speed_summary(output)}\n```\n\n")
     if not SPEED_SECTION.search(card_text):
         raise ValueError("the card has no '## Speed' section followed by another section")
     return SPEED_SECTION.sub(lambda _: section, card_text, count=1)
@@ -442,7 +445,7 @@ def search_changes_text(d: Decoding) -> str:
                         else SEARCH_CHANGES[name][1].format(value) for name, value in d.search_changes.items())
     flags = ", ".join(f"`{SEARCH_CHANGES[name][0]}`" for name in d.search_changes)
     sources = " and ".join(dict.fromkeys(SEARCH_CHANGES[name][2] for name in d.search_changes))
-    return f", except {what}, set at bundling ({flags}) from the dev figures of {sources} (see the README)"
+    return f", except {what}, set at bundling ({flags}) from the dev figures of {sources} (see docs/experiments/)"
 
 
 def ctc_beam_text(d: Decoding) -> str:
@@ -588,35 +591,57 @@ def training_voices_text(training_config: dict, corpus_voices: list[str]) -> str
     return text
 
 
+def record_path(name: str, day: str) -> str:
+    """Where the card's long training record goes, relative to the repository."""
+    return f"docs/experiments/{day}-{name}-training-record.md"
+
+
+SPEED_SUMMARY = ("loaded in", "real-time factor", "finals in background", "peak resident memory")
+
+
+def speed_summary(printout: str) -> str:
+    """The lines of asr_speed.py's printout a card shows: load time, real-time factors, the app's (finals in
+    background) latencies and memory; the full printout goes to the training record."""
+    return "\n".join(line for line in printout.splitlines() if any(key in line for key in SPEED_SUMMARY))
+
+
 def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tuple[str, str], corpus: Path,
          decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict],
-         run_notes: str = "", change: str = "") -> str:
+         run_notes: str = "", change: str = "", record: str = "") -> str:
+    """The model card (hub-style, at most about 100 lines). The tuning history, per-voice scores, error samples,
+    the full speed printout and the run's history go to the training record (`training_record`, at `record`)."""
     from bundling import process_count
 
     training = config["training"]
-    model = ", ".join(f"{k}={v}" for k, v in config["model"].items())
     recipe = json.loads((corpus / "corpus.json").read_text()) if (corpus / "corpus.json").exists() else {}
     voices = recipe.get("voices", {})
-    held_out_voices = {voice_family(v) for v in voices.get("held_out", [])}
     splits = recipe.get("splits", {})
     split_rows = "\n".join(f"| {split} | {s['written']} | {s['hours']} |" for split, s in splits.items())
-    continued = history_note(training, run_notes)
     replaced = f"\nAgainst the model this one replaced (decoding as it was bundled): {change}.\n" if change else ""
     held_out = results.get(str(corpus / "test-voices.tsv"), {}).get("wer", 100.0)
+    real = results.get(str(corpus / "real-dev.tsv"), {}).get("wer")
     search = f"beam {decoding.beam} with the language model" if lm_config else "greedy decoding"
+    record_link = (f"\nThe full record (decoding choices, WER per voice, error samples, the whole speed printout, "
+                   f"training voices and the run's history): [{Path(record).name}](../../{record}).\n"
+                   if record else "")
     return f"""# {name}: English speech recognizer (listen, attend and spell)
 
-Architecture: **{config['architecture']}** ({model}).
-Parameters: {parameters:,}. Weights: {config['weights_dtype']} safetensors, {size_mb:.1f} MB on disk{
-    ' (with the language model in `lm/`)' if lm_config else ''}.
+An attention-based speech recognizer for English dictation, bundled with Attend: the Dictate tab and
+`attend transcribe` use it, and its attention over the spectrogram is what the app draws.
+Architecture: **{config['architecture']}**, {parameters:,} parameters, {config['weights_dtype']} safetensors,
+{size_mb:.1f} MB on disk{' (with the language model in `lm/`)' if lm_config else ''}.
 Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), normalised with
 `{config.get('feature_stats')}`. Output: SentencePiece units (`{config['target_tokenizer']}`).
 {status_section(held_out, training.get('history', []))}
-## Decoding
+## Intended use and limits
 
-{kept_decoding_section(decoding, lm_config) if decoding.kept else decoding_section(decoding, lm_config)}{
-    choices_section(decoding)}
-## Test scores (jiwer, {search}, {INFERENCE_THREADS} thread; measured once, after training)
+- Use: dictating short English sentences on a CPU (a desktop or laptop), and showing how an
+  attention model lines up text with audio. Output is lower-case words without punctuation.
+- Trained mostly on synthetic voices (speech engines): on real recordings it is much weaker
+  (real-dev WER {real if real is not None else '?'}%). English only; no speaker adaptation.
+- Not for anything where a wrong word matters (medical, legal, captions that must be exact).
+
+## Measured quality (jiwer, {search}, {INFERENCE_THREADS} thread; measured once, after training)
 
 | test set | utterances | WER % | CER % | real-time factor |
 |---|---|---|---|---|
@@ -624,9 +649,62 @@ Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), no
 
     {evaluation}
 {replaced}{baseline_section(decoding, corpus)}
-WER per voice family (espeak-ng variants such as `+m3` pooled with their voice; held-out voices
+## Decoding
+
+{kept_decoding_section(decoding, lm_config) if decoding.kept else decoding_section(decoding, lm_config)}
+## Speed
+
+    {benchmark[1]}
+
+```
+{speed_summary(benchmark[0])}
+```
+
+## Training data
+
+A synthetic corpus built with `attend make-speech-corpus --out {corpus}` (recipe in its
+`corpus.json`), plus real recordings from `../shared/data/speech` (over-sampled); {
+    len(voices.get('held_out', []))} voices are held out, never trained on.
+
+| split | utterances | hours |
+|---|---|---|
+{split_rows}
+
+Augmentation during training: {augmentation_text(training.get('config', {}).get('augment', {}))}.
+
+    {training.get('command', '?')}
+
+Selected: {training.get('selected', '?')}. Epochs: {training.get('epochs')}, updates: {training.get('steps')},
+training time: {training.get('train_hours')} h on {training.get('device')}
+({process_count(training.get('processes'))}).
+{record_link}
+## License and credits
+
+The weights are released with Attend under the MIT license. The data they were made from:
+
+{CREDITS}
+"""
+
+
+def training_record(config: dict, name: str, benchmark: tuple[str, str], corpus: Path, decoding: Decoding,
+                    errors: list[dict], run_notes: str = "", day: str = "") -> str:
+    """The long part of a bundle's record, for docs/experiments/: the decoding choices with their dev figures, WER
+    per voice family, error samples, the whole speed printout, the voices, and the run's history and notes."""
+    training = config["training"]
+    recipe = json.loads((corpus / "corpus.json").read_text()) if (corpus / "corpus.json").exists() else {}
+    voices = recipe.get("voices", {})
+    held_out_voices = {voice_family(v) for v in voices.get("held_out", [])}
+    choices = choices_section(decoding).strip()
+    return f"""# {day}: {name} training record
+
+What `scripts/bundle_asr.py` measured when it bundled `models/{name}` (the card: [models/{name}/README.md](
+../../models/{name}/README.md)).
+{f"{chr(10)}## Decoding choices{chr(10)}{chr(10)}{choices}{chr(10)}" if choices else ""}
+## WER per voice family
+
+Espeak-ng variants such as `+m3` pooled with their voice; held-out voices
 from `test-voices.tsv`, training voices speaking the held-out sentences of `test-sentences.tsv`,
-real speakers from `real-dev.tsv`):
+real speakers from `real-dev.tsv`:
 
 | voice | role | variants | utterances | WER % |
 |---|---|---|---|---|
@@ -639,7 +717,7 @@ What the errors look like: held-out-voice utterances at evenly spaced ranks, wor
 |---|---|---|---|
 {sample_errors(errors, str(corpus / "test-voices.tsv"))}
 
-## Speed
+## Speed, the whole printout
 
     {benchmark[1]}
 
@@ -647,32 +725,16 @@ What the errors look like: held-out-voice utterances at evenly spaced ranks, wor
 {benchmark[0]}
 ```
 
-## Training data
-
-A synthetic corpus built with `attend make-speech-corpus --out {corpus}` (recipe in its
-`corpus.json`), plus real recordings from `../shared/data/speech` (over-sampled).
-
-| split | utterances | hours |
-|---|---|---|
-{split_rows}
+## Voices
 
 {training_voices_text(training.get('config', {}), voices.get('training', []))}
 
 Held-out voices, never trained on ({len(voices.get('held_out', []))}): {', '.join(voices.get('held_out', []))}.
 
-Augmentation during training: {augmentation_text(training.get('config', {}).get('augment', {}))}.
-
-    {training.get('command', '?')}
-
-Selected: {training.get('selected', '?')}. Epochs: {training.get('epochs')}, updates: {training.get('steps')},
-training time: {training.get('train_hours')} h on {training.get('device')}
-({process_count(training.get('processes'))}).{continued}
+## Training history
+{history_note(training, run_notes)}
 
 {history_table(training.get("history", []))}
-
-## Data licenses and credits
-
-{CREDITS}
 """
 
 
@@ -838,9 +900,14 @@ def main() -> int:
     config["metrics"]["test"] = results
     if decoding.baseline is not None:
         config["metrics"]["test_greedy_without_lm"] = decoding.baseline
+    day = date.today().isoformat()
+    record = record_path(args.name, day)
     install(staged, destination, config, lambda parameters, size_mb: card(
         config, args.name, results, evaluation, benchmark, args.corpus, decoding, parameters, size_mb, lm_config,
-        errors, run_notes, change))
+        errors, run_notes, change, record))
+    (ROOT / record).write_text(training_record(config, args.name, benchmark, args.corpus, decoding, errors, run_notes,
+                                               day).replace(str(staged), f"models/{args.name}"), encoding="utf-8")
+    print(f"wrote {record}; list it in docs/experiments/README.md")
     return 0
 
 

@@ -403,3 +403,49 @@ def test_the_card_lists_the_training_voices_of_the_manifests_the_weights_trained
     missing = {"data": {"train": [str(tmp_path / "gone.tsv")]}}
     assert bundle.training_voices_text(missing, corpus_voices) == (
         "Training voices (3): flite:kal, festival:kal_diphone, pico:en-US.")
+
+
+def test_the_card_is_short_and_the_long_record_goes_to_docs_experiments(tmp_path):
+    """The card stays hub-sized (what it is, use and limits, measured quality, speed, data, license); the tuning
+    history, per-voice scores, error samples, the whole speed printout and the run's notes go to the record."""
+    import json
+
+    bundle = _bundle_asr()
+    corpus = tmp_path / "speech"
+    corpus.mkdir()
+    voices = [f"espeak-ng:en-us+m{i}" for i in range(80)]
+    (corpus / "corpus.json").write_text(json.dumps({
+        "voices": {"training": voices, "held_out": ["piper:joe"]},
+        "splits": {"train": {"written": 30000, "hours": 18.7}, "dev": {"written": 400, "hours": 0.25}}}))
+    history = [{"epoch": e, "train_nll": 1.0 / e, "lr": 0.001, "dev_dev_wer": 50.0 / e} for e in range(1, 41)]
+    config = {"architecture": "las", "model": {"n_mels": 80}, "weights_dtype": "float16",
+              "feature_stats": "features.json", "target_tokenizer": "target.model",
+              "training": {"history": history, "epochs": 40, "selected": "average of epochs 38, 39, 40",
+                           "command": "attend train-asr --config configs/asr/asr-en.yaml --out runs/asr-en",
+                           "config": {"augment": {"tempo_prob": 0.6}}}}
+    results = {str(corpus / "test-voices.tsv"): {"utterances": 400, "wer": 9.2, "cer": 5.0, "rtf": 0.12},
+               str(corpus / "real-dev.tsv"): {"utterances": 90, "wer": 30.6, "cer": 14.7, "rtf": 0.2}}
+    printout = "\n".join(["model m: loaded in 45 ms", "int8     real-time factor 0.086",
+                          *(f"int8     finals in line       partial lag {i} ms" for i in range(6)),
+                          "int8     finals in background partial lag      median    57 ms",
+                          "peak resident memory 652 MB"])
+    decoding = bundle.Decoding(ctc=(0.3, {0.3: 10.0}, ["attend eval-asr ..."]))
+    notes = "Epochs 1-8 ran on 1 thread.\n" * 100
+    record = bundle.record_path("asr-en", "2026-12-06")
+    assert record == "docs/experiments/2026-12-06-asr-en-training-record.md"
+    text = bundle.card(config, "asr-en", results, "attend eval-asr ...", (printout, "python benchmarks/asr_speed.py"),
+                       corpus, decoding, 6_463_326, 18.6, None, [], notes, "", record)
+    assert len(text.splitlines()) <= 100
+    for heading in ("## Intended use and limits", "## Measured quality", "## Speed", "## Training data",
+                    "## License and credits"):
+        assert heading in text
+    assert "| held-out voices (`test-voices.tsv`) | 400 | 9.2 | 5.0 | 0.120 |" in text
+    assert "real-dev WER 30.6%" in text and "MIT license" in text
+    assert f"](../../{record})" in text
+    assert "Epochs 1-8 ran on 1 thread." not in text and "| 40 |" not in text and "en-us+m79" not in text
+    assert "int8     real-time factor 0.086" in text and "finals in line" not in text
+    long = bundle.training_record(config, "asr-en", (printout, "python benchmarks/asr_speed.py"), corpus, decoding,
+                                  [], notes, "2026-12-06")
+    assert long.startswith("# 2026-12-06: asr-en training record")
+    assert "Epochs 1-8 ran on 1 thread." in long and "| 40 | 0.025 | 0.001 | 1.25 |" in long
+    assert "en-us+m79" in long and "finals in line       partial lag 5 ms" in long

@@ -6,7 +6,8 @@ any Seq2SeqModel (a ShallowFusion too) and lowers a hypothesis's score by `penal
 word that leaves the lexicon: at the unit where the word stops being the start of any known word,
 or at the word's end when it is the start of a known word but not a word itself. A name or rare
 word still wins when the audio is clear. It is a decoding option (`--lexicon-penalty`, the folder's
-`lexicon_penalty`); the README gives the dev figures for which the bundled recognizer keeps it at 0.
+`lexicon_penalty`); docs/experiments/README-history.md gives the dev figures for which the bundled
+recognizer keeps it at 0.
 
     lexicon = Lexicon.load(lm_folder / LEXICON_FILE)
     steered = LexiconPenalty(model, lexicon, tokenizer, penalty=3.0)

@@ -4,7 +4,8 @@ A speech folder's own search (its beam width, chosen at bundling for the lowest 
 "accurate". "balanced" drops any hypothesis that trails the best live one by more than
 BALANCED_THRESHOLD (summed log-probability), and "fast" also narrows the beam to FAST_BEAM.
 Neither ever widens the folder's beam or loosens its own threshold. Figures for the bundled
-model: `python benchmarks/speed_settings.py --model models/asr-en` (README, "Speed settings").
+model: `python benchmarks/speed_settings.py --model models/asr-en`
+(docs/experiments/README-history.md, "Speed settings").
 """
 
 from __future__ import annotations

@@ -315,7 +315,8 @@ class PiperEngine(BatchEngine):
     rate_choices = (0.85, 0.93, 1.0, 1.08, 1.17)  # one length scale per process, so a few values
     pitch_range = None
     # Piper samples its generator and phoneme-width noise afresh on every run (no seed reaches it); at noise 0
-    # a rebuilt corpus holds the same audio (README: what the sampling did to the test figures).
+    # a rebuilt corpus holds the same audio (docs/experiments/README-history.md: what the sampling did to
+    # the test figures).
     deterministic_flags = ("--noise-scale", "0", "--noise-w-scale", "0")
 
     def model_path(self, voice: str) -> Path | None:
