@@ -8,6 +8,7 @@ from typing import TextIO
 
 from desktop_app.seq2seq import DecodeOptions, InputError, ModelFolderError, Translator, load_folder
 from desktop_app.seq2seq.alignment import format_alignment
+from desktop_app.seq2seq.decoding import Streamed
 from desktop_app.seq2seq.quantize import use_inference_threads
 from desktop_app.seq2seq.text import split_sentences
 from desktop_app.seq2seq.tokenizer import TextEncodingError
@@ -97,16 +98,12 @@ def _undecodable(text: str) -> bool:
 
 def _translate_one(translator: Translator, sentence: str, options: DecodeOptions, args, stdout) -> str | None:
     """Writes the translation; returns why it was cut short (a loop, the length limit), if it was."""
-    steps = translator.stream(sentence, options)
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as stop:
-            nbest = stop.value
-            break
+    streamed = Streamed(translator.stream(sentence, options))
+    for step in streamed:
         if args.nbest == 1:
             stdout.write(step.piece)
             stdout.flush()
+    nbest = streamed.nbest
     if args.nbest > 1:
         stdout.write("\n".join(f"{rank}\t{h.score:.4f}\t{translator.hypothesis_text(h)}"
                                for rank, h in enumerate(nbest, start=1)))

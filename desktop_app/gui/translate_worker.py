@@ -43,6 +43,7 @@ class TranslateWorker(Worker):
     def _run(self, request: TranslateRequest) -> bool:
         """Each sentence (an overlong one as its parts, see Translator.sentences) streamed in turn."""
         from desktop_app.seq2seq import DecodeOptions
+        from desktop_app.seq2seq.decoding import Streamed
         from desktop_app.seq2seq.translator import output_warning
 
         translator = self._translator(request.model_folder, request.job)
@@ -54,22 +55,18 @@ class TranslateWorker(Worker):
             if not self.is_wanted(request.job):
                 return False
             self.sentenceStarted.emit(request.job, index, translator.source_pieces(sentence))
-            steps = translator.stream(sentence, options)
+            streamed = Streamed(translator.stream(sentence, options))
             pieces = []
-            while True:
+            for step in streamed:
                 if not self.is_wanted(request.job):
                     return False
-                try:
-                    step = next(steps)
-                except StopIteration as end:
-                    best = end.value[0]
-                    break
                 model_piece = translator.target_tokenizer.pieces([step.token_id])[0]
                 pieces.append(step.piece)
                 self.tokenReady.emit(request.job, index, step.piece, model_piece, step.attention, step.attention_heads)
             self.sentenceFinished.emit(request.job, index, "".join(pieces))
-            if output_warning(best):
-                self.warning.emit(request.job, f"Sentence {index + 1}: {output_warning(best)}.")
+            cut_short = output_warning(streamed.nbest[0])
+            if cut_short:
+                self.warning.emit(request.job, f"Sentence {index + 1}: {cut_short}.")
         return True
 
 

@@ -74,6 +74,10 @@ class WorkerThread:
         load cannot be interrupted) is kept alive here until it ends: Qt aborts the process when a
         running QThread object is destroyed."""
         self.request_stop()
+        return self.wait(timeout_ms)
+
+    def wait(self, timeout_ms: int) -> bool:
+        """Wait for the stopped thread to end; True if it did, else keep it alive until it does."""
         if self.thread.wait(timeout_ms):
             return True
         _STILL_RUNNING.add(self)
@@ -89,7 +93,7 @@ def stop_all(threads: list[WorkerThread], timeout_ms: int) -> bool:
     deadline = QDeadlineTimer(timeout_ms)
     for worker_thread in threads:
         worker_thread.request_stop()
-    return all([worker_thread.stop(max(0, deadline.remainingTime())) for worker_thread in threads])
+    return all([worker_thread.wait(max(0, deadline.remainingTime())) for worker_thread in threads])
 
 
 def threads_still_running() -> bool:

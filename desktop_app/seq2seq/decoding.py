@@ -149,6 +149,17 @@ def run_to_end(
             return collected, stop.value
 
 
+class Streamed:
+    """Iterate a decode generator's steps with a plain `for`; afterwards `.nbest` holds what it returned."""
+
+    def __init__(self, steps: Generator[Step, None, list[Hypothesis]]):
+        self._steps = steps
+        self.nbest: list[Hypothesis] = []
+
+    def __iter__(self) -> Generator[Step, None, None]:
+        self.nbest = yield from self._steps
+
+
 def _device(model: Seq2SeqModel) -> torch.device:
     return next(model.parameters()).device  # type: ignore[attr-defined]
 

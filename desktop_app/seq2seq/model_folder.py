@@ -26,7 +26,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .architectures import ARCHITECTURES, architecture_of, make_config, parameter_count, value_fault
+from .architectures import architecture_of, build_model, parameter_count, value_fault
 from .errors import ConfigError, CorruptFileError, MissingFileError, ShapeMismatchError
 from .tokenizer import Tokenizer
 
@@ -241,13 +241,10 @@ def load_folder(folder: str | Path, device: str | torch.device = "cpu", task: st
     if config.feature_stats:
         _require(folder, config.feature_stats)
     try:
-        settings = make_config(config.architecture, config.model)
+        with _NoInitialValues():
+            model = build_model(config.architecture, config.model)
     except ConfigError as error:
         raise type(error)(f"{folder / CONFIG_FILE}: {error}") from error
-    model_class = ARCHITECTURES[config.architecture][1]
-    try:
-        with _NoInitialValues():
-            model = model_class(settings)
     except RuntimeError as error:  # e.g. DefaultCPUAllocator: can't allocate memory
         raise ConfigError(f"{folder / CONFIG_FILE} describes a model that cannot be built: {error}") from error
     _check_header(weights_path, model)  # before any tensor is read

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .decoding import Hypothesis, Step
+from .decoding import Hypothesis, Step, Streamed
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,14 @@ def stream_parts(streams: Iterable[Generator[Step, None, list[Hypothesis]]],
     wrote = False  # whether any part has given text yet
     for steps, part in zip(streams, columns, strict=True):
         space = " " if wrote else ""
-        while True:
-            try:
-                step = next(steps)
-            except StopIteration as stop:
-                nbests.append(stop.value)
-                break
+        streamed = Streamed(steps)
+        for step in streamed:
             if step.piece:
                 step = replace(step, piece=space + step.piece)
                 space, wrote = "", True
             heads = None if step.attention_heads is None else part.widen(step.attention_heads)
             yield replace(step, attention=part.widen(step.attention), attention_heads=heads)
+        nbests.append(streamed.nbest)
     return join_hypotheses(nbests, columns)
 
 
