@@ -13,12 +13,14 @@ from .language_model import LMConfig, RecurrentLM
 from .las import LASConfig, LASRecognizer
 from .rnn import RNNConfig, RNNSeq2Seq
 from .transformer import TransformerConfig, TransformerSeq2Seq
+from .whisper import WhisperConfig, WhisperModel
 
 ARCHITECTURES: dict[str, tuple[type, type[nn.Module]]] = {
     "rnn": (RNNConfig, RNNSeq2Seq),
     "transformer": (TransformerConfig, TransformerSeq2Seq),
     "las": (LASConfig, LASRecognizer),
     "lstm-lm": (LMConfig, RecurrentLM),  # a language model over a recognizer's units (shallow fusion)
+    "whisper": (WhisperConfig, WhisperModel),  # converted from published checkpoints (desktop_app/installing)
 }
 
 

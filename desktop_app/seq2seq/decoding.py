@@ -12,6 +12,11 @@ yielded steps are exactly the best hypothesis, token for token.
 
 A hypothesis whose output starts to repeat itself (see repetition.py) is stopped there as if it had
 ended, and marked `looped`, so that callers can say the output was cut short.
+
+A model says how its output starts and ends: `start_ids` in the options (default: BOS alone; Whisper
+starts with <|startoftranscript|> <|en|> <|transcribe|> ...), its `eos_id` attribute (default EOS_ID),
+and the options' `token_rules` may forbid tokens at each step (Whisper's suppressed tokens and
+timestamp rules). The start tokens are fed, never yielded.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -26,6 +32,15 @@ import torch
 from .interface import Seq2SeqModel
 from .repetition import ends_in_loop, most_repeats
 from .tokenizer import BOS_ID, EOS_ID, Tokenizer
+
+
+class TokenRules(Protocol):
+    """Which tokens may come next: a model's own rules (Whisper's suppressed tokens and timestamps)."""
+
+    def apply(self, outputs: list[list[int]], log_probs: torch.Tensor) -> torch.Tensor:
+        """outputs: each row's tokens so far (after the start tokens); log_probs (rows, vocab).
+        Returns log_probs with forbidden tokens at -inf (the search renormalises what is left)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,13 @@ class DecodeOptions:
     # tokens in all; more often than a text source repeats itself) is stopped there and marked looped
     loop_repeats: int | None = 3  # None: never stop a loop
     loop_min_tokens: int = 8
+    max_tokens: int | None = None  # an absolute cap on output tokens besides the ratio (None: none)
+    # the tokens a model's output starts from, fed and never shown; () = (BOS_ID,)
+    start_ids: tuple[int, ...] = ()
+    # where given: right after the first start token the model chooses the likeliest of these ids (Whisper's
+    # language tokens), which then joins the start tokens (Hypothesis.start_ids says which it chose)
+    choose_after_start: tuple[int, ...] = ()
+    token_rules: TokenRules | None = None
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:
@@ -56,9 +78,12 @@ class DecodeOptions:
             raise ValueError(f"the beam threshold must be positive (or None), got {self.beam_threshold}")
         if self.loop_repeats is not None and self.loop_repeats < 2:
             raise ValueError(f"a loop needs at least 2 repeats (or None), got {self.loop_repeats}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be at least 1 (or None), got {self.max_tokens}")
 
     def max_length(self, src_len: int) -> int:
-        return max(1, int(self.max_length_ratio * src_len) + self.max_length_extra)
+        length = max(1, int(self.max_length_ratio * src_len) + self.max_length_extra)
+        return length if self.max_tokens is None else min(length, self.max_tokens)
 
 
 @dataclass
@@ -79,6 +104,10 @@ class Hypothesis:
     finished: bool  # False when cut off at the maximum length or stopped in a loop
     length_penalty: float = 1.0
     looped: bool = False  # stopped because its output repeated itself (see repetition.py)
+    start_ids: tuple[int, ...] = ()  # the start tokens fed before token_ids (with any chosen one)
+    # (vocab,) log-probabilities of the token after the first start token (Whisper's no-speech and language
+    # probabilities are read here), or None with a single start token
+    start_log_probs: np.ndarray | None = None
     score: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -101,17 +130,57 @@ def decode(
     with torch.inference_mode():
         src = _as_batch(source, _device(model))
         memory = model.encode(src, torch.ones(src.shape[:2], dtype=torch.bool, device=src.device))
+        start = _start(model, memory, options)
         search = _greedy if options.beam_size == 1 else _beam
-        max_length = _within_positions(model, options.max_length(int(memory.mask.sum())))
+        max_length = _within_positions(model, options.max_length(int(memory.mask.sum())), len(start.ids))
         looping = _loop_check(options, src)
-        hypotheses = yield from _with_pieces(search(model, memory, options, max_length, looping), tokenizer)
+        hypotheses = yield from _with_pieces(search(model, memory, options, max_length, looping, start), tokenizer)
+    for hypothesis in hypotheses:
+        hypothesis.start_ids, hypothesis.start_log_probs = start.ids, start.log_probs
     return hypotheses
 
 
-def _within_positions(model: Seq2SeqModel, max_length: int) -> int:
-    """No more output tokens than the model has positions for (a Transformer's max_positions)."""
+@dataclass
+class _Start:
+    """The search's starting point once the start tokens are fed: the state before the last of them."""
+
+    ids: tuple[int, ...]
+    state: object
+    last: int  # the last start token, fed as the first step's previous token
+    eos: int
+    log_probs: np.ndarray | None  # after the first start token, when there are more
+
+
+def _start(model: Seq2SeqModel, memory, options: DecodeOptions) -> _Start:
+    ids = list(options.start_ids or (BOS_ID,))
+    state = model.initial_state(memory)
+    first_log_probs = None
+    device = memory.mask.device
+    i = 0
+    while i < len(ids) - 1 or (i == 0 and options.choose_after_start):
+        out = model.step(torch.tensor([ids[i]], device=device), memory, state)
+        state = out.state
+        if i == 0:
+            first_log_probs = _numpy(out.log_probs)[0]
+            if options.choose_after_start:
+                choices = list(options.choose_after_start)
+                ids.insert(1, choices[int(np.argmax(first_log_probs[choices]))])
+        i += 1
+    return _Start(tuple(ids), state, ids[-1], int(getattr(model, "eos_id", EOS_ID)), first_log_probs)
+
+
+def _within_positions(model: Seq2SeqModel, max_length: int, start_tokens: int = 1) -> int:
+    """No more output tokens than the model has positions for (a Transformer's max_positions), counting
+    the start tokens beyond the first (which takes the place of BOS)."""
     positions = getattr(getattr(model, "config", None), "max_positions", None)
-    return min(max_length, positions) if positions else max_length
+    return max(1, min(max_length, positions - (start_tokens - 1))) if positions else max_length
+
+
+def _allowed(options: DecodeOptions, outputs: list[list[int]], log_probs: torch.Tensor) -> torch.Tensor:
+    """log_probs (rows, vocab) after the options' token rules, renormalised over what they allow."""
+    if options.token_rules is None:
+        return log_probs
+    return torch.log_softmax(options.token_rules.apply(outputs, log_probs), dim=-1)
 
 
 def _loop_check(options: DecodeOptions, src: torch.Tensor) -> Callable[[list[int]], bool]:
@@ -183,18 +252,18 @@ def _numpy(x: torch.Tensor | None) -> np.ndarray | None:
 
 
 def _greedy(model, memory, options: DecodeOptions, max_length: int,
-            looping: Callable[[list[int]], bool]) -> Generator[Step, None, list[Hypothesis]]:
-    state = model.initial_state(memory)
-    prev = torch.full((1,), BOS_ID, dtype=torch.long, device=memory.mask.device)
+            looping: Callable[[list[int]], bool], start: _Start) -> Generator[Step, None, list[Hypothesis]]:
+    state = start.state
+    prev = torch.full((1,), start.last, dtype=torch.long, device=memory.mask.device)
     steps: list[Step] = []
     ids: list[int] = []
     log_probs: list[float] = []
     finished = looped = False
     for _ in range(max_length):
         out = model.step(prev, memory, state)
-        log_prob, token = out.log_probs[0].max(dim=-1)
+        log_prob, token = _allowed(options, [ids], out.log_probs)[0].max(dim=-1)
         log_probs.append(float(log_prob))
-        if int(token) == EOS_ID:
+        if int(token) == start.eos:
             finished = True
             break
         heads = _numpy(out.attention_heads)
@@ -223,11 +292,11 @@ class _Beam:
 
 
 def _beam(model, memory, options: DecodeOptions, max_length: int,
-          looping: Callable[[list[int]], bool]) -> Generator[Step, None, list[Hypothesis]]:
+          looping: Callable[[list[int]], bool], start: _Start) -> Generator[Step, None, list[Hypothesis]]:
     k, alpha, src_len = options.beam_size, options.length_penalty, memory.mask.size(1)
     device = memory.mask.device
     alive = [_Beam([], [], 0.0)]
-    state = model.initial_state(memory)
+    state = start.state
     finished: list[Hypothesis] = []
     finished_steps: list[list[Step]] = []
     yielded = 0
@@ -236,13 +305,14 @@ def _beam(model, memory, options: DecodeOptions, max_length: int,
         if len(alive) not in beam_memories:  # copied once per count, not at every step
             beam_memories[len(alive)] = memory.select(torch.zeros(len(alive), dtype=torch.long, device=device))
         beam_memory = beam_memories[len(alive)]
-        prev = torch.tensor([b.steps[-1].token_id if b.steps else BOS_ID for b in alive], device=device)
+        prev = torch.tensor([b.steps[-1].token_id if b.steps else start.last for b in alive], device=device)
         out = model.step(prev, beam_memory, state)
-        totals = torch.tensor([b.total for b in alive], device=device)[:, None] + out.log_probs  # alive x vocab
+        step_log_probs = _allowed(options, [[s.token_id for s in b.steps] for b in alive], out.log_probs)
+        totals = torch.tensor([b.total for b in alive], device=device)[:, None] + step_log_probs  # alive x vocab
         top_totals, top_flat = totals.view(-1).topk(min(2 * k, totals.numel()))
-        vocab = out.log_probs.size(1)
+        vocab = step_log_probs.size(1)
         attention, heads = _numpy(out.attention), _numpy(out.attention_heads)
-        token_log_probs = out.log_probs.view(-1)[top_flat].tolist()  # each candidate's own, read at once
+        token_log_probs = step_log_probs.view(-1)[top_flat].tolist()  # each candidate's own, read at once
         next_alive, origins = [], []
         for total, flat, token_log_prob in zip(top_totals.tolist(), top_flat.tolist(), token_log_probs, strict=True):
             origin, token = divmod(flat, vocab)
@@ -250,7 +320,7 @@ def _beam(model, memory, options: DecodeOptions, max_length: int,
                 break
             parent = alive[origin]
             log_probs = parent.log_probs + [token_log_prob]
-            if token == EOS_ID:
+            if token == start.eos:
                 finished.append(_hypothesis(parent.steps, log_probs, True, alpha, src_len))
                 finished_steps.append(parent.steps)
                 continue

@@ -28,6 +28,7 @@ from torch.overrides import TorchFunctionMode
 
 from .architectures import architecture_of, build_model, parameter_count, value_fault
 from .errors import ConfigError, CorruptFileError, MissingFileError, ShapeMismatchError
+from .byte_bpe import ByteBPETokenizer
 from .tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
@@ -262,11 +263,14 @@ def _require(folder: Path, name: str) -> Path:
     return path
 
 
-def _load_tokenizer(path: Path) -> Tokenizer:
+def _load_tokenizer(path: Path) -> Tokenizer | ByteBPETokenizer:
+    """A SentencePiece model (.model), or a byte-level BPE tokenizer.json (converted checkpoints)."""
+    kind, load = ("tokenizer.json", ByteBPETokenizer.load) if path.suffix == ".json" else ("SentencePiece model",
+                                                                                           Tokenizer.load)
     try:
-        return Tokenizer.load(path)
+        return load(path)
     except (OSError, RuntimeError, ValueError) as error:
-        raise CorruptFileError(f"{path} is not a valid SentencePiece model: {error}") from error
+        raise CorruptFileError(f"{path} is not a valid {kind}: {error}") from error
 
 
 class _NoInitialValues(TorchFunctionMode):

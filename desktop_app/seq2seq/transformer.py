@@ -123,11 +123,15 @@ def attention_weights(scaled_queries: torch.Tensor, keys: torch.Tensor, mask: to
     return torch.softmax(scores, dim=-1)
 
 
+ACTIVATIONS = {"relu": (nn.ReLU, torch.relu), "gelu": (nn.GELU, F.gelu)}  # name -> (module, step function)
+
+
 class FeedForward(nn.Sequential):
     """Position-wise feed-forward block (dropout is applied to its output, on the residual branch)."""
 
-    def __init__(self, d_model: int, ff_size: int):
-        super().__init__(nn.Linear(d_model, ff_size), nn.ReLU(), nn.Linear(ff_size, d_model))
+    def __init__(self, d_model: int, ff_size: int, activation: str = "relu"):
+        super().__init__(nn.Linear(d_model, ff_size), ACTIVATIONS[activation][0](), nn.Linear(ff_size, d_model))
+        self.activation = activation
 
 
 class EncoderLayer(nn.Module):
@@ -135,7 +139,7 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.self_norm, self.ff_norm = nn.LayerNorm(c.d_model), nn.LayerNorm(c.d_model)
         self.self_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
-        self.feed_forward = FeedForward(c.d_model, c.ff_size)
+        self.feed_forward = FeedForward(c.d_model, c.ff_size, getattr(c, "activation", "relu"))
         self.dropout = nn.Dropout(c.dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -151,7 +155,7 @@ class DecoderLayer(nn.Module):
         self.self_norm, self.cross_norm, self.ff_norm = (nn.LayerNorm(c.d_model) for _ in range(3))
         self.self_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
         self.cross_attention = MultiHeadAttention(c.d_model, c.heads, c.attention_dropout)
-        self.feed_forward = FeedForward(c.d_model, c.ff_size)
+        self.feed_forward = FeedForward(c.d_model, c.ff_size, getattr(c, "activation", "relu"))
         self.dropout = nn.Dropout(c.dropout)
 
     def forward(
@@ -187,6 +191,7 @@ class DecoderLayer(nn.Module):
             _linear_function(cross_attention.out), _norm_function(self.ff_norm),
             _linear_function(self.feed_forward[0]), _linear_function(self.feed_forward[2]),
             self_attention.heads, 1.0 / math.sqrt(self_attention.head_size),
+            ACTIVATIONS[self.feed_forward.activation][1],
         )
 
 
@@ -207,6 +212,7 @@ class StepKernels(NamedTuple):
     ff_out: Callable[[torch.Tensor], torch.Tensor]
     heads: int
     scale: float  # 1 / sqrt(head_size)
+    activation: Callable[[torch.Tensor], torch.Tensor] = torch.relu  # of the feed-forward block
 
 
 class DecoderKernels(NamedTuple):
@@ -236,7 +242,7 @@ def decoder_step(
     queries = k.cross_query(k.cross_norm(x)).view(batch, 1, k.heads, -1).transpose(1, 2)
     weights = attention_weights(queries * k.scale, cross_kv[0], cross_mask)  # batch x heads x 1 x src_len
     x = x + k.cross_out(_merge_heads(torch.matmul(weights, cross_kv[1])))
-    return x + k.ff_out(torch.relu(k.ff_in(k.ff_norm(x)))), weights, (keys, values)
+    return x + k.ff_out(k.activation(k.ff_in(k.ff_norm(x)))), weights, (keys, values)
 
 
 def _linear_function(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -1,0 +1,1 @@
+"""Installing models that Attend did not train: fetching published checkpoints and converting them (no Qt)."""
