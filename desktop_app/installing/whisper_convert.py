@@ -27,6 +27,7 @@ from .ct2_format import Ct2Checkpoint, read_model_bin
 
 TOKENIZER_FILE = "tokenizer.json"
 TIMESTAMPS = 1501  # <|0.00|> .. <|30.00|>
+MULTILINGUAL_VOCAB = 51865
 # CTranslate2's flags for the network Whisper is: GELU (code 3), pre-norm, unscaled embeddings, no ALiBi
 EXPECTED_FLAGS = {"decoder/activation": 3, "decoder/pre_norm": 1, "decoder/scale_embeddings": 0, "decoder/alibi": 0}
 
@@ -91,7 +92,9 @@ def whisper_config(checkpoint: Ct2Checkpoint, tokenizer: HFTokenizer, extras: di
         raise ConversionError(f"expected {TIMESTAMPS} timestamp tokens after <|notimestamps|>, the model has "
                               f"{vocab - no_timestamps - 1}")
     languages = {tokenizer.id_to_token(i)[2:-2]: i for i in range(sot + 1, translate)}
-    english_only = len(languages) == 1  # the .en models know <|en|> and are never told it
+    # the .en models' vocabularies list the language tokens too, but they were never trained on them; their
+    # output layer is one token smaller (openai/whisper tells them apart the same way)
+    english_only = vocab < MULTILINGUAL_VOCAB
     return WhisperConfig(
         tgt_vocab_size=int(vocab), eot_id=token("<|endoftext|>"), sot_id=sot, transcribe_id=token("<|transcribe|>"),
         translate_id=translate, no_speech_id=token("<|nospeech|>", "<|nocaptions|>"),
@@ -139,7 +142,8 @@ def checkpoint_tensors(model: WhisperModel, checkpoint: Ct2Checkpoint) -> dict[s
         for i in range(len(layers)):
             ours, theirs = f"{side}_layers.{i}", f"{side}/layer_{i}"
             norm(f"{ours}.self_norm", f"{theirs}/self_attention/layer_norm")
-            split([f"{ours}.self_attention.{p}" for p in ("query", "key", "value")], f"{theirs}/self_attention/linear_0")
+            qkv = [f"{ours}.self_attention.{p}" for p in ("query", "key", "value")]
+            split(qkv, f"{theirs}/self_attention/linear_0")
             linear(f"{ours}.self_attention.out", f"{theirs}/self_attention/linear_1")
             norm(f"{ours}.ff_norm", f"{theirs}/ffn/layer_norm")
             linear(f"{ours}.feed_forward.0", f"{theirs}/ffn/linear_0")

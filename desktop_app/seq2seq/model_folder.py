@@ -27,8 +27,8 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from .architectures import architecture_of, build_model, parameter_count, value_fault
-from .errors import ConfigError, CorruptFileError, MissingFileError, ShapeMismatchError
 from .byte_bpe import ByteBPETokenizer
+from .errors import ConfigError, CorruptFileError, MissingFileError, ShapeMismatchError
 from .tokenizer import Tokenizer
 
 FORMAT_VERSION = 1

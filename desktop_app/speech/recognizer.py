@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -27,6 +28,9 @@ from desktop_app.seq2seq.quantize import model_for_inference
 
 from .features import FRAMES_PER_SECOND, SAMPLE_RATE, AudioError, FeatureNormalizer, log_mel
 from .no_speech import has_voice, heads_agree
+
+if TYPE_CHECKING:
+    from .whisper_recognizer import WhisperRecognizer
 
 MIN_SECONDS = 0.1
 SPEECH_DECODE = DecodeOptions(beam_size=1, max_length_ratio=1.2, max_length_extra=5)  # per encoder frame
@@ -49,6 +53,7 @@ class Transcript:
     duration: float  # seconds of audio
     frame_seconds: float  # seconds of audio per attention column
     no_speech: bool = False  # the audio held no speech (noise, silence): no text, by no_speech.py's checks
+    language: str = ""  # the language a multilingual model detected ("" when it was told or knows one)
 
 
 class Recognizer:
@@ -148,8 +153,15 @@ class Recognizer:
                                                                                   ilm_weight)
 
     @classmethod
-    def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer:
-        return cls(load_folder(folder), precision)
+    def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer | WhisperRecognizer:
+        """The recognizer the folder's architecture needs: this class, or a WhisperRecognizer (which offers
+        the same methods) for a converted Whisper checkpoint."""
+        loaded = load_folder(folder)
+        if loaded.config.architecture == "whisper":
+            from .whisper_recognizer import WhisperRecognizer  # it builds on this module
+
+            return WhisperRecognizer(loaded, precision)
+        return cls(loaded, precision)
 
     def features(self, audio: np.ndarray) -> np.ndarray:
         """16 kHz mono float32 (samples,) -> normalised (frames, 80)."""
