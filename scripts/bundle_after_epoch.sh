@@ -10,7 +10,7 @@
 # average of the last epochs, whichever scores better on dev), runs scripts/bundle_asr.py (which
 # replaces models/NAME only with a model of lower held-out-voice WER) and resumes training, also when
 # a step fails. Settings: PYTHON (default .venv/bin/python), LM (default runs/lm-en-large/model),
-# NAME (default asr-en), RUN_NOTES (default configs/asr/NAME.run-notes.md).
+# NAME (default asr-en), RUN_NOTES (default docs/experiments/NAME-run-notes.md).
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
@@ -22,7 +22,7 @@ shift
 python=${PYTHON:-.venv/bin/python}
 name=${NAME:-asr-en}
 lm=${LM:-runs/lm-en-large/model}
-run_notes=${RUN_NOTES:-configs/asr/$name.run-notes.md}
+run_notes=${RUN_NOTES:-docs/experiments/$name-run-notes.md}
 
 out=""
 previous=""

@@ -1,15 +1,19 @@
 """Evaluate a trained translation run on the test sets once, write its model card, copy it to models/.
 
     python scripts/bundle_mt.py --run runs/en-de-transformer --name en-de-transformer
+    python scripts/bundle_mt.py --card-only models/en-de-transformer   # only rewrite the card from config.json
 
-Scores Tatoeba test and Multi30k test2016 with `attend eval-mt` (greedy and beam 5), records
-the exact commands next to the figures, and writes models/NAME/README.md. Refuses to replace
-an existing bundled model that scores higher on Tatoeba test (beam 5) unless --force.
+Scores Tatoeba test, Multi30k test2016 and (German pairs) the out-of-domain Ding test with `attend eval-mt`
+(greedy and beam 5), records the exact commands next to the figures in config.json, measures speed, writes
+models/NAME/README.md (scripts/mt_card.py) and the bundle's long record to
+docs/experiments/DAY-NAME-training-record.md. Refuses to replace an existing bundled model that scores higher
+on Tatoeba test (beam 5) unless --force.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import subprocess
 import sys
@@ -19,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))  # its sibling scripts (bundling, attend_scores), however it is loaded
 
 from attend_scores import NoScore, run_scores  # noqa: E402  (exit 1 = scored with skips)
+from mt_card import card, training_record  # noqa: E402
 
 DATA = "../shared/data/mt"
-LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French"}
 
 
 def test_sets(source: str, target: str) -> dict[str, tuple[str, str]]:
@@ -31,6 +35,9 @@ def test_sets(source: str, target: str) -> dict[str, tuple[str, str]]:
     sets = {"Tatoeba test": (f"{DATA}/{pair}/test.{source}", f"{DATA}/{pair}/test.{target}")}
     if other in ("de", "fr"):
         sets["Multi30k test2016"] = (f"{multi30k}.{source}", f"{multi30k}.{target}")
+    if other == "de":  # out of the domain: everyday sentences from the Ding dictionary, never trained on
+        ding = f"{DATA}/debian-de-en/ding_examples/test"
+        sets["Ding test"] = (f"{ding}.{source}", f"{ding}.{target}")
     return sets
 
 
@@ -48,8 +55,7 @@ def int8_check(model: Path, source: str, target: str) -> dict:
     src, ref = (path.replace("/test.", "/dev.") for path in dev)
     scores = {precision: evaluate(model, src, ref, 1, precision) for precision in ("float32", "int8")}
     bleu = {precision: result[0]["bleu"] for precision, result in scores.items()}
-    return {"dev_bleu": bleu, "use_int8": bleu["float32"] - bleu["int8"] <= 0.5,
-            "commands": [command for _, command in scores.values()]}
+    return {"dev_bleu": bleu, "use_int8": bleu["float32"] - bleu["int8"] <= 0.5}
 
 
 def speed(model: Path) -> tuple[str, str]:
@@ -59,83 +65,34 @@ def speed(model: Path) -> tuple[str, str]:
     return result.stdout.strip(), "python " + " ".join(command)
 
 
-def card(config: dict, name: str, results: list[dict], benchmark: tuple[str, str], int8: dict, parameters: int,
-         size_mb: float) -> str:
-    from bundling import process_count
+def write_card(folder: Path) -> Path:
+    """Rewrite the card of a bundled folder from its config.json (nothing is measured)."""
+    sys.path.insert(0, str(ROOT))
+    from desktop_app.seq2seq import load_folder
+    from desktop_app.seq2seq.architectures import parameter_count
 
-    training = config["training"]
-    source, target = config["source_language"], config["target_language"]
-    model = config["model"]
-    rows = "\n".join(f"| {r['set']} | {r['beam']} | {r['bleu']:.1f} | {r['chrf']:.1f} "
-                     f"| {r['sentences_per_second']:.0f} |" for r in results)
-    commands = "\n".join(f"    {r['command']}" for r in results)
-    history = "\n".join(f"| {h['epoch']} | {h['train_nll']:.3f} | {h.get('dev_bleu', '')} "
-                        f"| {h.get('dev_chrf', '')} |" for h in training.get("history", []))
-    settings = ", ".join(f"{k}={v}" for k, v in model.items())
-    tokenizers = " / ".join(sorted({config["source_tokenizer"], config["target_tokenizer"]}))
-    recurrent = "the LSTM/GRU layers and " if config["architecture"] == "rnn" else ""
-    precision = f"int8 (dynamic quantisation of {recurrent}the large Linear layers)" if int8["use_int8"] else "float32"
-    return f"""# {name}: {LANGUAGE_NAMES.get(source, source)} → {LANGUAGE_NAMES.get(target, target)}
-
-Architecture: **{config['architecture']}** ({settings}).
-Parameters: {parameters:,}. Weights: {config['weights_dtype']} safetensors, {size_mb:.1f} MB on disk.
-Tokenizer: SentencePiece ({tokenizers}).
-
-## Test scores (sacreBLEU, 13a tokenisation, detokenised output; measured once, after training)
-
-| test set | beam | BLEU | chrF | sentences/s (2 threads) |
-|---|---|---|---|---|
-{rows}
-
-Signature: `{results[0]['bleu_signature']}`; `{results[0]['chrf_signature']}`.
-Measured with:
-
-{commands}
-
-## Speed (CPU, 2 threads)
-
-Inference precision: **{precision}**. Greedy Tatoeba dev
-BLEU {int8['dev_bleu']['float32']} in float32 vs {int8['dev_bleu']['int8']} in int8 (int8 is used when it loses
-at most 0.5 BLEU; the test scores above are float32); measured with:
-
-{chr(10).join('    ' + c for c in int8['commands'])}
-
-    {benchmark[1]}
-
-```
-{benchmark[0]}
-```
-
-## Training
-
-Data: Tatoeba {source}-{target} train (leak-free split of `../shared/data/mt`) plus Multi30k train;
-tuned on Tatoeba dev only. Selected: {training.get('selected', '?')} (dev BLEU {config['metrics']['dev'].get('bleu')},
-chrF {config['metrics']['dev'].get('chrf')}, greedy).
-
-    {training.get('command', '?')}
-
-Epochs: {training.get('epochs')}, updates: {training.get('steps')}, training time: {training.get('train_hours')} h
-on {training.get('device')} ({process_count(training.get('processes'))}, {training.get('precision', 'float32')}).
-{training.get('note', '')}
-
-| epoch | train nll | dev BLEU | dev chrF |
-|---|---|---|---|
-{history}
-
-## Data licenses and credits
-
-- Tatoeba (tatoeba.org), as packaged by manythings.org/anki: CC-BY 2.0.
-  Attribution: www.manythings.org/anki and tatoeba.org.
-- Multi30k: Elliott et al., "Multi30K: Multilingual English-German Image Descriptions", 2016.
-"""
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    size_mb = sum(path.stat().st_size for path in folder.rglob("*.safetensors")) / 2**20
+    readme = folder / "README.md"
+    readme.write_text(card(config, folder.resolve().name, parameter_count(load_folder(folder).model), size_mb),
+                      encoding="utf-8")
+    return readme
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", required=True, type=Path)
-    parser.add_argument("--name", required=True)
+    parser.add_argument("--run", type=Path, help="the training run folder (its model/ is bundled)")
+    parser.add_argument("--name", help="the folder name under models/")
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--card-only", type=Path, nargs="+", metavar="FOLDER",
+                        help="rewrite each FOLDER/README.md from FOLDER/config.json, measure nothing")
     args = parser.parse_args()
+    if args.card_only:
+        for folder in args.card_only:
+            print(f"wrote {write_card(folder)}")
+        return 0
+    if not (args.run and args.name):
+        parser.error("--run and --name are required (or --card-only FOLDER)")
     sys.path.insert(0, str(ROOT))
     from bundling import install
 
@@ -161,10 +118,13 @@ def main() -> int:
     print(benchmark[0])
     config["metrics"]["test"] = results
     config["metrics"]["int8_dev_bleu"] = int8["dev_bleu"]
+    config["metrics"]["speed"] = {"command": benchmark[1], "output": benchmark[0]}
     config["int8_inference"] = int8["use_int8"]
-    install(staged, destination, config,
-            lambda parameters, size_mb: card(config, args.name, results, benchmark, int8, parameters,
-                                                               size_mb))
+    install(staged, destination, config, lambda parameters, size_mb: card(config, args.name, parameters, size_mb))
+    day = datetime.date.today().isoformat()
+    record = ROOT / "docs" / "experiments" / f"{day}-{args.name}-training-record.md"
+    record.write_text(training_record(config, args.name, day), encoding="utf-8")
+    print(f"wrote {record}: list it in docs/experiments/README.md")
     return 0
 
 
