@@ -1,11 +1,14 @@
-"""Finding model folders: the bundled ones in models/ and any the user opened (Qt-free)."""
+"""Finding model folders: the bundled ones in models/, the installed ones, and any the user opened (Qt-free)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_app.installing.sources import CATALOG
+from desktop_app.installing.user_folder import user_models_dir
 from desktop_app.seq2seq import ModelFolderError, read_folder_config
+from desktop_app.seq2seq.errors import MissingFileError
 
 BUNDLED_MODELS = Path(__file__).resolve().parent.parent / "models"
 
@@ -72,9 +75,7 @@ def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:
     """Model folders directly under each root (folders holding a config.json), sorted by name."""
     entries = []
     for root in roots:
-        if not root.is_dir():
-            continue
-        for folder in sorted(p for p in root.iterdir() if (p / "config.json").exists()):
+        for folder in find_folders(root):
             entry = describe(folder)
             if task is None or entry.task == task or entry.error:
                 entries.append(entry)
@@ -98,3 +99,37 @@ def reverse_of(entry: ModelEntry, candidates: list[ModelEntry]) -> ModelEntry | 
                and c.target_language == entry.source_language]
     matches.sort(key=lambda c: c.architecture != entry.architecture)
     return matches[0] if matches else None
+
+
+def installed_folders() -> list[Path]:
+    """Model folders in the user's models folder (`attend models install`), sorted by name."""
+    return find_folders(user_models_dir())
+
+
+def find_model(name_or_path: str | Path) -> Path:
+    """A model folder from a path to it, else the name of a bundled model (models/NAME), else of an installed one.
+
+    Raises MissingFileError (one line, listing the models there are) when it is none of these."""
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        return path
+    name = str(name_or_path)
+    if not _is_bare_name(name):
+        raise MissingFileError(f"model folder {name} does not exist")
+    for root in (BUNDLED_MODELS, user_models_dir()):
+        if (root / name).is_dir():
+            return root / name
+    if name in CATALOG:
+        raise MissingFileError(f"{name} is not installed; install it with: attend models install {name}")
+    known = dict.fromkeys(p.name for p in [*find_folders(BUNDLED_MODELS), *installed_folders()])
+    raise MissingFileError(f"no model folder or model called {name!r}; there are: {', '.join(known) or 'none'}")
+
+
+def find_folders(root: Path) -> list[Path]:
+    """Folders directly under root that hold a config.json, sorted by name."""
+    return sorted(p for p in root.iterdir() if (p / "config.json").exists()) if root.is_dir() else []
+
+
+def _is_bare_name(text: str) -> bool:
+    """"asr-en" or "whisper-tiny.en", not "models/asr-en", "./asr-en" or "~/x"."""
+    return bool(text) and Path(text).name == text and text not in (".", "..") and not text.startswith("~")

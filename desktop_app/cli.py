@@ -10,6 +10,7 @@ from desktop_app.commands import (
     eval_asr,
     eval_mt,
     make_speech_corpus,
+    models,
     train_asr,
     train_lm,
     train_mt,
@@ -19,7 +20,7 @@ from desktop_app.commands import (
 
 COMMANDS = {"translate": translate, "train-mt": train_mt, "eval-mt": eval_mt,
             "train-asr": train_asr, "eval-asr": eval_asr, "train-lm": train_lm, "transcribe": transcribe,
-            "make-speech-corpus": make_speech_corpus}
+            "make-speech-corpus": make_speech_corpus, "models": models}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TextIO
 
 PRECISION_CHOICES = ("auto", "float32", "int8")  # as desktop_app.seq2seq.quantize.PRECISIONS (torch-free here)
@@ -40,6 +41,20 @@ def add_threads_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=INFERENCE_THREADS,
                         help=f"CPU threads for decoding (default {INFERENCE_THREADS}: on 2 cores one thread "
                         "decodes faster than two)")
+
+
+def model_folder(text: str) -> str:
+    """argparse type: a path as given (an existing one, or one with a folder in it: the loader reports it), else
+    the name of a bundled or installed model ("asr-en", "whisper-tiny.en"), as that folder's path."""
+    if Path(text).exists() or Path(text).name != text:
+        return text
+    from desktop_app.catalog import find_model  # imports the model library: only when a name needs it
+    from desktop_app.seq2seq.errors import ModelFolderError
+
+    try:
+        return str(find_model(text))
+    except ModelFolderError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def positive_int(text: str) -> int:

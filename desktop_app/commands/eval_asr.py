@@ -23,6 +23,7 @@ from ._options import (
     add_threads_argument,
     count_or_all,
     finish_batch,
+    model_folder,
     positive_int,
 )
 
@@ -34,7 +35,8 @@ def add_parser(subparsers, name: str) -> None:
         description="Transcribe every utterance of a manifest (TSV: id, path, duration, text, voice) and "
         "score against its text with jiwer; also per voice.",
     )
-    parser.add_argument("--model", required=True, help="speech model folder")
+    parser.add_argument("--model", required=True, type=model_folder,
+                        help="speech model folder, or the name of a bundled or installed one (attend models)")
     parser.add_argument("--manifest", required=True, nargs="+", help="manifest TSV file(s)")
     parser.add_argument("--beam", type=positive_int, default=None,
                         help="beam width (1 = greedy; default: the model's own)")
@@ -179,6 +181,7 @@ def decode_file(recognizer, beam: int, path: str) -> Outcome:
     from dataclasses import replace
 
     from desktop_app.speech.features import SAMPLE_RATE, AudioError, load_audio
+    from desktop_app.speech.text import normalize_transcript
 
     try:  # too short, NaN samples, unreadable: this utterance is skipped, not the run (nor a worker's batch)
         audio = load_audio(path)
@@ -186,7 +189,9 @@ def decode_file(recognizer, beam: int, path: str) -> Outcome:
         text = recognizer.transcribe(audio, replace(recognizer.options, beam_size=beam)).text
     except AudioError as error:
         return None, str(error), 0.0, 0.0
-    return text, None, time.perf_counter() - start, audio.size / SAMPLE_RATE
+    # scored in the manifests' spoken form, so that a model writing case, punctuation and digits (Whisper)
+    # is not charged for them; the project's own recognizers write that form already
+    return normalize_transcript(text), None, time.perf_counter() - start, audio.size / SAMPLE_RATE
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from ._options import (
     add_threads_argument,
     count_or_all,
     finish_batch,
+    model_folder,
     positive_int,
 )
 
@@ -24,7 +25,8 @@ def add_parser(subparsers, name: str) -> None:
         description="Translate SRC line by line and score against REF with sacreBLEU "
         "(default 13a tokenisation on detokenised output).",
     )
-    parser.add_argument("--model", required=True, help="model folder")
+    parser.add_argument("--model", required=True, type=model_folder,
+                        help="model folder, or the name of a bundled or installed one (attend models)")
     parser.add_argument("--src", required=True, help="source sentences, one per line")
     parser.add_argument("--ref", required=True, help="reference translations, line-aligned with --src")
     parser.add_argument("--beam", type=positive_int, default=1, help="beam width (default 1 = greedy)")

@@ -16,6 +16,7 @@ from ._options import (
     add_length_penalty_argument,
     add_threads_argument,
     finish_batch,
+    model_folder,
     others,
     positive_int,
 )
@@ -31,7 +32,9 @@ def add_parser(subparsers, name: str) -> None:
         "each segment is decoded with attention; --words prints each word's time span.",
     )
     parser.add_argument("files", nargs="+", help="audio files")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="speech model folder (default models/asr-en)")
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), type=model_folder,
+                        help="speech model folder, or the name of a bundled or installed one (attend models; "
+                        "default asr-en)")
     parser.add_argument("--beam", type=positive_int, default=None,
                         help="beam width (1 = greedy; default: the model's own)")
     add_beam_threshold_argument(parser)

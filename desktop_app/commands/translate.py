@@ -14,7 +14,15 @@ from desktop_app.seq2seq.text import split_sentences
 from desktop_app.seq2seq.tokenizer import TextEncodingError
 from desktop_app.seq2seq.translator import output_warning
 
-from ._options import USAGE, add_precision_argument, add_threads_argument, finish_batch, others, positive_int
+from ._options import (
+    USAGE,
+    add_precision_argument,
+    add_threads_argument,
+    finish_batch,
+    model_folder,
+    others,
+    positive_int,
+)
 
 # What one sentence's fault is: the batch reports it and goes on with the next
 BAD_SENTENCE = (InputError, TextEncodingError)
@@ -27,7 +35,8 @@ def add_parser(subparsers, name: str) -> None:
         description="Translate TEXT (split into sentences), or standard input one sentence per line. "
         "The translation streams to standard output as it is decoded.",
     )
-    parser.add_argument("--model", required=True, help="model folder, e.g. models/en-de-transformer")
+    parser.add_argument("--model", required=True, type=model_folder,
+                        help="model folder, or the name of a bundled or installed one (attend models), e.g. de-en")
     parser.add_argument("text", nargs="*", help="text to translate; omit to read standard input")
     parser.add_argument("--beam", type=positive_int, default=1, metavar="N",
                         help="beam width (1 = greedy; default 1)")

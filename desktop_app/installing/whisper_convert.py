@@ -24,6 +24,7 @@ from desktop_app.seq2seq.model_folder import CARD_FILE, CONFIG_FILE, WEIGHTS_FIL
 from desktop_app.seq2seq.whisper import WhisperConfig, WhisperModel, whisper_sinusoids
 
 from .ct2_format import Ct2Checkpoint, read_model_bin
+from .sources import FetchedCheckpoint
 
 TOKENIZER_FILE = "tokenizer.json"
 TIMESTAMPS = 1501  # <|0.00|> .. <|30.00|>
@@ -62,6 +63,7 @@ def convert_files(model_bin: Path, tokenizer_json: Path, checkpoint_config: Path
         source_language="en" if english_only else "multilingual", target_language="en" if english_only else "",
         source_tokenizer="", target_tokenizer=TOKENIZER_FILE, weights_dtype="float16", beam_size=1)
     (folder / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(folder_config), indent=2) + "\n")
+    (folder / WEIGHTS_FILE).chmod(0o644)  # safetensors writes it private
     (folder / CARD_FILE).write_text(card(folder_config, model))
     say("converted", 1.0)
     return folder
@@ -178,3 +180,12 @@ def load_checkpoint(model: WhisperModel, checkpoint: Ct2Checkpoint) -> None:
     difference = float(np.abs(table - whisper_sinusoids(*table.shape).numpy()).max())
     if difference > 2e-3:  # float16 rounding is at most ~5e-4 on values within [-1, 1]
         raise ConversionError(f"the encoder's position table differs from Whisper's sinusoids by {difference:.3g}")
+
+
+def convert_whisper(checkpoint: FetchedCheckpoint, folder: Path, model_name: str,
+                    progress: Callable[[str, float | None], None] | None = None) -> None:
+    """What `attend models install` calls: the fetched checkpoint -> `folder`, with its card."""
+    from .whisper_card import whisper_card  # the card reads the catalog; conversion alone does not need it
+
+    convert_files(checkpoint.model_bin, checkpoint.tokenizer_json, checkpoint.config_json, folder,
+                  lambda config, model: whisper_card(checkpoint.entry, config, model), progress)
