@@ -105,8 +105,8 @@ class Hypothesis:
     length_penalty: float = 1.0
     looped: bool = False  # stopped because its output repeated itself (see repetition.py)
     start_ids: tuple[int, ...] = ()  # the start tokens fed before token_ids (with any chosen one)
-    # (vocab,) log-probabilities of the token after the first start token (Whisper's no-speech and language
-    # probabilities are read here), or None with a single start token
+    # (vocab,) the model's log-probabilities of the token after the first start token, before any token rules
+    # (Whisper's no-speech and language probabilities are read here)
     start_log_probs: np.ndarray | None = None
     score: float = field(init=False)
 
@@ -148,7 +148,7 @@ class _Start:
     state: object
     last: int  # the last start token, fed as the first step's previous token
     eos: int
-    log_probs: np.ndarray | None  # after the first start token, when there are more
+    log_probs: np.ndarray | None  # after the first start token (set by the search's first step if it is the last)
 
 
 def _start(model: Seq2SeqModel, memory, options: DecodeOptions) -> _Start:
@@ -261,6 +261,8 @@ def _greedy(model, memory, options: DecodeOptions, max_length: int,
     finished = looped = False
     for _ in range(max_length):
         out = model.step(prev, memory, state)
+        if start.log_probs is None:
+            start.log_probs = _numpy(out.log_probs)[0]
         log_prob, token = _allowed(options, [ids], out.log_probs)[0].max(dim=-1)
         log_probs.append(float(log_prob))
         if int(token) == start.eos:
@@ -307,6 +309,8 @@ def _beam(model, memory, options: DecodeOptions, max_length: int,
         beam_memory = beam_memories[len(alive)]
         prev = torch.tensor([b.steps[-1].token_id if b.steps else start.last for b in alive], device=device)
         out = model.step(prev, beam_memory, state)
+        if start.log_probs is None:
+            start.log_probs = _numpy(out.log_probs)[0]
         step_log_probs = _allowed(options, [[s.token_id for s in b.steps] for b in alive], out.log_probs)
         totals = torch.tensor([b.total for b in alive], device=device)[:, None] + step_log_probs  # alive x vocab
         top_totals, top_flat = totals.view(-1).topk(min(2 * k, totals.numel()))
