@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,7 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_app()
     args.argv = argv  # the command line as given: training records it in the exported model
-    return COMMANDS[args.command].run(args)
+    try:
+        return COMMANDS[args.command].run(args)
+    except BrokenPipeError:  # the reader went away (`attend transcribe ... | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush cannot fail again
+        return 141  # 128 + SIGPIPE
 
 
 if __name__ == "__main__":

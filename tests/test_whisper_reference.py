@@ -111,3 +111,13 @@ def test_transcribe_command_finds_the_model_by_name(folder):
                             env={**os.environ, "ATTEND_MODELS_DIR": str(folder.parent)})
     assert result.returncode == 0, result.stderr
     assert "white cliffs of Dover" in result.stdout
+
+
+def test_transcribe_command_refuses_a_language_the_model_lacks_in_one_line(folder):
+    for model, option, expected in (("whisper-tiny.en", ["--language", "de"], "does not know the language 'de'"),
+                                     ("asr-en", ["--task", "translate"], "not a Whisper model")):
+        result = subprocess.run([sys.executable, "-m", "desktop_app", "transcribe", "--model", model, *option,
+                                 str(SPEECH / "226-122538-0000.ogg")], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "ATTEND_MODELS_DIR": str(folder.parent)})
+        assert result.returncode == 2 and expected in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and not result.stdout

@@ -48,6 +48,11 @@ def add_parser(subparsers, name: str) -> None:
                         help="score lost per word outside the language model's word list (0 = off; default: the "
                         "model's own)")
     add_ilm_weight_argument(parser)
+    parser.add_argument("--language", default=None,
+                        help="Whisper models: the language spoken, as a code (en, de, fr, ...), or 'auto' to detect it "
+                        "(default: auto for multilingual models, en for English-only ones)")
+    parser.add_argument("--task", choices=("transcribe", "translate"), default="transcribe",
+                        help="Whisper multilingual models: write what was said, or translate it into English")
     add_threads_argument(parser)
     parser.add_argument("--words", action="store_true", help="print word time spans")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
@@ -75,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             recognizer.set_length_penalty(args.length_penalty)
         if args.ilm_weight is not None:
             recognizer.set_ilm_weight(args.ilm_weight)
+        _whisper_settings(recognizer, args)
     except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
         return USAGE
@@ -91,13 +97,15 @@ def run(args: argparse.Namespace) -> int:
             failures += 1
             continue
         text = " ".join(f.text for f in finals if f.text)
+        languages = sorted({f.transcript.language for f in finals if f.transcript.language})
         if not text:  # an empty line alone would look like a failure
             print(f"attend transcribe: {name}: no speech was heard (silence or noise)", file=sys.stderr)
         if args.json:
             words = [{"word": w.word, "start": round(f.start + w.start, 2), "end": round(f.start + w.end, 2)}
                      for f in finals for w in f.transcript.words]
+            found = {"languages": languages} if languages else {}
             print(json.dumps({"file": name, "text": text, "words": words,
-                              "search": recognizer.decoding_summary(options)}, ensure_ascii=False))
+                              "search": recognizer.decoding_summary(options), **found}, ensure_ascii=False))
             continue
         print(text if len(args.files) == 1 else f"{name}\t{text}")
         if args.words:
@@ -107,3 +115,15 @@ def run(args: argparse.Namespace) -> int:
     total = len(args.files)
     return finish_batch("transcribe", failures, total, "files could not be transcribed",
                         others(total - failures, "transcribed"))
+
+
+def _whisper_settings(recognizer, args: argparse.Namespace) -> None:
+    """--language and --task, which only Whisper models take (ValueError for the others, or a bad value)."""
+    whisper = hasattr(recognizer, "set_task")
+    if not whisper and (args.language is not None or args.task != "transcribe"):
+        raise ValueError(f"{recognizer.loaded.folder} is not a Whisper model: --language and --task are for "
+                         "Whisper models (attend models install whisper-base)")
+    if whisper:
+        if args.language is not None:
+            recognizer.set_language(None if args.language == "auto" else args.language)
+        recognizer.set_task(args.task)
