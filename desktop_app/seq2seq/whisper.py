@@ -193,6 +193,22 @@ class WhisperModel(nn.Module):
         heads = torch.stack(layer_weights, dim=1)  # batch x layers x heads x len x frames
         return logits, heads[:, self._alignment.to(heads.device)].mean(dim=1)
 
+    def alignment_weights(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        """Teacher forcing as in forward, each alignment head kept apart (for word timing by DTW):
+        src (batch, frames, n_mels), tgt_in (batch, len) -> (batch, alignment heads, len, encoder frames),
+        each row a softmax over all the encoder frames. The decoder layers' cross-attention weights are
+        caught by hooks that are removed afterwards, so forward itself stays as it is."""
+        caught: list[torch.Tensor] = []
+        hooks = [layer.register_forward_hook(lambda _layer, _inputs, output: caught.append(output[1]))
+                 for layer in self.decoder_layers]
+        try:
+            self(src, torch.ones(src.shape[:2], dtype=torch.bool, device=src.device), tgt_in)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        heads = torch.stack(caught, dim=1)  # batch x layers x heads x len x frames
+        return heads[:, self._alignment.to(heads.device)]
+
 
 def _head_mask(config: WhisperConfig) -> torch.Tensor:
     """(layers, heads) bool: the alignment heads, or the last layer's heads when none are listed."""

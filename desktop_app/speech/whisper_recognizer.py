@@ -28,6 +28,7 @@ from .features import SAMPLE_RATE
 from .no_speech import has_voice
 from .recognizer import Recognizer, Transcript, search_details, word_spans
 from .whisper_features import CHUNK_SECONDS, HOP_LENGTH, pad_or_trim, whisper_log_mel
+from .word_timing import word_timings
 
 FRAME_SECONDS = 2 * HOP_LENGTH / SAMPLE_RATE  # one encoder frame: two feature frames, 20 ms
 MAX_OUTPUT_TOKENS = 224  # per window: half the decoder's positions, as Whisper's own decoding allows
@@ -155,11 +156,12 @@ class WhisperRecognizer:
         return _joined(windows, audio.size / SAMPLE_RATE, self.tokenizer)
 
     def _window(self, audio: np.ndarray, options: DecodeOptions | None, stop) -> Transcript:
-        steps, nbest = run_to_end(self.stream(audio, options), stop)
+        features = self.features(audio)  # 3000 x n_mels, decoded and then aligned for the word times
+        steps, nbest = run_to_end(decode(self.decoder, features, options or self.options, self.tokenizer), stop)
         best = nbest[0]
         if _silent(best, self.config.no_speech_id):
             return self.no_speech(audio)
-        transcript = self.transcript(steps, best, audio.size / SAMPLE_RATE)
+        transcript = self.transcript(steps, best, audio.size / SAMPLE_RATE, features)
         if best.start_ids[1:2] and best.start_ids[1] in self.config.language_ids.values():
             transcript.language = self.tokenizer.special_name(best.start_ids[1]).strip("<|>")
         return transcript
@@ -176,15 +178,23 @@ class WhisperRecognizer:
         steps, _ = run_to_end(self.stream(audio[-CHUNK_SECONDS * SAMPLE_RATE:], replace(self.options, beam_size=1)))
         return "".join(s.piece for s in steps).strip()
 
-    def transcript(self, steps: list[Step], best: Hypothesis, duration: float) -> Transcript:
-        """Text pieces without Whisper's control tokens (timestamps), attention cut to the audio's frames."""
+    def transcript(self, steps: list[Step], best: Hypothesis, duration: float,
+                   features: np.ndarray | None = None) -> Transcript:
+        """Text pieces without Whisper's control tokens (timestamps), attention cut to the audio's frames.
+        features: the window `best` was decoded from (3000, n_mels); with them the words are timed by
+        dynamic time warping over the alignment heads (word_timing.py), without them by each token's
+        attention peak."""
         frames = max(1, min(self.config.audio_positions, math.ceil(duration / FRAME_SECONDS)))
         kept = [i for i, token in enumerate(best.token_ids) if not self.tokenizer.is_special(token)]
-        pieces = self.tokenizer.pieces([best.token_ids[i] for i in kept])
+        text_ids = [best.token_ids[i] for i in kept]
+        pieces = self.tokenizer.pieces(text_ids)
         attention = best.attention[kept, :frames] if kept else np.zeros((0, frames), np.float32)
         text = "".join(s.piece for s in steps).strip()
-        return Transcript(text, steps, pieces, attention, word_spans(pieces, attention, FRAME_SECONDS),
-                          duration, FRAME_SECONDS)
+        if features is None:
+            words = word_spans(pieces, attention, FRAME_SECONDS)
+        else:
+            words = word_timings(self.model, features, best.start_ids, text_ids, pieces, frames, FRAME_SECONDS)
+        return Transcript(text, steps, pieces, attention, words, duration, FRAME_SECONDS)
 
     @property
     def frame_seconds(self) -> float:
