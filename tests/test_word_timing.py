@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from desktop_app.installing.install import installed_folder
+from desktop_app.seq2seq.decoding import encode
 from desktop_app.speech.features import SAMPLE_RATE, load_audio
 from desktop_app.speech.recognizer import Recognizer, Transcript, WordSpan
 from desktop_app.speech.whisper_recognizer import FRAME_SECONDS, _joined
@@ -94,8 +95,8 @@ class DiagonalWhisper(nn.Module):
         self.anchor = nn.Parameter(torch.zeros(1))  # where the inputs go
         self.seen: list[list[int]] = []
 
-    def alignment_weights(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
-        assert src.shape == (1, 3000, 80)
+    def alignment_weights(self, memory, tgt_in: torch.Tensor) -> torch.Tensor:
+        assert memory == "the encoded window"
         self.seen.append(tgt_in[0].tolist())
         length = tgt_in.size(1)
         weights = torch.full((1, 2, length, 1500), 1.0 / 1500)
@@ -109,14 +110,14 @@ class DiagonalWhisper(nn.Module):
 
 def test_word_times_come_from_the_rows_before_each_token():
     model = DiagonalWhisper()
-    words = word_timings(model, np.zeros((3000, 80), np.float32), (51, 55), [7, 8, 9], [" Hi", ",", " you"],
+    words = word_timings(model, "the encoded window", (51, 55), [7, 8, 9], [" Hi", ",", " you"],
                          frames=40, frame_seconds=0.02)
     assert model.seen == [[51, 55, 7, 8, 9, 50]]  # <|notimestamps|> once, the end token last
     assert words == [WordSpan("Hi,", 0.0, pytest.approx(0.4)), WordSpan("you", pytest.approx(0.4), pytest.approx(0.6))]
     # decoded with timestamps: the alignment is still made after <|notimestamps|>, as Whisper's is
-    word_timings(model, np.zeros((3000, 80), np.float32), (51,), [7], [" Hi"], frames=40, frame_seconds=0.02)
+    word_timings(model, "the encoded window", (51,), [7], [" Hi"], frames=40, frame_seconds=0.02)
     assert model.seen[-1] == [51, 55, 7, 50]
-    assert word_timings(model, np.zeros((3000, 80), np.float32), (51,), [], [], 40, 0.02) == []
+    assert word_timings(model, "the encoded window", (51,), [], [], 40, 0.02) == []
 
 
 def test_long_audio_offsets_each_windows_words():
@@ -161,7 +162,8 @@ def test_word_times_agree_with_ctranslate2(tiny_en, reference):
     differences = []
     for row in reference:
         audio = load_audio(LIBRISPEECH / row["audio"])
-        words = word_timings(tiny_en.model, tiny_en.features(audio), (tiny_en.config.sot_id,), row["token_ids"],
+        memory = encode(tiny_en.model, tiny_en.features(audio))
+        words = word_timings(tiny_en.model, memory, (tiny_en.config.sot_id,), row["token_ids"],
                              tiny_en.tokenizer.pieces(row["token_ids"]), row["frames"], FRAME_SECONDS)
         expected = reference_words(tiny_en.tokenizer, row)
         assert [w.word for w in words] == [w.word for w in expected]

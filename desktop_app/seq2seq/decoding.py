@@ -119,17 +119,21 @@ def decode(
     source: Sequence[int] | np.ndarray | torch.Tensor,
     options: DecodeOptions = DecodeOptions(),
     tokenizer: Tokenizer | None = None,
+    memory=None,
 ) -> Generator[Step, None, list[Hypothesis]]:
     """Decode one input step by step.
 
     source: token ids ending in EOS (text), or a (frames, features) float array (speech).
+    memory: the model's encoding of `source` (batch of 1) when the caller has it already, e.g. to use it
+    again afterwards (Whisper's word timing); None: encoded here.
     The maximum output length scales with the encoded length (source tokens or encoder frames).
     """
     if len(source) == 0:
         raise ValueError("cannot decode an empty source sequence")
     with torch.inference_mode():
         src = _as_batch(source, _device(model))
-        memory = model.encode(src, torch.ones(src.shape[:2], dtype=torch.bool, device=src.device))
+        if memory is None:
+            memory = encode(model, source)
         start = _start(model, memory, options)
         search = _greedy if options.beam_size == 1 else _beam
         max_length = _within_positions(model, options.max_length(int(memory.mask.sum())), len(start.ids))
@@ -167,6 +171,13 @@ def _start(model: Seq2SeqModel, memory, options: DecodeOptions) -> _Start:
                 ids.insert(1, choices[int(np.argmax(first_log_probs[choices]))])
         i += 1
     return _Start(tuple(ids), state, ids[-1], int(getattr(model, "eos_id", EOS_ID)), first_log_probs)
+
+
+def encode(model: Seq2SeqModel, source: Sequence[int] | np.ndarray | torch.Tensor):
+    """The model's memory of one source, as `decode` makes it (for callers that pass it to decode)."""
+    with torch.inference_mode():
+        src = _as_batch(source, _device(model))
+        return model.encode(src, torch.ones(src.shape[:2], dtype=torch.bool, device=src.device))
 
 
 def _within_positions(model: Seq2SeqModel, max_length: int, start_tokens: int = 1) -> int:

@@ -181,32 +181,26 @@ class WhisperModel(nn.Module):
                 tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher forcing: tgt_in (batch, len) starting with the start tokens -> logits (batch, len, vocab),
         attention (batch, len, frames) of the alignment heads."""
-        memory = self.encode(src, src_mask)
+        logits, heads = self._teacher_forced(self.encode(src, src_mask), tgt_in)
+        return logits, heads[:, self._alignment.to(heads.device)].mean(dim=1)
+
+    def _teacher_forced(self, memory: TransformerMemory, tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """-> logits (batch, len, vocab), cross-attention (batch, layers, heads, len, frames)."""
         length = tgt_in.size(1)
-        causal = torch.ones(length, length, dtype=torch.bool, device=src.device).tril()[None, None]
+        causal = torch.ones(length, length, dtype=torch.bool, device=tgt_in.device).tril()[None, None]
         x = self._embed(tgt_in, 0)
         layer_weights = []
         for i, layer in enumerate(self.decoder_layers):
             x, weights = layer(x, causal, (memory.cross_keys[i], memory.cross_values[i]), None)
             layer_weights.append(weights)  # batch x heads x len x frames
         logits = F.linear(self.decoder_norm(x), self.token_embedding.weight)
-        heads = torch.stack(layer_weights, dim=1)  # batch x layers x heads x len x frames
-        return logits, heads[:, self._alignment.to(heads.device)].mean(dim=1)
+        return logits, torch.stack(layer_weights, dim=1)
 
-    def alignment_weights(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
-        """Teacher forcing as in forward, each alignment head kept apart (for word timing by DTW):
-        src (batch, frames, n_mels), tgt_in (batch, len) -> (batch, alignment heads, len, encoder frames),
-        each row a softmax over all the encoder frames. The decoder layers' cross-attention weights are
-        caught by hooks that are removed afterwards, so forward itself stays as it is."""
-        caught: list[torch.Tensor] = []
-        hooks = [layer.register_forward_hook(lambda _layer, _inputs, output: caught.append(output[1]))
-                 for layer in self.decoder_layers]
-        try:
-            self(src, torch.ones(src.shape[:2], dtype=torch.bool, device=src.device), tgt_in)
-        finally:
-            for hook in hooks:
-                hook.remove()
-        heads = torch.stack(caught, dim=1)  # batch x layers x heads x len x frames
+    def alignment_weights(self, memory: TransformerMemory, tgt_in: torch.Tensor) -> torch.Tensor:
+        """Teacher forcing over an encoded window (`encode`'s memory, reused from decoding), each alignment
+        head kept apart (for word timing by DTW): tgt_in (batch, len) -> (batch, alignment heads, len,
+        encoder frames), each row a softmax over all the encoder frames."""
+        heads = self._teacher_forced(memory, tgt_in)[1]  # batch x layers x heads x len x frames
         return heads[:, self._alignment.to(heads.device)]
 
 

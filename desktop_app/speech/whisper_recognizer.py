@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from desktop_app.seq2seq import DecodeOptions, Hypothesis, LoadedModel, Step, run_to_end
-from desktop_app.seq2seq.decoding import decode
+from desktop_app.seq2seq.decoding import decode, encode
 from desktop_app.seq2seq.errors import ConfigError
 from desktop_app.seq2seq.quantize import model_for_inference
 from desktop_app.seq2seq.whisper_rules import WhisperRules
@@ -156,12 +156,14 @@ class WhisperRecognizer:
         return _joined(windows, audio.size / SAMPLE_RATE, self.tokenizer)
 
     def _window(self, audio: np.ndarray, options: DecodeOptions | None, stop) -> Transcript:
-        features = self.features(audio)  # 3000 x n_mels, decoded and then aligned for the word times
-        steps, nbest = run_to_end(decode(self.decoder, features, options or self.options, self.tokenizer), stop)
+        features = self.features(audio)  # 3000 x n_mels
+        memory = encode(self.model, features)  # encoded once: decoded, then aligned for the word times
+        steps, nbest = run_to_end(decode(self.decoder, features, options or self.options, self.tokenizer, memory),
+                                  stop)
         best = nbest[0]
         if _silent(best, self.config.no_speech_id):
             return self.no_speech(audio)
-        transcript = self.transcript(steps, best, audio.size / SAMPLE_RATE, features)
+        transcript = self.transcript(steps, best, audio.size / SAMPLE_RATE, memory)
         if best.start_ids[1:2] and best.start_ids[1] in self.config.language_ids.values():
             transcript.language = self.tokenizer.special_name(best.start_ids[1]).strip("<|>")
         return transcript
@@ -179,9 +181,9 @@ class WhisperRecognizer:
         return "".join(s.piece for s in steps).strip()
 
     def transcript(self, steps: list[Step], best: Hypothesis, duration: float,
-                   features: np.ndarray | None = None) -> Transcript:
+                   memory=None) -> Transcript:
         """Text pieces without Whisper's control tokens (timestamps), attention cut to the audio's frames.
-        features: the window `best` was decoded from (3000, n_mels); with them the words are timed by
+        memory: the encoded window `best` was decoded from; with it the words are timed by
         dynamic time warping over the alignment heads (word_timing.py), without them by each token's
         attention peak."""
         frames = max(1, min(self.config.audio_positions, math.ceil(duration / FRAME_SECONDS)))
@@ -190,10 +192,10 @@ class WhisperRecognizer:
         pieces = self.tokenizer.pieces(text_ids)
         attention = best.attention[kept, :frames] if kept else np.zeros((0, frames), np.float32)
         text = "".join(s.piece for s in steps).strip()
-        if features is None:
+        if memory is None:
             words = word_spans(pieces, attention, FRAME_SECONDS)
         else:
-            words = word_timings(self.model, features, best.start_ids, text_ids, pieces, frames, FRAME_SECONDS)
+            words = word_timings(self.model, memory, best.start_ids, text_ids, pieces, frames, FRAME_SECONDS)
         return Transcript(text, steps, pieces, attention, words, duration, FRAME_SECONDS)
 
     @property

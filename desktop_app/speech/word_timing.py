@@ -11,7 +11,7 @@ starts. This is what openai/whisper's `add_word_timestamps` and CTranslate2's `a
 tests/test_word_timing.py for how close the two come.
 
 Shapes:
-    features:  (3000, n_mels) one 30-second window (speech/whisper_features.py)
+    memory:    one encoded 30-second window (`decoding.encode`), the one the text was decoded from
     weights:   (alignment heads, tokens, encoder frames) from `WhisperModel.alignment_weights`
     matrix:    (text tokens + 1, frames of the audio): row k is the query that wrote text token k
                (the position before it); the last row wrote the end token
@@ -32,7 +32,7 @@ MEDIAN_WIDTH = 7  # encoder frames (140 ms): openai/whisper's and CTranslate2's 
 OPENING = set("\"'“‘«¿¡([{")  # a mark that, after a space, opens the next word rather than ending the last
 
 
-def word_timings(model, features: np.ndarray, start_ids: Sequence[int], text_ids: Sequence[int],
+def word_timings(model, memory, start_ids: Sequence[int], text_ids: Sequence[int],
                  pieces: Sequence[str], frames: int, frame_seconds: float) -> list[WordSpan]:
     """The words of `pieces` with their times in the window, in seconds.
 
@@ -48,9 +48,8 @@ def word_timings(model, features: np.ndarray, start_ids: Sequence[int], text_ids
     start = [t for t in start_ids if t != config.no_timestamps_id] + [config.no_timestamps_id]
     device = next(model.parameters()).device
     tokens = torch.tensor([[*start, *text_ids, config.eot_id]], device=device)  # 1 x len
-    src = torch.as_tensor(features, dtype=torch.float32, device=device)[None]  # 1 x 3000 x n_mels
     with torch.inference_mode():
-        weights = model.alignment_weights(src, tokens)[0].float().cpu().numpy()  # heads x len x 1500
+        weights = model.alignment_weights(memory, tokens)[0].float().cpu().numpy()  # heads x len x 1500
     matrix = alignment_matrix(weights, frames)[len(start) - 1 : len(start) + len(text_ids)]  # text tokens + 1 x frames
     starts = token_starts(matrix) * frame_seconds  # (text tokens + 1,)
     return [WordSpan(word, float(starts[first]), float(starts[stop])) for word, first, stop in group_words(pieces)]
