@@ -155,3 +155,20 @@ def test_train_mt_runs_on_a_machine_without_audio_or_gui_libraries(tmp_path):
                             cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "run" / "model" / "config.json").exists()
+
+
+def test_a_repeated_corpus_is_seen_that_often_and_byte_fallback_keeps_unseen_characters(tmp_path):
+    from desktop_app.training.mt_task import TranslationTask
+
+    text = CONFIG.read_text().replace("train: [{src: tiny.en, tgt: tiny.de}]",
+                                      "train: [{src: tiny.en, tgt: tiny.de, repeat: 3}]")
+    text = text.replace("tokenizer: {joint: true, vocab_size: 120}",
+                        "tokenizer: {joint: true, vocab_size: 380, byte_fallback: true}")
+    (tmp_path / "repeat.yaml").write_text(text)
+    task = TranslationTask(load_train_config(tmp_path / "repeat.yaml"), str(DATA), log=lambda *_: None)
+    task.prepare(tmp_path, True, lambda: None)
+    pairs = len([line for line in (DATA / "tiny.en").read_text().splitlines() if line.strip()])
+    assert len(task.pairs) == 3 * pairs
+    name = "Ægir Þórsson 東京"  # characters the tiny corpus never holds: bytes, not <unk>, and back whole
+    ids = task.source_tokenizer.encode(name)
+    assert 1 not in ids and task.source_tokenizer.decode(ids) == name

@@ -20,6 +20,7 @@ import yaml
 class CorpusPaths:
     src: str  # source-side file, one sentence per line (relative paths: under data_root)
     tgt: str  # the line-aligned target-side file
+    repeat: int = 1  # times the corpus is seen per epoch (over-sample a small or valued one; not for tokenizers)
 
 
 @dataclass
@@ -36,6 +37,7 @@ class TokenizerConfig:
     vocab_size: int = 8000
     model_type: str = "unigram"  # "unigram" or "bpe"
     character_coverage: float = 1.0
+    byte_fallback: bool = False  # unknown characters become their UTF-8 bytes, so names in any script are kept
 
 
 @dataclass

@@ -31,13 +31,17 @@ class TranslationTask(FileTask):
 
     def prepare(self, out: Path, is_main: bool, barrier) -> None:
         self.out = out
-        train = concatenate([self._read(c) for c in self.config.data.train])
+        corpora = [(c, self._read(c)) for c in self.config.data.train]
+        if any(c.repeat < 1 for c, _ in corpora):
+            raise ValueError("data.train: repeat must be at least 1")
+        once = concatenate([text for _, text in corpora])  # what the tokenizer learns from
+        train = concatenate([text for c, text in corpora for _ in range(c.repeat)])
         dev = self._read(self.config.data.dev)
         limit = self.config.data.dev_limit or len(dev.sources)
         self.dev_sources, self.dev_references = dev.sources[:limit], dev.targets[:limit]
         source_file, target_file = self.tokenizer_files(out)
         if is_main and not target_file.exists():
-            self._train_tokenizers(train, source_file, target_file)
+            self._train_tokenizers(once, source_file, target_file)
         barrier()
         self.source_tokenizer, self.target_tokenizer = Tokenizer.load(source_file), Tokenizer.load(target_file)
         self.pairs = tokenize_pairs(train, self.source_tokenizer, self.target_tokenizer, self.config.data.max_length)
@@ -46,7 +50,7 @@ class TranslationTask(FileTask):
     def _train_tokenizers(self, train, source_file: Path, target_file: Path) -> None:
         settings = self.config.tokenizer
         kwargs = dict(vocab_size=settings.vocab_size, model_type=settings.model_type,
-                      character_coverage=settings.character_coverage)
+                      character_coverage=settings.character_coverage, byte_fallback=settings.byte_fallback)
         if settings.joint:
             Tokenizer.train(train.sources + train.targets, source_file, **kwargs)
         else:
