@@ -179,3 +179,21 @@ def test_beam_search_streams_agreed_tokens_before_it_ends(tiny_folder):
     calls_at_first_token = len(calls)
     run_to_end(steps)
     assert calls_at_first_token < len(calls)
+
+
+def test_a_forced_prefix_is_written_first_with_the_models_own_probabilities(tiny_folder):
+    """What-if: the output starts with the given tokens (yielded as steps, scored by the model), then the search
+    continues from them; greedy and beam agree on the prefix; alternatives show the model's own choices there."""
+    translator = Translator.from_folder(tiny_folder.folder)
+    source = translator.source_tokenizer.encode(SOURCES[0]) + [EOS_ID]
+    free_steps, free = run_to_end(decode(translator.model, source, DecodeOptions(alternatives=4)))
+    rank, unlikely = next((i, t) for i, (t, _) in enumerate(free_steps[0].alternatives) if i and t != EOS_ID)
+    for beam in (1, 3):
+        steps, nbest = run_to_end(decode(translator.model, source, DecodeOptions(beam_size=beam, prefix=(unlikely,),
+                                                                                alternatives=4)))
+        assert steps[0].token_id == unlikely == nbest[0].token_ids[0]
+        assert steps[0].log_prob == pytest.approx(free_steps[0].alternatives[rank][1], abs=1e-5)
+        assert [t for t, _ in steps[0].alternatives] == [t for t, _ in free_steps[0].alternatives]
+    for step in free_steps:  # unforced: the chosen token is the first alternative, with its log-probability
+        assert step.alternatives[0] == (step.token_id, pytest.approx(step.log_prob))
+        assert [lp for _, lp in step.alternatives] == sorted((lp for _, lp in step.alternatives), reverse=True)

@@ -64,6 +64,10 @@ class DecodeOptions:
     # language tokens), which then joins the start tokens (Hypothesis.start_ids says which it chose)
     choose_after_start: tuple[int, ...] = ()
     token_rules: TokenRules | None = None
+    # output tokens the model is made to write first (a what-if: "continue after these"); they are yielded
+    # as steps with the model's own probability and attention, and the search goes on from there
+    prefix: tuple[int, ...] = ()
+    alternatives: int = 0  # each step also lists the model's k likeliest tokens there (Step.alternatives)
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:
@@ -78,6 +82,8 @@ class DecodeOptions:
             raise ValueError(f"the beam threshold must be positive (or None), got {self.beam_threshold}")
         if self.loop_repeats is not None and self.loop_repeats < 2:
             raise ValueError(f"a loop needs at least 2 repeats (or None), got {self.loop_repeats}")
+        if self.alternatives < 0:
+            raise ValueError(f"alternatives must be zero or more, got {self.alternatives}")
         if self.max_tokens is not None and self.max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1 (or None), got {self.max_tokens}")
 
@@ -93,6 +99,9 @@ class Step:
     attention: np.ndarray  # (src_len,) float32, sums to 1
     log_prob: float
     attention_heads: np.ndarray | None = None  # (layers, heads, src_len) for a Transformer
+    # with DecodeOptions.alternatives = k: the k likeliest (token id, log-probability) at this step, best first,
+    # from the distribution this token was chosen from (the chosen one among them unless it was forced)
+    alternatives: list[tuple[int, float]] | None = None
 
 
 @dataclass
@@ -187,6 +196,24 @@ def _within_positions(model: Seq2SeqModel, max_length: int, start_tokens: int = 
     return max(1, min(max_length, positions - (start_tokens - 1))) if positions else max_length
 
 
+def _forced(options: DecodeOptions, written: int, log_probs: torch.Tensor) -> torch.Tensor:
+    """log_probs (rows, vocab) at output position `written`: within the prefix, only its token is possible (with
+    the model's own log-probability, so that scores and confidences stay the model's)."""
+    if written >= len(options.prefix):
+        return log_probs
+    token = options.prefix[written]
+    forced = torch.full_like(log_probs, float("-inf"))
+    forced[:, token] = log_probs[:, token].clamp(min=-1e9)  # a token the rules forbid is still the one asked for
+    return forced
+
+
+def _top(options: DecodeOptions, log_probs: torch.Tensor) -> list[list[tuple[int, float]]]:
+    """Per row of (rows, vocab): the options.alternatives likeliest (token, log-probability), best first."""
+    values, tokens = log_probs.topk(min(options.alternatives, log_probs.size(1)), dim=-1)
+    return [[(t, v) for t, v in zip(row_tokens, row_values, strict=True) if v > -math.inf]
+            for row_tokens, row_values in zip(tokens.tolist(), values.tolist(), strict=True)]
+
+
 def _allowed(options: DecodeOptions, outputs: list[list[int]], log_probs: torch.Tensor) -> torch.Tensor:
     """log_probs (rows, vocab) after the options' token rules, renormalised over what they allow."""
     if options.token_rules is None:
@@ -274,13 +301,16 @@ def _greedy(model, memory, options: DecodeOptions, max_length: int,
         out = model.step(prev, memory, state)
         if start.log_probs is None:
             start.log_probs = _numpy(out.log_probs)[0]
-        log_prob, token = _allowed(options, [ids], out.log_probs)[0].max(dim=-1)
+        allowed = _allowed(options, [ids], out.log_probs)
+        top = _top(options, allowed) if options.alternatives else None  # the model's own, forced or not
+        log_prob, token = _forced(options, len(ids), allowed)[0].max(dim=-1)
         log_probs.append(float(log_prob))
         if int(token) == start.eos:
             finished = True
             break
         heads = _numpy(out.attention_heads)
-        step = Step(int(token), "", _numpy(out.attention)[0], float(log_prob), None if heads is None else heads[0])
+        step = Step(int(token), "", _numpy(out.attention)[0], float(log_prob), None if heads is None else heads[0],
+                    None if top is None else top[0])
         steps.append(step)
         ids.append(step.token_id)
         yield step
@@ -323,6 +353,8 @@ def _beam(model, memory, options: DecodeOptions, max_length: int,
         if start.log_probs is None:
             start.log_probs = _numpy(out.log_probs)[0]
         step_log_probs = _allowed(options, [[s.token_id for s in b.steps] for b in alive], out.log_probs)
+        top = _top(options, step_log_probs) if options.alternatives else None  # the model's own, forced or not
+        step_log_probs = _forced(options, len(alive[0].steps), step_log_probs)
         totals = torch.tensor([b.total for b in alive], device=device)[:, None] + step_log_probs  # alive x vocab
         top_totals, top_flat = totals.view(-1).topk(min(2 * k, totals.numel()))
         vocab = step_log_probs.size(1)
@@ -339,7 +371,8 @@ def _beam(model, memory, options: DecodeOptions, max_length: int,
                 finished.append(_hypothesis(parent.steps, log_probs, True, alpha, src_len))
                 finished_steps.append(parent.steps)
                 continue
-            step = Step(token, "", attention[origin], log_probs[-1], None if heads is None else heads[origin])
+            step = Step(token, "", attention[origin], log_probs[-1], None if heads is None else heads[origin],
+                        None if top is None else top[origin])
             steps = parent.steps + [step]
             if looping([s.token_id for s in steps]):  # ended as if by EOS, ranked after every unlooped one
                 finished.append(_hypothesis(steps, log_probs, False, alpha, src_len, looped=True))
