@@ -25,6 +25,14 @@ MEASURED: dict[str, list[tuple[str, float, float, float]]] = {
 }
 
 
+def measured_metrics(name: str) -> dict:
+    """config.json's metrics for an installed folder, in the bundled speech model's shape (the model picker and
+    `attend models` show them): {"test": {manifest: {"utterances", "wer", "cer", "rtf", "beam"}}}."""
+    rows = MEASURED.get(name, [])
+    return {"test": {f"data/speech/{m}": {"utterances": SETS[m][1], "wer": wer, "cer": cer, "rtf": rtf, "beam": 1}
+                     for m, wer, cer, rtf in rows}} if rows else {}
+
+
 def whisper_card(entry: CatalogEntry, config: FolderConfig, model) -> str:
     c = model.config
     english_only = not c.language_ids

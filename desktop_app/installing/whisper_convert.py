@@ -39,7 +39,7 @@ class ConversionError(ValueError):
 
 def convert_files(model_bin: Path, tokenizer_json: Path, checkpoint_config: Path, folder: Path,
                   card: Callable[[FolderConfig, WhisperModel], str],
-                  progress: Callable[[str, float | None], None] | None = None) -> Path:
+                  progress: Callable[[str, float | None], None] | None = None, metrics: dict | None = None) -> Path:
     """Write the model folder (which must not hold another model) and return it."""
     say = progress or (lambda message, fraction: None)
     say("reading the checkpoint", None)
@@ -60,8 +60,9 @@ def convert_files(model_bin: Path, tokenizer_json: Path, checkpoint_config: Path
     english_only = not config.language_ids
     folder_config = FolderConfig(
         architecture="whisper", model=dataclasses.asdict(config), task="speech",
-        source_language="en" if english_only else "multilingual", target_language="en" if english_only else "",
-        source_tokenizer="", target_tokenizer=TOKENIZER_FILE, weights_dtype="float16", beam_size=1)
+        source_language="en" if english_only else "multilingual", target_language="",
+        source_tokenizer="", target_tokenizer=TOKENIZER_FILE, weights_dtype="float16", beam_size=1,
+        metrics=metrics or {})
     (folder / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(folder_config), indent=2) + "\n")
     (folder / WEIGHTS_FILE).chmod(0o644)  # safetensors writes it private
     (folder / CARD_FILE).write_text(card(folder_config, model))
@@ -185,7 +186,8 @@ def load_checkpoint(model: WhisperModel, checkpoint: Ct2Checkpoint) -> None:
 def convert_whisper(checkpoint: FetchedCheckpoint, folder: Path, model_name: str,
                     progress: Callable[[str, float | None], None] | None = None) -> None:
     """What `attend models install` calls: the fetched checkpoint -> `folder`, with its card."""
-    from .whisper_card import whisper_card  # the card reads the catalog; conversion alone does not need it
+    from .whisper_card import measured_metrics, whisper_card  # the catalog's; conversion alone needs neither
 
     convert_files(checkpoint.model_bin, checkpoint.tokenizer_json, checkpoint.config_json, folder,
-                  lambda config, model: whisper_card(checkpoint.entry, config, model), progress)
+                  lambda config, model: whisper_card(checkpoint.entry, config, model), progress,
+                  measured_metrics(model_name))
