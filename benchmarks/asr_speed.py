@@ -13,9 +13,11 @@ its final result comes. It does so twice: with each segment's final decoded in l
 waits for it, as before) and in the background (as the app does), so the baseline is measured in
 the same run. Without --manifest the utterances are spoken by espeak-ng.
 With --quantize the int8 dynamically quantised model is measured in the same run, against
-the float32 baseline. With several --threads counts, each is measured in turn (the app decodes
-on 1 intra-op thread: desktop_app.seq2seq.quantize.INFERENCE_THREADS). Goals: real-time
-factor <= 0.1 on a 2-core machine, partial results <= 0.3 s behind.
+the float32 baseline; for the real-time factor the two transcribe in turn, utterance by
+utterance, so that other work on a shared machine slows both alike (both models are then in
+memory at once, which the peak memory includes). With several --threads counts, each is
+measured in turn (the app decodes on 1 intra-op thread: desktop_app.seq2seq.quantize.INFERENCE_THREADS).
+Goals: real-time factor <= 0.1 on a 2-core machine, partial results <= 0.3 s behind.
 """
 
 from __future__ import annotations
@@ -82,14 +84,18 @@ def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
     return f"{name}, {os.cpu_count()} cores, torch CPU kernels {torch.backends.cpu.get_cpu_capability()}"
 
 
-def real_time_factor(recognizer: Recognizer, utterances: list[np.ndarray]) -> float:
-    recognizer.transcribe(utterances[0])  # warm-up
-    compute = 0.0
+def real_time_factors(recognizers: dict[str, Recognizer], utterances: list[np.ndarray]) -> dict[str, float]:
+    """Each utterance through every recognizer in turn -> {label: compute seconds / audio seconds}."""
+    for recognizer in recognizers.values():
+        recognizer.transcribe(utterances[0])  # warm-up
+    compute = dict.fromkeys(recognizers, 0.0)
     for audio in utterances:
-        start = time.perf_counter()
-        recognizer.transcribe(audio)
-        compute += time.perf_counter() - start
-    return compute / (sum(a.size for a in utterances) / SAMPLE_RATE)
+        for label, recognizer in recognizers.items():
+            start = time.perf_counter()
+            recognizer.transcribe(audio)
+            compute[label] += time.perf_counter() - start
+    seconds = sum(a.size for a in utterances) / SAMPLE_RATE
+    return {label: total / seconds for label, total in compute.items()}
 
 
 def dictation(utterances: list[np.ndarray], pause: float) -> np.ndarray:
@@ -139,11 +145,18 @@ def spread(lags: list[float]) -> str:
             f"max {max(lags) * 1000:5.0f} ms")
 
 
-def measure(recognizer: Recognizer, utterances: list[np.ndarray], label: str, audio: np.ndarray | None) -> None:
-    """The real-time factor over `utterances`; with `audio` (a dictation), the streaming lags too."""
-    rtf = real_time_factor(recognizer, utterances)
-    print(f"{label:8s} real-time factor {rtf:.3f}")
-    for background in (False, True) if audio is not None else ():
+def measure(recognizers: dict[str, Recognizer], utterances: list[np.ndarray], audio: np.ndarray | None) -> None:
+    """The real-time factor of each recognizer over `utterances`; with `audio` (a dictation), the streaming lags too."""
+    for label, rtf in real_time_factors(recognizers, utterances).items():
+        print(f"{label:8s} real-time factor {rtf:.3f}")
+    if audio is not None:
+        for label, recognizer in recognizers.items():
+            streaming(recognizer, label, audio)
+
+
+def streaming(recognizer: Recognizer, label: str, audio: np.ndarray) -> None:
+    """The dictation played twice on the real clock: finals decoded in line, then in the background."""
+    for background in (False, True):
         lags = streaming_lags(recognizer, audio, background)
         name = f"{label:8s} finals {'in background' if background else 'in line':13s}"
         print(f"{name} chunk taken up  {spread(lags.chunks)} after it arrived")
@@ -180,9 +193,8 @@ def main() -> int:
     for threads in args.threads:
         use_inference_threads(threads)
         print(f"{threads} thread{'s' if threads > 1 else ''}:")
-        measure(Recognizer(loaded, "float32"), utterances, "float32", spoken)
-        if args.quantize:
-            measure(Recognizer(loaded, "int8"), utterances, "int8", spoken)
+        precisions = ("float32", "int8") if args.quantize else ("float32",)
+        measure({precision: Recognizer(loaded, precision) for precision in precisions}, utterances, spoken)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak_mb:.0f} MB")
     return 0

@@ -27,6 +27,7 @@ from torch import nn  # noqa: E402
 
 from desktop_app.seq2seq import load_folder  # noqa: E402
 from desktop_app.seq2seq.padded_rnn import run_packed, run_rnn  # noqa: E402
+from desktop_app.seq2seq.quantize import quantize_dynamic_int8  # noqa: E402
 
 PATHS = {"packed": run_packed, "fused": run_rnn}
 
@@ -86,7 +87,7 @@ def compare_inference(rnn: nn.Module, frames: int, features: int, steps: int, la
 def int8(rnn: nn.LSTM) -> nn.Module:
     """The LSTM as the recognizer's int8 precision runs it (dynamic quantisation)."""
     holder = nn.Sequential(rnn)
-    torch.ao.quantization.quantize_dynamic(holder, {"0"}, dtype=torch.qint8, inplace=True)
+    quantize_dynamic_int8(holder, {"0"})
     return holder[0]
 
 

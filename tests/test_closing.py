@@ -56,6 +56,7 @@ def _close_in(state: str, models: Path, tmp_path: Path, audio: Path | None = Non
     process.wait(timeout=180)
     ended_at = time.monotonic()
     stdout, stderr = "".join(seen) + process.stdout.read(), errors.read_text()
+    process.stdout.close()
     assert closing_at is not None, f"the app never reached {state!r}:\n{stderr[-3000:]}"
     assert process.returncode == 0, f"exit {process.returncode} after closing while {state}:\n{stderr[-3000:]}"
     for fatal in ("Destroyed while thread", "Fatal Python error", "Traceback"):

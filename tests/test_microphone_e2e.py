@@ -126,8 +126,11 @@ def test_a_recording_survives_kill_9(pulse_null_sink, tiny_asr, tmp_path):
         child.wait(timeout=30)
     finally:
         child.kill()
+        child.wait(timeout=30)
+        child.stdout.close()
         if player is not None:
             player.kill()
+            player.wait(timeout=30)
     assert captured >= 4.0, "the recording never got going"
 
     audio, rate = soundfile.read(path, dtype="float32")

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from desktop_app.seq2seq.padded_rnn import final_states, reverse_within, run_packed, run_rnn
+from desktop_app.seq2seq.quantize import quantize_dynamic_int8
 
 
 def padded(rows_lengths: list[int], features: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
@@ -68,8 +69,7 @@ def test_dropout_applies_between_layers_only_when_training():
 
 @pytest.mark.parametrize("lengths", [[5, 5], [5, 2]])
 def test_int8_lstm_gives_its_packed_outputs(lengths):
-    holder = nn.Sequential(lstm().eval())
-    torch.ao.quantization.quantize_dynamic(holder, {"0"}, dtype=torch.qint8, inplace=True)
+    holder = quantize_dynamic_int8(nn.Sequential(lstm().eval()), {"0"})
     x, lengths = padded(lengths)
     with torch.inference_mode():
         assert torch.allclose(run_rnn(holder[0], x, lengths), run_packed(holder[0], x, lengths), atol=1e-5)

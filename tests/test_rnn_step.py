@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from desktop_app.seq2seq.quantize import quantize_dynamic_int8
 from desktop_app.seq2seq.rnn_step import rnn_step, uses_cells
 
 
@@ -72,7 +73,7 @@ def test_dropout_between_layers_applies_only_when_training():
 
 
 def test_quantized_modules_step_through_their_own_forward():
-    rnn = torch.ao.quantization.quantize_dynamic(nn.Sequential(decoder_rnn(nn.LSTM)), {nn.LSTM}, dtype=torch.qint8)[0]
+    rnn = quantize_dynamic_int8(nn.Sequential(decoder_rnn(nn.LSTM)), {nn.LSTM})[0]
     x, hidden = start(nn.LSTM)
     assert not uses_cells(rnn, x)
     assert torch.equal(rnn_step(rnn, x, hidden)[0], module_step(rnn, x, hidden)[0])

@@ -428,13 +428,14 @@ def test_feature_workers_end_when_the_training_process_is_killed(tmp_path):
     assert len(workers) == 2
     parent.send_signal(signal.SIGKILL)
     parent.wait()
+    parent.stdout.close()
 
     def alive(pid: int) -> bool:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return False
-        return not open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z"
+        return not Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] == "Z"
 
     deadline = time.monotonic() + 10
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
