@@ -27,6 +27,8 @@ class DictateRequest:
     record_to: str = ""  # write the microphone audio here while it is captured
     audio_file: str = ""  # transcribe this file instead of listening
     speed: str = "accurate"  # search effort, one of desktop_app.speech.speed.SPEEDS
+    language: str = ""  # a multilingual model: the language spoken, "" = detect it (ignored by other models)
+    task: str = "transcribe"  # a multilingual model: "transcribe", or "translate" into English
 
 
 @dataclass
@@ -42,6 +44,7 @@ class FinalResult:
     frame_seconds: float  # seconds per encoder frame
     words: list[tuple[str, float, float]]  # (word, start, end) relative to the segment start
     mel: np.ndarray = field(repr=False)  # (frames, 80) log-mel of the segment, for display
+    language: str = ""  # the language a multilingual model detected ("" when it was told or knows only one)
 
 
 class DictateWorker(Worker):
@@ -103,6 +106,7 @@ class DictateWorker(Worker):
         from desktop_app.speech.streaming import StreamingRecognizer
 
         recognizer = self._recognizer(request.model_folder)
+        _choose_language_and_task(recognizer, request)
         options = search_options(recognizer.options, request.speed)
         self.modelReady.emit(request.job, request.model_folder, recognizer.decoding_summary(options))
         # Finals are decoded on a thread of their own: partials, the level and the spectrogram keep coming
@@ -178,7 +182,7 @@ class DictateWorker(Worker):
         t = event.transcript
         self.final.emit(job, FinalResult(
             event.segment, event.text, event.start, event.end, t.pieces, t.attention, t.frame_seconds,
-            [(w.word, w.start, w.end) for w in t.words], log_mel(event.audio)))
+            [(w.word, w.start, w.end) for w in t.words], log_mel(event.audio), t.language or ""))
 
 
 class _RecordingWriter:
@@ -217,6 +221,23 @@ class _RecordingWriter:
         self._file.close()
 
 
+class UnsupportedChoice(Exception):
+    """The request asks for a language or task the folder's model cannot do."""
+
+
+def _choose_language_and_task(recognizer, request: DictateRequest) -> None:
+    """A multilingual model (Whisper) decodes in the language and for the task asked (its recognizer says no
+    with a ValueError); a model that knows one language has nothing to choose."""
+    try:
+        if len(getattr(recognizer, "languages", ())) > 1:
+            recognizer.set_language(request.language or None)
+            recognizer.set_task(request.task)
+        elif request.task != "transcribe" or request.language not in ("", "en"):
+            raise ValueError(f"{Path(request.model_folder).name} only transcribes English")
+    except ValueError as error:
+        raise UnsupportedChoice(str(error)) from None
+
+
 def _open_recording(path: str) -> _RecordingWriter | None:
     return _RecordingWriter(path) if path else None
 
@@ -229,4 +250,6 @@ def _describe(error: Exception) -> str:
         return f"The speech model folder cannot be used: {error}"
     if isinstance(error, AudioError):
         return f"This audio cannot be transcribed: {error}"
+    if isinstance(error, UnsupportedChoice):
+        return f"This speech model cannot do that: {error}"
     return f"Transcription failed: {type(error).__name__}: {error}"

@@ -10,10 +10,13 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from desktop_app import __version__
 from desktop_app.catalog import BUNDLED_MODELS
+from desktop_app.installing.user_folder import user_models_dir
 
 from .dictate_tab import DictateTab
 from .dictate_worker import DictateWorker
 from .garbage import collect_garbage_on_gui_thread
+from .install_dialog import InstallDialog
+from .install_worker import InstallWorker
 from .settings import Key, Settings
 from .translate_tab import TranslateTab
 from .translate_worker import TranslateWorker
@@ -35,15 +38,19 @@ domain), the Free Spoken Digit Dataset (CC BY-SA 4.0) and Speech Commands backgr
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, model_roots: list[Path] | None = None,
                  audio_source_factory=None):
+        """model_roots: folders whose model folders the pickers list (by default the bundled models and the
+        user's installed ones; a model installed from the window is listed wherever it goes)."""
         super().__init__()
         collect_garbage_on_gui_thread()  # before any worker thread starts
         self.setWindowTitle("Attend")
         self.settings = settings or Settings()
-        roots = model_roots if model_roots is not None else [BUNDLED_MODELS]
+        roots = model_roots if model_roots is not None else [BUNDLED_MODELS, user_models_dir()]
         self.translate_thread = WorkerThread(TranslateWorker(), "translate-worker")
         self.translate_tab = TranslateTab(self.translate_thread.worker, self.settings, roots)
         self.dictate_thread = WorkerThread(DictateWorker(), "dictate-worker")
         self.dictate_tab = DictateTab(self.dictate_thread.worker, self.settings, roots, audio_source_factory)
+        self.install_thread = WorkerThread(InstallWorker(), "install-worker")
+        self.install_dialog: InstallDialog | None = None  # made when first asked for
         self.tabs = QTabWidget()
         self.tabs.addTab(self.translate_tab, "&Translate")
         self.tabs.addTab(self.dictate_tab, "&Dictate")
@@ -51,6 +58,8 @@ class MainWindow(QMainWindow):
         for tab in (self.translate_tab, self.dictate_tab):
             tab.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.dictate_tab.translateRequested.connect(self.translate_text)
+        self.dictate_tab.installRequested.connect(self.show_install_dialog)
+        self.install_thread.worker.installed.connect(self._on_installed)
         self._menus()
         self._restore()
         self.statusBar().showMessage("Ready")
@@ -58,6 +67,7 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Open &model folder…", self.translate_tab.picker.open_folder, "Ctrl+O")
+        self._action(file_menu, "&Install a model…", lambda: self.show_install_dialog())
         export = file_menu.addMenu("&Export heatmap")
         for kind in ("png", "svg", "json"):
             self._action(export, kind.upper() + "…", lambda checked=False, k=kind: self.translate_tab._export(k))
@@ -93,6 +103,19 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.translate_tab)
         self.translate_tab.set_source_text(text)
 
+    def show_install_dialog(self, select: str = "") -> InstallDialog:
+        """The dialog listing the models that can be installed; `select` (a catalog name) chosen in it."""
+        if self.install_dialog is None:
+            self.install_dialog = InstallDialog(self.install_thread.worker, self)
+        self.install_dialog.show_models(select)
+        return self.install_dialog
+
+    def _on_installed(self, job: int, name: str, folder: str) -> None:
+        """A model was installed: the pickers list it, and the Dictate tab uses a speech model at once."""
+        self.translate_tab.picker.add_root(Path(folder).parent)
+        self.dictate_tab.use_installed(folder)
+        self.statusBar().showMessage(f"Installed {name}", 8000)
+
     def about(self) -> None:
         QMessageBox.about(self, "About Attend", ABOUT)
 
@@ -111,7 +134,10 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.translate_tab.debounce.stop()
         self.dictate_tab.shutdown()
-        # Both at once, within one deadline: the process must be gone within a second of closing. A model
-        # still loading outlives the window (app.leave() then ends the process); nothing of the user's is in it.
-        stop_all([self.translate_thread, self.dictate_thread], timeout_ms=CLOSE_WAIT_MS)
+        if self.install_dialog is not None:
+            self.install_dialog.reject()  # cancels an install at its next step
+        # All at once, within one deadline: the process must be gone within a second of closing. A model still
+        # loading (or an install in a step that cannot stop) outlives the window (app.leave() then ends the
+        # process); nothing of the user's is in it, and an install cut short leaves no model folder behind.
+        stop_all([self.translate_thread, self.dictate_thread, self.install_thread], timeout_ms=CLOSE_WAIT_MS)
         super().closeEvent(event)

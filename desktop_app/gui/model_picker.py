@@ -18,18 +18,21 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.catalog import ModelEntry, default_entry, describe, find_models
+from desktop_app.seq2seq import ModelFolderError, read_folder_config
 
 
 class ModelPicker(QWidget):
     modelChanged = Signal(str)  # folder path, or "" when none is available
+    chosen = Signal(str)  # a folder the user picked (from the list, or with Open…), not one offered by default
 
-    def __init__(self, task: str, roots: list[Path], parent: QWidget | None = None):
+    def __init__(self, task: str, roots: list[Path], parent: QWidget | None = None, preferred: tuple[str, ...] = ()):
+        """preferred: folder names to offer first, before the user has chosen (the best of them that is usable)."""
         super().__init__(parent)
-        self.task, self.roots = task, roots
+        self.task, self.roots, self.preferred = task, list(roots), preferred
         self.extra: list[Path] = []
         self.combo = QComboBox()
         self.combo.setMinimumContentsLength(28)
-        self.combo.setToolTip("Model folders in models/ and any you opened")
+        self.combo.setToolTip("Model folders in models/, the models you installed and any you opened")
         open_button = QToolButton(text="Open…", toolTip="Use a model folder from disk")
         card_button = QToolButton(text="Model card", toolTip="What this model is, how it was trained, its scores")
         layout = QHBoxLayout(self)
@@ -40,13 +43,14 @@ class ModelPicker(QWidget):
         open_button.clicked.connect(self.open_folder)
         card_button.clicked.connect(self.show_card)
         self.combo.currentIndexChanged.connect(lambda _: self.modelChanged.emit(self.current_folder()))
+        self.combo.activated.connect(lambda _: self.chosen.emit(self.current_folder()))
         self.refresh()
 
     def entries(self) -> list[ModelEntry]:
         return [self.combo.itemData(i) for i in range(self.combo.count())]
 
     def refresh(self, select: str | None = None) -> None:
-        previous = select or self.current_folder()
+        wanted = [folder for folder in (select, self.current_folder()) if folder]  # else the default
         found = find_models(*self.roots, task=self.task)
         known = {e.folder.resolve() for e in found}
         found += [describe(f) for f in self.extra if f.resolve() not in known]
@@ -56,10 +60,23 @@ class ModelPicker(QWidget):
             self.combo.addItem(entry.label, entry)
             tip = entry.error or entry.scores or "no test scores recorded in its config.json"
             self.combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
-        chosen = next((i for i, e in enumerate(found) if str(e.folder) == previous), None)
-        self.combo.setCurrentIndex(default_entry(found, preferred_languages()) if chosen is None else chosen)
+        chosen = next((i for folder in wanted for i, e in enumerate(found) if str(e.folder) == folder), None)
+        self.combo.setCurrentIndex(self._default(found) if chosen is None else chosen)
         self.combo.blockSignals(False)
         self.modelChanged.emit(self.current_folder())
+
+    def _default(self, found: list[ModelEntry]) -> int:
+        for name in self.preferred:
+            usable = [i for i, e in enumerate(found) if e.folder.name == name and not e.error]
+            if usable:
+                return usable[0]
+        return default_entry(found, preferred_languages())
+
+    def add_root(self, root: Path, select: str | None = None) -> None:
+        """List the model folders under root too (the user's models folder, once something is installed there)."""
+        if root not in self.roots:
+            self.roots.append(root)
+        self.refresh(select=select)
 
     def current(self) -> ModelEntry | None:
         return self.combo.currentData()
@@ -84,6 +101,7 @@ class ModelPicker(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Open a model folder")
         if folder:
             self.add_folder(Path(folder))
+            self.chosen.emit(self.current_folder())
 
     def show_card(self) -> None:
         entry = self.current()
@@ -104,6 +122,16 @@ class ModelPicker(QWidget):
         layout.addWidget(buttons)
         dialog.resize(640, 560)
         dialog.open()
+
+
+def model_languages(folder: str) -> list[str]:
+    """The language codes a multilingual speech model can be told to expect (its config's language_ids);
+    [] for a model of one language, or a folder that cannot be read."""
+    try:
+        languages = read_folder_config(folder).model.get("language_ids") or {}
+    except ModelFolderError:
+        return []
+    return sorted(languages) if isinstance(languages, dict) else []
 
 
 def preferred_languages() -> list[str]:

@@ -17,6 +17,9 @@ class Key(StrEnum):
     TRANSLATE_AS_YOU_TYPE = "translate/as_you_type"
     TRANSLATE_VIEW = "translate/view"
     DICTATE_SPEED = "dictate/speed"
+    DICTATE_MODEL = "dictate/model"  # set only when the user picks a speech model (else the default is offered)
+    DICTATE_LANGUAGE = "dictate/language"  # a multilingual model's spoken language; "" = detect it
+    DICTATE_TASK = "dictate/task"  # "transcribe" or "translate" (into English)
     EXTRA_MODEL_FOLDERS = "models/extra_folders"
     LAST_DIRECTORY = "files/last_directory"
 
