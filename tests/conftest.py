@@ -173,8 +173,8 @@ def recorder():
         def level(self, job, db):
             self.levels += 1
 
-        @Slot(int, int, str)
-        def partial(self, job, segment, text):
+        @Slot(int, int, str, str)
+        def partial(self, job, segment, text, stable):
             self.events.append("partial")
 
         @Slot(int, object)

@@ -62,8 +62,8 @@ def test_a_segment_keeps_its_partial_text_until_its_own_final(qtbot, window, tin
         tab.transcribe_file(str(tiny_asr.wavs[0]))
     final = tab.finals[0]
     tab.finals, tab.partials = [], {}
-    tab.worker.partial.emit(tab.job, 0, "first segment so far")
-    tab.worker.partial.emit(tab.job, 1, "second")
+    tab.worker.partial.emit(tab.job, 0, "first segment so far", "first segment")
+    tab.worker.partial.emit(tab.job, 1, "second", "")
     assert tab.transcript.toPlainText().split() == ["first", "segment", "so", "far", "second"]
     tab.worker.final.emit(tab.job, final)
     assert tab.transcript.toPlainText().split() == SPOKEN[0].split() + ["second"]

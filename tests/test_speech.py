@@ -441,3 +441,17 @@ def test_feature_workers_end_when_the_training_process_is_killed(tmp_path):
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(pid) for pid in workers)
+
+
+def test_partial_words_stay_once_two_successive_decodes_agree_on_them():
+    """What a person reads while speaking does not flicker: words two decodes in a row agree on are kept."""
+    from desktop_app.speech.streaming import _LocalAgreement
+
+    agreement = _LocalAgreement()
+    assert agreement.add("the white clips") == ("the white clips", "")  # nothing to agree with yet
+    assert agreement.add("the white cliffs of") == ("the white cliffs of", "the white")
+    assert agreement.add("a white cliffs of dover") == ("the white cliffs of dover", "the white")  # kept
+    assert agreement.add("the white cliffs of dover gradually")[1] == "the white"  # agrees only from word 2
+    assert agreement.add("the white cliffs of dover gradually became") == (
+        "the white cliffs of dover gradually became", "the white cliffs of dover gradually")
+    assert agreement.add("") == ("the white cliffs of dover gradually", "the white cliffs of dover gradually")

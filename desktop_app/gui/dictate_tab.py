@@ -65,7 +65,8 @@ class DictateTab(QWidget):
         self.source = None
         self.job = 0
         self.finals: list[FinalResult] = []
-        self.partials: dict[int, str] = {}  # segment -> its latest partial text, until its final comes
+        # segment -> its latest partial (text, the words of it that will stay), until its final comes
+        self.partials: dict[int, tuple[str, str]] = {}
         self.recording_path = ""
         self.detected: list[str] = []  # languages a multilingual model detected in this job, in order
         self.multilingual = False  # whether the chosen model offers a choice of language and task
@@ -294,9 +295,9 @@ class DictateTab(QWidget):
         if job == self.job and self.busy:
             self.spectrogram.add_frames(frames)
 
-    def _on_partial(self, job: int, segment: int, text: str) -> None:
+    def _on_partial(self, job: int, segment: int, text: str, stable: str = "") -> None:
         if job == self.job:
-            self.partials[segment] = text
+            self.partials[segment] = (text, stable if text.startswith(stable) else "")
             self._render()
 
     def _on_final(self, job: int, result: FinalResult) -> None:
@@ -342,8 +343,12 @@ class DictateTab(QWidget):
 
     def _render(self) -> None:
         final = html.escape(self.text())
-        partial = html.escape(" ".join(text for _, text in sorted(self.partials.items())))
-        self.transcript.setHtml(f"{final} <span style='color:gray; font-style:italic'>{partial}</span>")
+        partials = []  # the words that will stay in plain grey, the rest (which may still change) in italics
+        for _, (text, stable) in sorted(self.partials.items()):
+            rest = text[len(stable):]
+            partials.append(f"<span style='color:gray'>{html.escape(stable)}</span>"
+                            f"<span style='color:gray; font-style:italic'>{html.escape(rest)}</span>")
+        self.transcript.setHtml(f"{final} {' '.join(partials)}")
 
     def copy_text(self) -> None:
         QGuiApplication.clipboard().setText(self.text())

@@ -51,7 +51,7 @@ class DictateWorker(Worker):
     modelReady = Signal(int, str, str)  # job, model folder, how this job decodes (after its speed setting)
     level = Signal(int, float)  # job, dBFS of the latest chunk
     frames = Signal(int, object)  # job, (frames, 80) log-mel of the latest chunk
-    partial = Signal(int, int, str)  # job, segment, text so far
+    partial = Signal(int, int, str, str)  # job, segment, text so far, its words that will stay (see Partial.stable)
     final = Signal(int, object)  # job, FinalResult
     progress = Signal(int, float)  # job, seconds of audio processed (files)
     prepared = Signal(str)  # a model folder now loaded and warmed up
@@ -177,7 +177,7 @@ class DictateWorker(Worker):
         from desktop_app.speech.streaming import Final
 
         if not isinstance(event, Final):
-            self.partial.emit(job, event.segment, event.text)
+            self.partial.emit(job, event.segment, event.text, event.stable)
             return
         t = event.transcript
         self.final.emit(job, FinalResult(

@@ -39,6 +39,9 @@ class Partial:
     text: str
     start: float  # seconds since the stream started
     audio_seconds: float  # how much of the stream had arrived when this was computed
+    # the words of `text` two successive decodes of the growing segment agreed on: they are kept from then on
+    # (the rest may still change), so that what a person reads does not flicker
+    stable: str = ""
 
 
 @dataclass
@@ -94,6 +97,7 @@ class StreamingRecognizer:
         self._since_partial = 0
         self._samples_seen = 0
         self._segments = 0
+        self._agreement = _LocalAgreement()
         self._finals = _BackgroundFinals(self._final) if finals_in_background else None
 
     @property
@@ -147,8 +151,8 @@ class StreamingRecognizer:
             return self._close()
         if self._since_partial >= self.partial_interval * SAMPLE_RATE:
             self._since_partial = 0
-            return Partial(self._segments, self.recognizer.partial_text(np.concatenate(self._segment)),
-                           self._segment_start, self._samples_seen / SAMPLE_RATE)
+            text, stable = self._agreement.add(self.recognizer.partial_text(np.concatenate(self._segment)))
+            return Partial(self._segments, text, self._segment_start, self._samples_seen / SAMPLE_RATE, stable)
         return None
 
     def _open(self) -> None:
@@ -156,6 +160,7 @@ class StreamingRecognizer:
         self._pre_roll.clear()
         self._segment_start = (self._samples_seen - len(self._segment) * VAD_FRAME) / SAMPLE_RATE
         self._silence_run = self._since_partial = self._speech_run = 0
+        self._agreement = _LocalAgreement()
 
     def _close(self) -> Partial | Final | None:
         """Ends the open segment: its final result, or None for no text. When the final is decoded in the
@@ -167,8 +172,9 @@ class StreamingRecognizer:
         if self._finals is None:
             return self._final(closed)
         self._finals.submit(closed)
-        text = self.recognizer.partial_text(closed.audio)
-        return Partial(closed.segment, text, closed.start, self._samples_seen / SAMPLE_RATE) if text.strip() else None
+        text, stable = self._agreement.add(self.recognizer.partial_text(closed.audio))
+        return Partial(closed.segment, text, closed.start, self._samples_seen / SAMPLE_RATE, stable) \
+            if text.strip() else None
 
     def _final(self, closed: _ClosedSegment) -> Final | None:
         """The segment's final result; None for no text, or when the decoding was stopped."""
@@ -180,6 +186,28 @@ class StreamingRecognizer:
             return None
         return Final(closed.segment, transcript.text, closed.start,
                      closed.start + closed.audio.size / SAMPLE_RATE, transcript, closed.audio)
+
+
+class _LocalAgreement:
+    """Partial texts of one growing segment -> (text to show, its committed words).
+
+    A word is committed once two successive decodes agree on it and on every word before it; committed words
+    stay, and a later decode only changes what follows them (the local agreement policy of streaming
+    Whisper systems)."""
+
+    def __init__(self):
+        self.committed: list[str] = []
+        self.previous: list[str] = []
+
+    def add(self, text: str) -> tuple[str, str]:
+        words = text.split()
+        agreed = 0
+        while agreed < min(len(words), len(self.previous)) and words[agreed] == self.previous[agreed]:
+            agreed += 1
+        if agreed > len(self.committed) and words[: len(self.committed)] == self.committed:
+            self.committed = words[:agreed]
+        self.previous = words
+        return " ".join(self.committed + words[len(self.committed):]), " ".join(self.committed)
 
 
 class _BackgroundFinals:
