@@ -61,8 +61,8 @@ class Recognizer:
         """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the folder says."""
         if loaded.config.task != "speech":
             raise ConfigError(f"{loaded.folder} is a {loaded.config.task} model, not a speech model")
-        self.loaded = loaded
         self.model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
+        self.loaded = replace(loaded, model=self.model)  # not the float original too: a second copy in memory
         self.tokenizer = loaded.target_tokenizer
         self.language_model = _language_model(loaded, precision) if loaded.config.language_model else None
         self.lexicon: Lexicon | None = None  # the language model's word list, read when a penalty first needs it

@@ -42,8 +42,8 @@ class WhisperRecognizer:
     def __init__(self, loaded: LoadedModel, precision: str = "auto"):
         if loaded.config.task != "speech":
             raise ConfigError(f"{loaded.folder} is a {loaded.config.task} model, not a speech model")
-        self.loaded = loaded
         self.model = self.decoder = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
+        self.loaded = replace(loaded, model=self.model)  # not the float original too: a second copy in memory
         self.config = self.model.config
         self.tokenizer = loaded.target_tokenizer
         self.language: str | None = None if self.config.language_ids else "en"  # None: detect it
