@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 # TORCH_PIP_ARGS="--index-url <a CPU wheel index>" to avoid a multi-GB CUDA download.
 TORCH_PIP_ARGS ?=
 
-.PHONY: run test setup system-run system-test whisper lint screenshots clean
+.PHONY: run test setup system-run system-test whisper lint format screenshots clean
 
 run: system-run $(VENV)/.installed whisper
 	$(BIN)/attend
 
-test: system-test $(VENV)/.installed whisper
+test: system-test $(VENV)/.installed lint whisper
 	ATTEND_REQUIRE_WHISPER=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 setup: system-test $(VENV)/.installed
@@ -34,8 +34,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@
 
+# The linter and the formatter (ruff's): `make format` rewrites, `make lint` only checks (as `make test` does).
 lint: $(VENV)/.installed
-	$(BIN)/ruff check desktop_app tests benchmarks
+	$(BIN)/ruff check desktop_app tests benchmarks scripts
+	$(BIN)/ruff format --check desktop_app tests benchmarks scripts
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format desktop_app tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -48,11 +48,13 @@ from desktop_app.speech.streaming import Final, Partial, StreamingRecognizer  # 
 
 CHUNK_SECONDS = 0.1
 POLL_SECONDS = 0.05  # the app's worker looks for decoded finals this often while no audio comes
-SPOKEN = ["please call stella and ask her to bring these things with her from the store",
-          "the meeting starts at half past ten on tuesday the third of may",
-          "I would like two tickets to berlin for tomorrow morning",
-          "can you send me the report before five o'clock today",
-          "we walked along the river until it got dark"]
+SPOKEN = [
+    "please call stella and ask her to bring these things with her from the store",
+    "the meeting starts at half past ten on tuesday the third of may",
+    "I would like two tickets to berlin for tomorrow morning",
+    "can you send me the report before five o'clock today",
+    "we walked along the river until it got dark",
+]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -76,8 +78,11 @@ def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The machine the figures were measured on: the real-time factor differs severalfold between CPUs
     (e.g. 'AMD EPYC, 2 cores, torch CPU kernels AVX2')."""
     try:
-        names = [line.split(":", 1)[1].strip() for line in Path(cpuinfo).read_text().splitlines()
-                 if line.startswith("model name")]
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in Path(cpuinfo).read_text().splitlines()
+            if line.startswith("model name")
+        ]
     except OSError:
         names = []
     name = names[0] if names else platform.processor() or platform.machine()
@@ -141,8 +146,10 @@ def streaming_lags(recognizer: Recognizer, audio: np.ndarray, background: bool) 
 
 
 def spread(lags: list[float]) -> str:
-    return (f"median {statistics.median(lags) * 1000:5.0f} ms   p90 {percentile(lags, 0.9) * 1000:5.0f} ms   "
-            f"max {max(lags) * 1000:5.0f} ms")
+    return (
+        f"median {statistics.median(lags) * 1000:5.0f} ms   p90 {percentile(lags, 0.9) * 1000:5.0f} ms   "
+        f"max {max(lags) * 1000:5.0f} ms"
+    )
 
 
 def measure(recognizers: dict[str, Recognizer], utterances: list[np.ndarray], audio: np.ndarray | None) -> None:
@@ -163,8 +170,10 @@ def streaming(recognizer: Recognizer, label: str, audio: np.ndarray) -> None:
         if lags.partials:
             print(f"{name} partial lag      {spread(lags.partials)}   ({len(lags.partials)} partials)")
         if lags.finals:
-            print(f"{name} final result     {spread(lags.finals)} after the silence that closes the segment "
-                  f"({len(lags.finals)} finals)")
+            print(
+                f"{name} final result     {spread(lags.finals)} after the silence that closes the segment "
+                f"({len(lags.finals)} finals)"
+            )
 
 
 def main() -> int:
@@ -172,13 +181,28 @@ def main() -> int:
     parser.add_argument("--model", required=True)
     parser.add_argument("--manifest", help="a speech manifest (id, path, ...); default: espeak-ng sentences")
     parser.add_argument("--limit", type=int, default=40, help="utterances to use from the manifest")
-    parser.add_argument("--threads", type=int, nargs="+", default=[INFERENCE_THREADS],
-                        help=f"intra-op thread counts to measure, in turn (default {INFERENCE_THREADS})")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[INFERENCE_THREADS],
+        help=f"intra-op thread counts to measure, in turn (default {INFERENCE_THREADS})",
+    )
     parser.add_argument("--quantize", action="store_true", help="also measure the int8 dynamic-quantised model")
-    parser.add_argument("--dictation", type=int, default=12, help="utterances to play as one dictation on the "
-                        "real clock, for the streaming figures (default 12; 0: the real-time factor alone)")
-    parser.add_argument("--pause", type=float, default=0.8, help="seconds of silence between the utterances when "
-                        "they are played as one dictation (default 0.8: each becomes a segment of its own)")
+    parser.add_argument(
+        "--dictation",
+        type=int,
+        default=12,
+        help="utterances to play as one dictation on the "
+        "real clock, for the streaming figures (default 12; 0: the real-time factor alone)",
+    )
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.8,
+        help="seconds of silence between the utterances when "
+        "they are played as one dictation (default 0.8: each becomes a segment of its own)",
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -187,8 +211,14 @@ def main() -> int:
     utterances = load_utterances(args.manifest, args.limit)
     seconds = sum(a.size for a in utterances) / SAMPLE_RATE
     spoken = dictation(utterances[: args.dictation], args.pause) if args.dictation > 0 else None
-    played = "" if spoken is None else (f"; the first {min(args.dictation, len(utterances))} played as one dictation "
-                                        f"with {args.pause:g} s pauses: {spoken.size / SAMPLE_RATE:.1f} s")
+    played = (
+        ""
+        if spoken is None
+        else (
+            f"; the first {min(args.dictation, len(utterances))} played as one dictation "
+            f"with {args.pause:g} s pauses: {spoken.size / SAMPLE_RATE:.1f} s"
+        )
+    )
     print(f"{len(utterances)} utterances, {seconds:.1f} s of audio{played}; cpu: {cpu_description()}")
     for threads in args.threads:
         use_inference_threads(threads)

@@ -61,8 +61,13 @@ def main() -> int:
     parser.add_argument("--model", required=True)
     parser.add_argument("--manifest", nargs="+", required=True)
     parser.add_argument("--limit", type=int, default=150, help="utterances from each manifest")
-    parser.add_argument("--thresholds", type=float, nargs="+", default=[0, 10, 8, 6],
-                        help="thresholds to try, the first is the baseline (0 = none; default: 0 10 8 6)")
+    parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="+",
+        default=[0, 10, 8, 6],
+        help="thresholds to try, the first is the baseline (0 = none; default: 0 10 8 6)",
+    )
     parser.add_argument("--beam", type=int, help="beam width (default: the folder's own)")
     args = parser.parse_args()
     use_inference_threads(1)
@@ -74,8 +79,10 @@ def main() -> int:
     for threshold in args.thresholds:
         rtf, line = score_sets(recognizer, sets, replace(options, beam_threshold=threshold or None))
         baseline_rtf = baseline_rtf or rtf
-        print(f"threshold {threshold:g}: real-time factor {rtf:.3f} ({100 * (rtf / baseline_rtf - 1):+.0f}%), {line}",
-              flush=True)
+        print(
+            f"threshold {threshold:g}: real-time factor {rtf:.3f} ({100 * (rtf / baseline_rtf - 1):+.0f}%), {line}",
+            flush=True,
+        )
     return 0
 
 

@@ -86,18 +86,24 @@ def main() -> int:
         backward(model, batch, ctc_weight, bfloat16=False)
         gradients[name] = torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]).double()
     baseline, cells = gradients["module call"], gradients["cells"]
-    print(f"gradient, cells against module call (float32): relative difference "
-          f"{float((cells - baseline).norm() / baseline.norm()):.1e}")
+    print(
+        f"gradient, cells against module call (float32): relative difference "
+        f"{float((cells - baseline).norm() / baseline.norm()):.1e}"
+    )
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.0)  # weights stay put: every step sees the same model
     timings = {(part, name): [] for part in ("decoder", "training step") for name in PATHS}
     for _ in range(2):  # interleaved rounds, so drift in machine load hits both alike
         for name, enabled in PATHS.items():
             use_cells(enabled)
-            timings["decoder", name].append(median_seconds(
-                lambda: decoder_step(model, batch, memory.outputs, memory.mask, args.bfloat16), args.steps))
-            timings["training step", name].append(median_seconds(
-                lambda: training_step(model, optimizer, batch, ctc_weight, args.bfloat16), args.steps))
+            timings["decoder", name].append(
+                median_seconds(
+                    lambda: decoder_step(model, batch, memory.outputs, memory.mask, args.bfloat16), args.steps
+                )
+            )
+            timings["training step", name].append(
+                median_seconds(lambda: training_step(model, optimizer, batch, ctc_weight, args.bfloat16), args.steps)
+            )
     use_cells(True)
     for part in ("decoder", "training step"):
         before, after = (statistics.median(timings[part, name]) for name in PATHS)

@@ -61,9 +61,11 @@ def compare_training(rnn: nn.LSTM, x, lengths, steps: int) -> None:
         packed, fused = (statistics.median(times[name]) for name in PATHS)
         output_gap = float((results["packed"][1] - results["fused"][1]).abs().max())
         gradient_gap = ", ".join(f"{name} {relative(results[name][2], reference):.1e}" for name in PATHS)
-        print(f"train {'bfloat16' if bfloat16 else 'float32 '}  packed {packed:.3f} s/step   fused {fused:.3f} s/step"
-              f"   {packed / fused:.2f}x   max output diff {output_gap:.1e}"
-              f"   gradient vs float32 packed: {gradient_gap}")
+        print(
+            f"train {'bfloat16' if bfloat16 else 'float32 '}  packed {packed:.3f} s/step   fused {fused:.3f} s/step"
+            f"   {packed / fused:.2f}x   max output diff {output_gap:.1e}"
+            f"   gradient vs float32 packed: {gradient_gap}"
+        )
 
 
 def relative(gradient: torch.Tensor, reference: torch.Tensor) -> float:
@@ -104,8 +106,10 @@ def main() -> int:
     rnn = loaded.model.listener.rnn.float().train()
     rnn.dropout = 0.0  # the same function on both paths, so outputs and gradients can be compared
     frames = int(args.seconds * 100) // 4  # encoder frames: 10 ms hop, x4 subsampling
-    print(f"{args.model}: bidirectional LSTM, {rnn.num_layers} layers of {rnn.hidden_size} per direction, "
-          f"{args.threads} threads; batch of {args.batch} x {frames} encoder frames ({args.seconds:g} s)")
+    print(
+        f"{args.model}: bidirectional LSTM, {rnn.num_layers} layers of {rnn.hidden_size} per direction, "
+        f"{args.threads} threads; batch of {args.batch} x {frames} encoder frames ({args.seconds:g} s)"
+    )
     x, lengths = padded_batch(args.batch, frames, rnn.input_size)
     compare_training(rnn, x, lengths, args.steps)
     rnn.eval()

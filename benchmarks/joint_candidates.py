@@ -44,8 +44,13 @@ def main() -> int:
     parser.add_argument("--manifest", nargs="+", required=True)
     parser.add_argument("--limit", type=int, default=40, help="utterances from each manifest")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--counts", type=int, nargs="+", default=[30, las.JOINT_CANDIDATES],
-                        help="candidate counts; the first is the baseline (default: 30, then the current default)")
+    parser.add_argument(
+        "--counts",
+        type=int,
+        nargs="+",
+        default=[30, las.JOINT_CANDIDATES],
+        help="candidate counts; the first is the baseline (default: 30, then the current default)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     recognizer = Recognizer.from_folder(args.model)
@@ -61,8 +66,10 @@ def main() -> int:
             texts, seconds = transcribe_all(recognizer, utterances)
             baseline = baseline or texts
             changed = sum(a != b for a, b in zip(baseline, texts, strict=True))
-            print(f"  {count:3d} candidates: real-time factor {seconds / audio_seconds:.3f}, "
-                  f"{changed} of {len(texts)} transcripts differ from {args.counts[0]} candidates")
+            print(
+                f"  {count:3d} candidates: real-time factor {seconds / audio_seconds:.3f}, "
+                f"{changed} of {len(texts)} transcripts differ from {args.counts[0]} candidates"
+            )
     las.JOINT_CANDIDATES = default
     return 0
 

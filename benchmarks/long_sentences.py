@@ -29,8 +29,9 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mt" / "tatoeba
 LENGTHS = (20, 30, 40, 50, 60, 90, 150, 300)
 
 
-def chained(sources: list[str], references: list[str], translator: Translator, length: int, count: int,
-            start: int) -> tuple[list[tuple[str, str]], int]:
+def chained(
+    sources: list[str], references: list[str], translator: Translator, length: int, count: int, start: int
+) -> tuple[list[tuple[str, str]], int]:
     """`count` (source, reference) chains of about `length` source pieces, from line `start` on."""
     chains = []
     while len(chains) < count and start < len(sources):
@@ -53,8 +54,9 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--per-length", type=int, default=12)
     parser.add_argument("--beam", type=int, default=1)
-    parser.add_argument("--limit", type=int, default=None, help="longest part in source pieces (default: "
-                        "the Translator's own)")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="longest part in source pieces (default: the Translator's own)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

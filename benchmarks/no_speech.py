@@ -73,10 +73,19 @@ def speech_items(dev: int) -> list[tuple[str, np.ndarray, str]]:
     for source in ("an4", "fsdd", "ljspeech", "librispeech"):
         chosen = [r for r in train if r["source"] == source]
         for index in rng.choice(len(chosen), 15, replace=False):
-            items.append((f"speech: trained-on {source}", load_audio(root / chosen[index]["path"]),
-                          chosen[index]["text"]))
-    words = ["open the window please", "yes", "no", "what time is it", "call me tomorrow at nine", "stop", "seven",
-             "thank you very much"]
+            items.append(
+                (f"speech: trained-on {source}", load_audio(root / chosen[index]["path"]), chosen[index]["text"])
+            )
+    words = [
+        "open the window please",
+        "yes",
+        "no",
+        "what time is it",
+        "call me tomorrow at nine",
+        "stop",
+        "seven",
+        "thank you very much",
+    ]
     with tempfile.TemporaryDirectory() as folder:
         for index, text in enumerate(words):
             for voice in ("en-us", "en-gb+f3"):
@@ -98,9 +107,14 @@ def noise_items(pool: list[np.ndarray]) -> list[tuple[str, np.ndarray, str]]:
     from desktop_app.speech.features import load_audio
 
     rng = np.random.default_rng(7)
-    makers = {"white": lambda n: _coloured(rng, n, 0), "pink": lambda n: _coloured(rng, n, 1),
-              "brown": lambda n: _coloured(rng, n, 2), "hum 50 Hz": lambda n: _hum(rng, n, 50),
-              "hum 60 Hz": lambda n: _hum(rng, n, 60), "babble (reversed)": lambda n: _babble(rng, n, pool)}
+    makers = {
+        "white": lambda n: _coloured(rng, n, 0),
+        "pink": lambda n: _coloured(rng, n, 1),
+        "brown": lambda n: _coloured(rng, n, 2),
+        "hum 50 Hz": lambda n: _hum(rng, n, 50),
+        "hum 60 Hz": lambda n: _hum(rng, n, 60),
+        "babble (reversed)": lambda n: _babble(rng, n, pool),
+    }
     items = []
     for seconds in (0.5, 1.0, 3.0, 10.0):
         n = int(seconds * RATE)
@@ -137,11 +151,13 @@ def _run(item: tuple[str, np.ndarray, str]) -> dict:
     streamed = " ".join(final.text for final in transcribe_long(_recognizer, audio))
     try:
         from desktop_app.speech.no_speech import voiced_frames
+
         voiced = voiced_frames(audio)
     except ImportError:  # an older checkout
         voiced = -1
-    return dict(kind=kind, seconds=audio.size / RATE, reference=reference, whole=whole, streamed=streamed,
-                voiced=voiced)
+    return dict(
+        kind=kind, seconds=audio.size / RATE, reference=reference, whole=whole, streamed=streamed, voiced=voiced
+    )
 
 
 def main() -> None:
@@ -169,8 +185,10 @@ def _report(rows: list[dict]) -> None:
     by_kind = defaultdict(list)
     for row in rows:
         by_kind[row["kind"]].append(row)
-    print(f"{'kind':42s} {'items':>5s} {'text: whole':>11s} {'streamed':>8s} {'voiced':>6s} {'WER whole':>9s} "
-          f"{'streamed':>8s}")
+    print(
+        f"{'kind':42s} {'items':>5s} {'text: whole':>11s} {'streamed':>8s} {'voiced':>6s} {'WER whole':>9s} "
+        f"{'streamed':>8s}"
+    )
     for kind, group in by_kind.items():
         speech = kind.startswith("speech")
         whole = np.mean([bool(r["whole"].strip()) for r in group])
@@ -179,8 +197,10 @@ def _report(rows: list[dict]) -> None:
         line = f"{kind:42s} {len(group):5d} {whole:11.0%} {streamed:8.0%} {voiced:6.0f}"
         if speech:
             refs = [normalize_transcript(r["reference"]) for r in group]
-            line += (f" {100 * word_error_rates(refs, [r['whole'] for r in group])['wer']:9.2f}"
-                     f" {100 * word_error_rates(refs, [r['streamed'] for r in group])['wer']:8.2f}")
+            line += (
+                f" {100 * word_error_rates(refs, [r['whole'] for r in group])['wer']:9.2f}"
+                f" {100 * word_error_rates(refs, [r['streamed'] for r in group])['wer']:8.2f}"
+            )
         print(line)
     print("voiced: 30 ms frames with a voice (median for speech, maximum for noise)")
 

@@ -29,8 +29,13 @@ def main() -> int:
     parser.add_argument("--model", required=True)
     parser.add_argument("--manifest", nargs="+", required=True)
     parser.add_argument("--limit", type=int, default=150, help="utterances from each manifest")
-    parser.add_argument("--speeds", nargs="+", choices=SPEEDS, default=list(SPEEDS),
-                        help="settings to compare, the first is the baseline (default: all, accurate first)")
+    parser.add_argument(
+        "--speeds",
+        nargs="+",
+        choices=SPEEDS,
+        default=list(SPEEDS),
+        help="settings to compare, the first is the baseline (default: all, accurate first)",
+    )
     args = parser.parse_args()
     use_inference_threads(1)
     recognizer = Recognizer.from_folder(args.model)
@@ -41,8 +46,11 @@ def main() -> int:
         options = search_options(recognizer.options, speed)
         rtf, line = score_sets(recognizer, sets, options)
         baseline_rtf = baseline_rtf or rtf
-        print(f"{speed} ({recognizer.decoding_summary(options)}): real-time factor {rtf:.3f} "
-              f"({baseline_rtf / rtf:.2f}x the speed of {args.speeds[0]}), {line}", flush=True)
+        print(
+            f"{speed} ({recognizer.decoding_summary(options)}): real-time factor {rtf:.3f} "
+            f"({baseline_rtf / rtf:.2f}x the speed of {args.speeds[0]}), {line}",
+            flush=True,
+        )
     return 0
 
 

@@ -40,8 +40,10 @@ def make_batch(loaded, manifest: str | None, batch_seconds: float, low: float, h
     if manifest is None:
         rng = np.random.default_rng(0)
         features = [rng.standard_normal((int(100 * high), 80)).astype(np.float32) for _ in range(count)]
-        targets = [list(rng.integers(4, loaded.target_tokenizer.vocab_size, int(CHARACTERS_PER_SECOND * high)))
-                   for _ in range(count)]
+        targets = [
+            list(rng.integers(4, loaded.target_tokenizer.vocab_size, int(CHARACTERS_PER_SECOND * high)))
+            for _ in range(count)
+        ]
         return speech_batch(features, targets), f"{count} x {high:g} s of random features"
     normalizer = FeatureNormalizer.load(loaded.folder / loaded.config.feature_stats)
     items = [u for u in read_manifest(Path(manifest)) if low <= u.duration <= high][:count]
@@ -97,8 +99,10 @@ def main() -> int:
     float32_grad, bfloat16_grad = gradient(model, batch, ctc_weight, False), gradient(model, batch, ctc_weight, True)
     float32_grad, bfloat16_grad = float32_grad.double(), bfloat16_grad.double()  # a cosine that cannot round above 1
     cosine = float(float32_grad @ bfloat16_grad / (float32_grad.norm() * bfloat16_grad.norm()))
-    print(f"gradient, bfloat16 against float32: cosine {cosine:.4f}, "
-          f"norm ratio {float(bfloat16_grad.norm() / float32_grad.norm()):.3f}")
+    print(
+        f"gradient, bfloat16 against float32: cosine {cosine:.4f}, "
+        f"norm ratio {float(bfloat16_grad.norm() / float32_grad.norm()):.3f}"
+    )
     for m, p in dropout.items():
         m.p = p
 

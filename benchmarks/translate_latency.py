@@ -29,17 +29,21 @@ from desktop_app.seq2seq import DecodeOptions, Translator, load_folder  # noqa: 
 # Everyday sentences of exactly 1, 10 and 30 words (not taken from any test set).
 SENTENCES = {
     1: ["Thanks.", "Hello.", "Wait.", "Really?", "Go!"],
-    10: ["I think we should leave before the rain starts again.",
-         "My sister bought a new bicycle for her long trip.",
-         "Could you please tell me where the nearest pharmacy is?",
-         "We have been waiting for the bus for twenty minutes.",
-         "He never reads the newspaper because he finds it boring."],
-    30: ["When we arrived at the small hotel near the station, the receptionist told us that our room was not "
-         "ready yet, so we left our bags and went for a walk.",
-         "My grandmother, who has lived in the same village for almost eighty years, still remembers the names of "
-         "all the families who lived on her street as a child.",
-         "If you want to learn a foreign language quickly, you should read every day, talk to native speakers as "
-         "often as possible, and not be afraid of mistakes."],
+    10: [
+        "I think we should leave before the rain starts again.",
+        "My sister bought a new bicycle for her long trip.",
+        "Could you please tell me where the nearest pharmacy is?",
+        "We have been waiting for the bus for twenty minutes.",
+        "He never reads the newspaper because he finds it boring.",
+    ],
+    30: [
+        "When we arrived at the small hotel near the station, the receptionist told us that our room was not "
+        "ready yet, so we left our bags and went for a walk.",
+        "My grandmother, who has lived in the same village for almost eighty years, still remembers the names of "
+        "all the families who lived on her street as a child.",
+        "If you want to learn a foreign language quickly, you should read every day, talk to native speakers as "
+        "often as possible, and not be afraid of mistakes.",
+    ],
 }
 
 
@@ -79,8 +83,10 @@ def measure(translators: dict[str, Translator], repeats: int) -> None:
 
 
 def _print_line(label: str, beam: int, words: int, totals: list[float], firsts: list[float]) -> None:
-    print(f"{label:8s} beam {beam}  {words:2d} words   median {statistics.median(totals):7.1f} ms   "
-          f"p90 {percentile(totals, 0.9):7.1f} ms   first token median {statistics.median(firsts):6.1f} ms")
+    print(
+        f"{label:8s} beam {beam}  {words:2d} words   median {statistics.median(totals):7.1f} ms   "
+        f"p90 {percentile(totals, 0.9):7.1f} ms   first token median {statistics.median(firsts):6.1f} ms"
+    )
 
 
 def main() -> int:
@@ -98,8 +104,10 @@ def main() -> int:
         Translator.from_folder(args.model)
         loads.append(time.perf_counter() - start)
     loaded = load_folder(args.model)
-    print(f"model {args.model}: load median {1000 * statistics.median(loads):.0f} ms "
-          f"(first {1000 * loads[0]:.0f} ms, precision auto), {args.threads} threads")
+    print(
+        f"model {args.model}: load median {1000 * statistics.median(loads):.0f} ms "
+        f"(first {1000 * loads[0]:.0f} ms, precision auto), {args.threads} threads"
+    )
     precisions = ("float32", "int8") if args.quantize else ("float32",)
     measure({precision: Translator.from_loaded(loaded, precision) for precision in precisions}, args.repeats)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -45,23 +45,32 @@ def main() -> int:
     args = parser.parse_args()
     use_inference_threads(1)
     recognizer = Recognizer.from_folder(find_model(args.model))
-    print(f"{args.model}: {args.count} espeak-ng sentences per language at {args.rate} words per minute, language "
-          "detected (not told)")
+    print(
+        f"{args.model}: {args.count} espeak-ng sentences per language at {args.rate} words per minute, language "
+        "detected (not told)"
+    )
     print(f"{'language':8} {'detected':>9} {'WER %':>6} {'CER %':>6}  most often mistaken for")
     for language in args.languages:
         sentences = pick(DATA / SENTENCES[language], args.count, args.seed)
         detected, references, hypotheses = [], [], []
         for index, sentence in enumerate(sentences):
-            clip = speak(sentence, VOICES[language], args.rate,
-                         Path(args.cache) / language / f"{args.seed}-{args.rate}-{index}.wav")
+            clip = speak(
+                sentence,
+                VOICES[language],
+                args.rate,
+                Path(args.cache) / language / f"{args.seed}-{args.rate}-{index}.wav",
+            )
             transcript = recognizer.transcribe(load_audio(clip))
             detected.append(transcript.language)
             references.append(plain(sentence))
             hypotheses.append(plain(transcript.text))
         right = sum(d == language for d in detected) / len(detected)
         others = sorted({d for d in detected if d != language}, key=detected.count, reverse=True)[:3]
-        print(f"{language:8} {right:9.1%} {100 * jiwer.wer(references, hypotheses):6.1f} "
-              f"{100 * jiwer.cer(references, hypotheses):6.1f}  {', '.join(others) or '-'}", flush=True)
+        print(
+            f"{language:8} {right:9.1%} {100 * jiwer.wer(references, hypotheses):6.1f} "
+            f"{100 * jiwer.cer(references, hypotheses):6.1f}  {', '.join(others) or '-'}",
+            flush=True,
+        )
     return 0
 
 
@@ -74,8 +83,9 @@ def pick(path: Path, count: int, seed: int) -> list[str]:
 def speak(sentence: str, voice: str, rate: int, path: Path) -> Path:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(path), sentence], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(path), sentence], check=True, capture_output=True
+        )
     return path
 
 

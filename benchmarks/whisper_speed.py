@@ -52,8 +52,10 @@ def main() -> int:
         reference, reference_ids = ctranslate2_run(args.ct2, args.checkpoint, recognizer, clips)
         same = sum(a == b for a, b in zip(ours_ids, reference_ids, strict=True))
         print(f"  CTranslate2  real-time factor {reference / audio_seconds:.3f} (float32, the reference)")
-        print(f"  identical tokens in {same} of {len(clips)} utterances; Attend takes "
-              f"{ours / reference:.2f}x CTranslate2's time")
+        print(
+            f"  identical tokens in {same} of {len(clips)} utterances; Attend takes "
+            f"{ours / reference:.2f}x CTranslate2's time"
+        )
     return 0
 
 

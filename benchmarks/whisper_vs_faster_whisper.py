@@ -59,15 +59,19 @@ def main() -> int:
         systems = {"Attend (1 thread)": lambda clip, b=beam: attend(recognizer, clip, b)}
         for compute in ("float32", "int8"):
             model = WhisperModel(args.checkpoint, device="cpu", compute_type=compute, cpu_threads=args.fw_threads)
-            systems[f"faster-whisper {compute} ({args.fw_threads} threads)"] = (
-                lambda clip, m=model, b=beam: faster(m, clip, b, language))
+            systems[f"faster-whisper {compute} ({args.fw_threads} threads)"] = lambda clip, m=model, b=beam: faster(
+                m, clip, b, language
+            )
         for name, transcribe in systems.items():
             transcribe(clips[0])  # warm-up
             start = time.perf_counter()
             hypotheses = [normalize_transcript(transcribe(clip)) for clip in clips]
             elapsed = time.perf_counter() - start
-            print(f"{name:34} {beam:>4} {100 * jiwer.wer(references, hypotheses):6.2f} "
-                  f"{100 * jiwer.cer(references, hypotheses):6.2f} {elapsed / seconds:6.3f}", flush=True)
+            print(
+                f"{name:34} {beam:>4} {100 * jiwer.wer(references, hypotheses):6.2f} "
+                f"{100 * jiwer.cer(references, hypotheses):6.2f} {elapsed / seconds:6.3f}",
+                flush=True,
+            )
     return 0
 
 
@@ -78,8 +82,15 @@ def attend(recognizer, clip: np.ndarray, beam: int) -> str:
 
 
 def faster(model, clip: np.ndarray, beam: int, language: str) -> str:
-    segments, _ = model.transcribe(clip, beam_size=beam, language=language, temperature=0.0, vad_filter=False,
-                                   without_timestamps=True, condition_on_previous_text=False)
+    segments, _ = model.transcribe(
+        clip,
+        beam_size=beam,
+        language=language,
+        temperature=0.0,
+        vad_filter=False,
+        without_timestamps=True,
+        condition_on_previous_text=False,
+    )
     return " ".join(segment.text for segment in segments)
 
 

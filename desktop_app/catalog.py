@@ -47,8 +47,15 @@ def describe(folder: Path) -> ModelEntry:
     if scores and config.language_model:
         words = " and word list" if config.lexicon_penalty else ""
         scores += f" (beam {config.beam_size} with its language model{words})"
-    return ModelEntry(folder, config.task, config.source_language, config.target_language, config.architecture,
-                      dev_bleu=dev_bleu, scores=scores)
+    return ModelEntry(
+        folder,
+        config.task,
+        config.source_language,
+        config.target_language,
+        config.architecture,
+        dev_bleu=dev_bleu,
+        scores=scores,
+    )
 
 
 def score_summary(metrics: dict) -> str:
@@ -63,8 +70,11 @@ def score_summary(metrics: dict) -> str:
                     best[row["set"]] = row
         parts = [f"{name} BLEU {row['bleu']:.1f} (beam {row.get('beam', 1)})" for name, row in best.items()]
     elif isinstance(test, dict):  # speech: {manifest path: {"wer", "cer", ...}}
-        parts = [f"{Path(str(name)).stem} WER {row['wer']:.1f}%" for name, row in test.items()
-                 if isinstance(row, dict) and "wer" in row]
+        parts = [
+            f"{Path(str(name)).stem} WER {row['wer']:.1f}%"
+            for name, row in test.items()
+            if isinstance(row, dict) and "wer" in row
+        ]
     dev = metrics.get("dev")
     if not parts and isinstance(dev, dict) and dev.get("bleu"):
         parts = [f"dev BLEU {float(dev['bleu']):.1f}"]
@@ -85,6 +95,7 @@ def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:
 def default_entry(entries: list[ModelEntry], languages: list[str]) -> int:
     """Index of the model to offer before the user has chosen one: the first usable model whose source
     language comes earliest in `languages` (the user's, then English), the higher dev BLEU among those."""
+
     def rank(index: int) -> tuple[bool, int, float]:  # min() keeps the first of equals
         entry = entries[index]
         language = languages.index(entry.source_language) if entry.source_language in languages else len(languages)
@@ -95,8 +106,11 @@ def default_entry(entries: list[ModelEntry], languages: list[str]) -> int:
 
 def reverse_of(entry: ModelEntry, candidates: list[ModelEntry]) -> ModelEntry | None:
     """A model translating the other way, preferring the same architecture."""
-    matches = [c for c in candidates if not c.error and c.source_language == entry.target_language
-               and c.target_language == entry.source_language]
+    matches = [
+        c
+        for c in candidates
+        if not c.error and c.source_language == entry.target_language and c.target_language == entry.source_language
+    ]
     matches.sort(key=lambda c: c.architecture != entry.architecture)
     return matches[0] if matches else None
 
@@ -131,5 +145,5 @@ def find_folders(root: Path) -> list[Path]:
 
 
 def _is_bare_name(text: str) -> bool:
-    """"asr-en" or "whisper-tiny.en", not "models/asr-en", "./asr-en" or "~/x"."""
+    """ "asr-en" or "whisper-tiny.en", not "models/asr-en", "./asr-en" or "~/x"."""
     return bool(text) and Path(text).name == text and text not in (".", "..") and not text.startswith("~")

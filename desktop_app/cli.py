@@ -19,9 +19,17 @@ from desktop_app.commands import (
     translate,
 )
 
-COMMANDS = {"translate": translate, "train-mt": train_mt, "eval-mt": eval_mt,
-            "train-asr": train_asr, "eval-asr": eval_asr, "train-lm": train_lm, "transcribe": transcribe,
-            "make-speech-corpus": make_speech_corpus, "models": models}
+COMMANDS = {
+    "translate": translate,
+    "train-mt": train_mt,
+    "eval-mt": eval_mt,
+    "train-asr": train_asr,
+    "eval-asr": eval_asr,
+    "train-lm": train_lm,
+    "transcribe": transcribe,
+    "make-speech-corpus": make_speech_corpus,
+    "models": models,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,8 +22,10 @@ def _timestamp(seconds: float) -> str:
 
 
 def to_srt(segments: Sequence[Segment]) -> str:
-    blocks = [f"{i}\n{_timestamp(s.start)} --> {_timestamp(max(s.end, s.start + 0.001))}\n{s.text}\n"
-              for i, s in enumerate(segments, start=1)]
+    blocks = [
+        f"{i}\n{_timestamp(s.start)} --> {_timestamp(max(s.end, s.start + 0.001))}\n{s.text}\n"
+        for i, s in enumerate(segments, start=1)
+    ]
     return "\n".join(blocks)
 
 

@@ -83,14 +83,18 @@ def main() -> int:
     from desktop_app.speech.manifest import read_manifest
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_start,
-                             initargs=(args.model, args.transform)) as pool:
+    with ProcessPoolExecutor(
+        args.jobs, mp_context=context, initializer=_start, initargs=(args.model, args.transform)
+    ) as pool:
         for manifest in args.manifest:
             items = read_manifest(manifest)
             outcomes = list(pool.map(_decode, [str(item.path) for item in items], chunksize=4))
             scored = score_manifest(manifest, items, outcomes, [])
-            print(f"{manifest}: WER {scored['wer']:.2f}%  CER {scored['cer']:.2f}%  real-time factor "
-                  f"{scored['rtf']:.3f}  ({args.transform})", flush=True)
+            print(
+                f"{manifest}: WER {scored['wer']:.2f}%  CER {scored['cer']:.2f}%  real-time factor "
+                f"{scored['rtf']:.3f}  ({args.transform})",
+                flush=True,
+            )
     return 0
 
 

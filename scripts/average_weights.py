@@ -31,8 +31,7 @@ def mean_weights(sources: list[Path]) -> dict[str, torch.Tensor]:
     for source in sources:
         tensors = load_file(str(weights_file(source)))
         if total and set(tensors) != set(total):
-            raise ValueError(f"{source} holds other tensors than {sources[0]}: "
-                             f"{sorted(set(tensors) ^ set(total))[:5]}")
+            raise ValueError(f"{source} holds other tensors than {sources[0]}: {sorted(set(tensors) ^ set(total))[:5]}")
         for name, tensor in tensors.items():
             if name in total and total[name].shape != tensor.shape:
                 raise ValueError(f"{source}: {name} has shape {tuple(tensor.shape)}, not {tuple(total[name].shape)}")

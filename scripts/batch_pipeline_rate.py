@@ -40,9 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     frames = sum(int(batch.src_mask.sum()) for batch in task.iterate(batches))
     seconds = time.perf_counter() - start
-    print(f"batch pipeline: {len(batches)} batches of {config.data.batch_seconds:g} padded s, "
-          f"{seconds / len(batches):.3f} s per batch, {frames / FRAMES_PER_SECOND / seconds:.0f} s of audio "
-          "per second in one process")
+    print(
+        f"batch pipeline: {len(batches)} batches of {config.data.batch_seconds:g} padded s, "
+        f"{seconds / len(batches):.3f} s per batch, {frames / FRAMES_PER_SECOND / seconds:.0f} s of audio "
+        "per second in one process"
+    )
     return 0
 
 

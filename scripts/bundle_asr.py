@@ -56,41 +56,73 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--lm", type=Path, help="language-model folder (attend train-lm) to decode with")
     parser.add_argument("--corpus", type=Path, default=Path("data/speech"))
     parser.add_argument("--force", action="store_true")
-    parser.add_argument("--keep-decoding", action="store_true",
-                        help="decode as the bundled models/NAME does (beam, CTC and LM weights, lexicon penalty, "
-                        "precision) instead of tuning on dev: re-scores a new language model or new weights in an "
-                        "hour less; the card says the settings were kept")
-    parser.add_argument("--beam", type=int, metavar="N",
-                        help="with --keep-decoding: decode with this beam width instead of the bundled folder's")
-    parser.add_argument("--beam-threshold", type=float, metavar="T",
-                        help="with --keep-decoding: decode with this beam threshold instead of the bundled folder's "
-                        "(0 = none; measure both first with benchmarks/beam_threshold.py)")
-    parser.add_argument("--length-penalty", type=float, metavar="A",
-                        help="with --keep-decoding: rank hypotheses by summed log-probability / length ** A instead "
-                        "of the bundled folder's way (measure first with attend eval-asr --length-penalty)")
-    parser.add_argument("--lm-weight", type=float, metavar="W",
-                        help="with --keep-decoding: decode with this language-model weight instead of the bundled "
-                        "folder's (measure first with attend eval-asr --lm-weight)")
-    parser.add_argument("--ilm-weight", type=float, metavar="W",
-                        help="with --keep-decoding: subtract the recognizer's internal language model at this weight "
-                        "(0 = not; measure first with attend eval-asr --ilm-weight)")
-    parser.add_argument("--run-notes", type=Path,
-                        help="Markdown to add to the card's training history (what the run's records cannot say, "
-                        "e.g. docs/experiments/asr-en-run-notes.md)")
-    parser.add_argument("--measure-speed-again", metavar="WHY",
-                        help="only re-run the speed benchmark on the bundled models/NAME and rewrite its card's "
-                        "Speed section, saying WHY (e.g. after a change to streaming); weights and scores stay")
+    parser.add_argument(
+        "--keep-decoding",
+        action="store_true",
+        help="decode as the bundled models/NAME does (beam, CTC and LM weights, lexicon penalty, "
+        "precision) instead of tuning on dev: re-scores a new language model or new weights in an "
+        "hour less; the card says the settings were kept",
+    )
+    parser.add_argument(
+        "--beam",
+        type=int,
+        metavar="N",
+        help="with --keep-decoding: decode with this beam width instead of the bundled folder's",
+    )
+    parser.add_argument(
+        "--beam-threshold",
+        type=float,
+        metavar="T",
+        help="with --keep-decoding: decode with this beam threshold instead of the bundled folder's "
+        "(0 = none; measure both first with benchmarks/beam_threshold.py)",
+    )
+    parser.add_argument(
+        "--length-penalty",
+        type=float,
+        metavar="A",
+        help="with --keep-decoding: rank hypotheses by summed log-probability / length ** A instead "
+        "of the bundled folder's way (measure first with attend eval-asr --length-penalty)",
+    )
+    parser.add_argument(
+        "--lm-weight",
+        type=float,
+        metavar="W",
+        help="with --keep-decoding: decode with this language-model weight instead of the bundled "
+        "folder's (measure first with attend eval-asr --lm-weight)",
+    )
+    parser.add_argument(
+        "--ilm-weight",
+        type=float,
+        metavar="W",
+        help="with --keep-decoding: subtract the recognizer's internal language model at this weight "
+        "(0 = not; measure first with attend eval-asr --ilm-weight)",
+    )
+    parser.add_argument(
+        "--run-notes",
+        type=Path,
+        help="Markdown to add to the card's training history (what the run's records cannot say, "
+        "e.g. docs/experiments/asr-en-run-notes.md)",
+    )
+    parser.add_argument(
+        "--measure-speed-again",
+        metavar="WHY",
+        help="only re-run the speed benchmark on the bundled models/NAME and rewrite its card's "
+        "Speed section, saying WHY (e.g. after a change to streaming); weights and scores stay",
+    )
     args = parser.parse_args()
     if args.measure_speed_again:
         return args
     if args.run is None:
         parser.error("--run is required (unless --measure-speed-again)")
-    search_changes = {name: getattr(args, flag.removeprefix("--").replace("-", "_"))
-                      for name, (flag, *_) in SEARCH_CHANGES.items()}
+    search_changes = {
+        name: getattr(args, flag.removeprefix("--").replace("-", "_")) for name, (flag, *_) in SEARCH_CHANGES.items()
+    }
     args.search_changes = {name: value for name, value in search_changes.items() if value is not None}
     if args.search_changes and not args.keep_decoding:
-        parser.error("--beam, --beam-threshold, --length-penalty, --lm-weight and --ilm-weight go with "
-                     "--keep-decoding (a full tuning chooses them itself)")
+        parser.error(
+            "--beam, --beam-threshold, --length-penalty, --lm-weight and --ilm-weight go with "
+            "--keep-decoding (a full tuning chooses them itself)"
+        )
     return args
 
 
@@ -108,13 +140,22 @@ def main() -> int:
         shutil.rmtree(staged / "lm")
     config = json.loads((staged / "config.json").read_text())
     # a re-run starts from an already bundled config: tune from the plain float32, LM-free decoding
-    config.update(language_model="", lm_weight=0.0, beam_size=1, int8_inference=False, lexicon_penalty=0.0,
-                  beam_threshold=None, length_penalty=1.0, ilm_weight=0.0)
+    config.update(
+        language_model="",
+        lm_weight=0.0,
+        beam_size=1,
+        int8_inference=False,
+        lexicon_penalty=0.0,
+        beam_threshold=None,
+        length_penalty=1.0,
+        ilm_weight=0.0,
+    )
     asr_tuning.write_config(staged, config)
     destination = ROOT / "models" / args.name
     if args.keep_decoding:
-        decoding, lm_config = asr_tuning.keep_decoding(staged, config, destination, args.lm, args.corpus,
-                                                       args.search_changes)
+        decoding, lm_config = asr_tuning.keep_decoding(
+            staged, config, destination, args.lm, args.corpus, args.search_changes
+        )
         benchmark = None
     else:
         decoding, lm_config, benchmark = asr_tuning.tune_decoding(staged, config, args.lm, args.corpus)
@@ -124,8 +165,9 @@ def main() -> int:
     for manifest, r in results.items():
         print(f"{manifest}: WER {r['wer']} CER {r['cer']}", flush=True)
     voices = str(args.corpus / "test-voices.tsv")
-    remeasured, change = asr_gate.compare_with_bundled(destination, voices, errors,
-                                                       args.run / "bundled-test-errors.tsv")
+    remeasured, change = asr_gate.compare_with_bundled(
+        destination, voices, errors, args.run / "bundled-test-errors.tsv"
+    )
     if destination.exists() and not args.force:
         refused = asr_gate.refusal(results, destination, voices, remeasured)
         if refused:
@@ -138,11 +180,33 @@ def main() -> int:
         config["metrics"]["test_greedy_without_lm"] = decoding.baseline
     day = date.today().isoformat()
     record = record_path(args.name, day)
-    install(staged, destination, config, lambda parameters, size_mb: card(
-        config, args.name, results, evaluation, benchmark, args.corpus, decoding, parameters, size_mb, lm_config,
-        errors, run_notes, change, record))
-    (ROOT / record).write_text(training_record(config, args.name, benchmark, args.corpus, decoding, errors, run_notes,
-                                               day).replace(str(staged), f"models/{args.name}"), encoding="utf-8")
+    install(
+        staged,
+        destination,
+        config,
+        lambda parameters, size_mb: card(
+            config,
+            args.name,
+            results,
+            evaluation,
+            benchmark,
+            args.corpus,
+            decoding,
+            parameters,
+            size_mb,
+            lm_config,
+            errors,
+            run_notes,
+            change,
+            record,
+        ),
+    )
+    (ROOT / record).write_text(
+        training_record(config, args.name, benchmark, args.corpus, decoding, errors, run_notes, day).replace(
+            str(staged), f"models/{args.name}"
+        ),
+        encoding="utf-8",
+    )
     print(f"wrote {record}; list it in docs/experiments/README.md")
     return 0
 

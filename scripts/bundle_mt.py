@@ -44,8 +44,21 @@ def test_sets(source: str, target: str) -> dict[str, tuple[str, str]]:
 def evaluate(model: Path, src: str, ref: str, beam: int, precision: str = "float32") -> tuple[dict, str]:
     """The scores and the command; a line that could not be translated counts as an empty translation (the
     log says so), and a run with no score raises NoScore."""
-    command = ["attend", "eval-mt", "--model", str(model), "--src", src, "--ref", ref, "--beam", str(beam),
-               "--precision", precision, "--json"]
+    command = [
+        "attend",
+        "eval-mt",
+        "--model",
+        str(model),
+        "--src",
+        src,
+        "--ref",
+        ref,
+        "--beam",
+        str(beam),
+        "--precision",
+        precision,
+        "--json",
+    ]
     return run_scores(command[1:], ROOT), " ".join(command)
 
 
@@ -74,8 +87,9 @@ def write_card(folder: Path) -> Path:
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     size_mb = sum(path.stat().st_size for path in folder.rglob("*.safetensors")) / 2**20
     readme = folder / "README.md"
-    readme.write_text(card(config, folder.resolve().name, parameter_count(load_folder(folder).model), size_mb),
-                      encoding="utf-8")
+    readme.write_text(
+        card(config, folder.resolve().name, parameter_count(load_folder(folder).model), size_mb), encoding="utf-8"
+    )
     return readme
 
 
@@ -84,8 +98,13 @@ def main() -> int:
     parser.add_argument("--run", type=Path, help="the training run folder (its model/ is bundled)")
     parser.add_argument("--name", help="the folder name under models/")
     parser.add_argument("--force", action="store_true")
-    parser.add_argument("--card-only", type=Path, nargs="+", metavar="FOLDER",
-                        help="rewrite each FOLDER/README.md from FOLDER/config.json, measure nothing")
+    parser.add_argument(
+        "--card-only",
+        type=Path,
+        nargs="+",
+        metavar="FOLDER",
+        help="rewrite each FOLDER/README.md from FOLDER/config.json, measure nothing",
+    )
     args = parser.parse_args()
     if args.card_only:
         for folder in args.card_only:

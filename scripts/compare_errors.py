@@ -27,8 +27,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("candidate", type=Path, help="the candidate's `eval-asr --errors` table")
     parser.add_argument("baseline", type=Path, help="the baseline's table (e.g. the bundled folder's)")
-    parser.add_argument("--pool", nargs="+", default=[], metavar="NAME",
-                        help="manifests (file names or paths) to score together as well")
+    parser.add_argument(
+        "--pool",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="manifests (file names or paths) to score together as well",
+    )
     args = parser.parse_args()
     candidate, baseline = read_error_table(args.candidate), read_error_table(args.baseline)
     manifests = sorted({r["manifest"] for r in candidate} & {r["manifest"] for r in baseline})

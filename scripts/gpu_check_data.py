@@ -40,11 +40,13 @@ def copy_speech_sample(speech: Path, out: Path, counts: dict[str, int], seed: in
 def write_configs(out: Path, repo: Path) -> None:
     speech = out / "speech"
     asr = yaml.safe_load((repo / "configs/asr/asr-en.yaml").read_text())
-    asr["data"].update(train=[{"path": str(speech / m), "repeat": TRAIN_REPEAT} for m in SPEECH_SAMPLE
-                              if m.startswith("train")],
-                       dev=[str(speech / m) for m in SPEECH_SAMPLE if m.startswith("dev")],
-                       dev_limit=SPEECH_SAMPLE["dev.tsv"], noise_dir=str(out / "noise"),
-                       feature_cache="/tmp/attend-gpu-check-features")
+    asr["data"].update(
+        train=[{"path": str(speech / m), "repeat": TRAIN_REPEAT} for m in SPEECH_SAMPLE if m.startswith("train")],
+        dev=[str(speech / m) for m in SPEECH_SAMPLE if m.startswith("dev")],
+        dev_limit=SPEECH_SAMPLE["dev.tsv"],
+        noise_dir=str(out / "noise"),
+        feature_cache="/tmp/attend-gpu-check-features",
+    )
     (out / "asr.yaml").write_text(yaml.safe_dump(asr, sort_keys=False))
     asr["data"]["batch_seconds"] = 320
     (out / "asr-320.yaml").write_text(yaml.safe_dump(asr, sort_keys=False))

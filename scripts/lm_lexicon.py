@@ -34,14 +34,19 @@ def main() -> int:
     lexicon.save(args.lm / LEXICON_FILE)
     card = args.lm / "README.md"
     if card.exists() and LEXICON_FILE not in card.read_text():
-        card.write_text(card.read_text().rstrip() + f"""
+        card.write_text(
+            card.read_text().rstrip()
+            + f"""
 
 `{LEXICON_FILE}` lists the {len(lexicon):,} distinct words of that training text (written afterwards by
 `python scripts/lm_lexicon.py --config {args.config} --lm {args.lm}`); a recognizer can steer its
 beam search toward them (a lexicon penalty, see `desktop_app/seq2seq/lexicon.py`).
-""")
-    print(f"{args.lm / LEXICON_FILE}: {len(lexicon):,} words from {len(sentences):,} sentences "
-          f"({excluded:,} dev/test sentences kept out)")
+"""
+        )
+    print(
+        f"{args.lm / LEXICON_FILE}: {len(lexicon):,} words from {len(sentences):,} sentences "
+        f"({excluded:,} dev/test sentences kept out)"
+    )
     return 0
 
 

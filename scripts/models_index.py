@@ -37,11 +37,10 @@ def score_table(card: str) -> list[dict[str, str]]:
     match = re.search(r"(?m)^## (Measured quality|Test scores).*$", card)
     if not match:
         raise ValueError("no '## Measured quality' or '## Test scores' section")
-    lines = card[match.end():].splitlines()
+    lines = card[match.end() :].splitlines()
     table = [line for line in _first_table(lines)]
     columns = [cell.strip() for cell in table[0].strip("|").split("|")]
-    return [dict(zip(columns, (cell.strip() for cell in row.strip("|").split("|")), strict=False))
-            for row in table[2:]]
+    return [dict(zip(columns, (cell.strip() for cell in row.strip("|").split("|")), strict=False)) for row in table[2:]]
 
 
 def _first_table(lines: list[str]):
@@ -73,8 +72,10 @@ def row(folder: Path) -> str:
     parameters = re.search(r"([\d,]{5,}) parameters|Parameters: ([\d,]+)", card)
     count = f", {(parameters.group(1) or parameters.group(2))} parameters" if parameters else ""
     task = TASKS.get(config.get("task", ""), config.get("task", "?"))
-    return (f"| [`{folder.name}`]({folder.name}/README.md) | {task} | {languages} | {architecture}{count} "
-            f"| {size} MB | {headline(card)} |")
+    return (
+        f"| [`{folder.name}`]({folder.name}/README.md) | {task} | {languages} | {architecture}{count} "
+        f"| {size} MB | {headline(card)} |"
+    )
 
 
 def index() -> str:

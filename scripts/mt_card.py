@@ -26,13 +26,21 @@ SET_DOMAINS = {
 SET_NOTES = {"Ding test": "The Ding sentences are everyday text too, only with rarer words than Tatoeba's."}
 # Corpora, by the folder under ../shared/data/mt their files come from: (name and credit, license).
 CORPORA = {
-    "tatoeba": ("Tatoeba (tatoeba.org), as packaged by manythings.org/anki; attribution: www.manythings.org/anki "
-                "and tatoeba.org", "CC-BY 2.0"),
-    "multi30k": ('Multi30k: Elliott et al., "Multi30K: Multilingual English-German Image Descriptions", 2016 '
-                 "(github.com/multi30k/dataset)",
-                 "none stated (neither its repository nor `multi30k/` here names one)"),
-    "debian-de-en/ding_examples": ("Ding dictionary example sentences (TU Chemnitz), from the Debian package "
-                                   "trans-de-en 1.9-6 (`debian-de-en/ding_examples`)", "GPL-2+"),
+    "tatoeba": (
+        "Tatoeba (tatoeba.org), as packaged by manythings.org/anki; attribution: www.manythings.org/anki "
+        "and tatoeba.org",
+        "CC-BY 2.0",
+    ),
+    "multi30k": (
+        'Multi30k: Elliott et al., "Multi30K: Multilingual English-German Image Descriptions", 2016 '
+        "(github.com/multi30k/dataset)",
+        "none stated (neither its repository nor `multi30k/` here names one)",
+    ),
+    "debian-de-en/ding_examples": (
+        "Ding dictionary example sentences (TU Chemnitz), from the Debian package "
+        "trans-de-en 1.9-6 (`debian-de-en/ding_examples`)",
+        "GPL-2+",
+    ),
 }
 # What each corpus's license asks of someone passing the weights on, by the same keys.
 LICENSE_NOTES = {
@@ -40,8 +48,11 @@ LICENSE_NOTES = {
     "multi30k": "Multi30k states no license: check its terms before you redistribute the weights.",
     "debian-de-en/ding_examples": "The Ding sentences (GPL-2+) only tested the model; none was trained on.",
 }
-SPEED_LINE = re.compile(r"^(float32|int8)\s+beam (\d+)\s+(\d+) words\s+median\s+([\d.]+) ms.*"
-                        r"first token median\s+([\d.]+) ms", re.MULTILINE)
+SPEED_LINE = re.compile(
+    r"^(float32|int8)\s+beam (\d+)\s+(\d+) words\s+median\s+([\d.]+) ms.*"
+    r"first token median\s+([\d.]+) ms",
+    re.MULTILINE,
+)
 
 
 def card(config: dict, name: str, parameters: int, size_mb: float) -> str:
@@ -49,16 +60,20 @@ def card(config: dict, name: str, parameters: int, size_mb: float) -> str:
     source, target = language(config["source_language"]), language(config["target_language"])
     tokenizers = " / ".join(f"`{t}`" for t in sorted({config["source_tokenizer"], config["target_tokenizer"]}))
     settings = ", ".join(f"{k}={v}" for k, v in config["model"].items())
-    kind = {"rnn": f"{str(config['model'].get('cell', 'lstm')).upper()} encoder-decoder",
-            "transformer": "Transformer"}.get(config["architecture"], config["architecture"])
-    intro = (f"A small {kind} translation model with attention, bundled with Attend: it translates short everyday "
-             f"{source} sentences into {target} on a CPU, offline, and the app draws its attention. Trained from "
-             "scratch by the Attend project on the corpora below.")
+    kind = {
+        "rnn": f"{str(config['model'].get('cell', 'lstm')).upper()} encoder-decoder",
+        "transformer": "Transformer",
+    }.get(config["architecture"], config["architecture"])
+    intro = (
+        f"A small {kind} translation model with attention, bundled with Attend: it translates short everyday "
+        f"{source} sentences into {target} on a CPU, offline, and the app draws its attention. Trained from "
+        "scratch by the Attend project on the corpora below."
+    )
     return f"""# {name}: {source} → {target}
 
 {wrap(intro)}
 
-Architecture: **{config['architecture']}** ({settings}).
+Architecture: **{config["architecture"]}** ({settings}).
 Tokenizer: SentencePiece ({tokenizers}).
 
 {limits_section(config)}
@@ -66,7 +81,7 @@ Tokenizer: SentencePiece ({tokenizers}).
 {speed_section(config, name)}
 ## Size
 
-Parameters: {parameters:,}. Weights: {config['weights_dtype']} safetensors, {size_mb:.1f} MB on disk.
+Parameters: {parameters:,}. Weights: {config["weights_dtype"]} safetensors, {size_mb:.1f} MB on disk.
 {memory_line(config)}
 {training_section(config)}
 {data_section(config)}
@@ -74,8 +89,7 @@ Parameters: {parameters:,}. Weights: {config['weights_dtype']} safetensors, {siz
 
 
 def wrap(paragraph: str, indent: str = "") -> str:
-    return textwrap.fill(paragraph, WIDTH, subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False)
+    return textwrap.fill(paragraph, WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def language(code: str) -> str:
@@ -92,11 +106,15 @@ def limits_section(config: dict) -> str:
     home = next((r for r in rows if r["set"] == IN_DOMAIN and r["beam"] == 1), None)
     outside = [r for r in rows if r["beam"] == 1 and r["set"] not in TRAINED_DOMAINS]
     if home and outside:
-        figures = "; ".join(f"{r['set']} ({r.get('sentences', 0):,} sentences): BLEU {r['bleu']:.1f}, "
-                            f"chrF {r['chrf']:.1f}" for r in outside)
+        figures = "; ".join(
+            f"{r['set']} ({r.get('sentences', 0):,} sentences): BLEU {r['bleu']:.1f}, chrF {r['chrf']:.1f}"
+            for r in outside
+        )
         notes = "".join(f" {SET_NOTES[r['set']]}" for r in outside if r["set"] in SET_NOTES)
-        measured = (f"Measured outside the domain, greedy: {figures}; against BLEU {home['bleu']:.1f}, chrF "
-                    f"{home['chrf']:.1f} on {IN_DOMAIN}.{notes}")
+        measured = (
+            f"Measured outside the domain, greedy: {figures}; against BLEU {home['bleu']:.1f}, chrF "
+            f"{home['chrf']:.1f} on {IN_DOMAIN}.{notes}"
+        )
     else:
         measured = "Not measured outside the domains it was trained on."
     max_length = config.get("training", {}).get("config", {}).get("data", {}).get("max_length", "?")
@@ -167,30 +185,39 @@ def speed_section(config: dict, name: str) -> str:
     dev = config.get("metrics", {}).get("int8_dev_bleu", {})
     recurrent = "the LSTM layers and " if config.get("architecture") == "rnn" else ""
     precision = f"**int8** (dynamic quantisation of {recurrent}the large Linear layers)" if int8 else "**float32**"
-    choice = (f"chosen at bundling because int8 {'costs at most' if int8 else 'would cost more than'} 0.5 dev BLEU "
-              f"(greedy Tatoeba dev BLEU {dev.get('float32', '?')} in float32, {dev.get('int8', '?')} in int8)")
+    choice = (
+        f"chosen at bundling because int8 {'costs at most' if int8 else 'would cost more than'} 0.5 dev BLEU "
+        f"(greedy Tatoeba dev BLEU {dev.get('float32', '?')} in float32, {dev.get('int8', '?')} in int8)"
+    )
     data = config.get("training", {}).get("config", {})
     root, dev_set = data.get("data_root", "../shared/data/mt"), data.get("data", {}).get("dev", {})
-    checks = "\n".join(f"    attend eval-mt --model models/{name} --src {root}/{dev_set.get('src')} --ref "
-                       f"{root}/{dev_set.get('tgt')} --beam 1 --precision {p} --json" for p in ("float32", "int8"))
-    benchmark = model_command(speed.get("command", "python benchmarks/translate_latency.py --model X --quantize"),
-                              name)
+    checks = "\n".join(
+        f"    attend eval-mt --model models/{name} --src {root}/{dev_set.get('src')} --ref "
+        f"{root}/{dev_set.get('tgt')} --beam 1 --precision {p} --json"
+        for p in ("float32", "int8")
+    )
+    benchmark = model_command(speed.get("command", "python benchmarks/translate_latency.py --model X --quantize"), name)
     rows = speed_rows(speed.get("output", ""))
     if not rows:
-        return f"## Speed\n\n{wrap(f'The app runs it in {precision}, {choice}.')} Not measured; measure with:\n\n" \
-               f"    {benchmark}\n{checks}\n"
+        return (
+            f"## Speed\n\n{wrap(f'The app runs it in {precision}, {choice}.')} Not measured; measure with:\n\n"
+            f"    {benchmark}\n{checks}\n"
+        )
     lines = []
     for p in ("int8", "float32") if int8 else ("float32", "int8"):
         for beam in (1, 5):
             if (p, beam, 10) in rows:
-                medians = " | ".join(f"{rows[(p, beam, w)][0]:.1f}" if (p, beam, w) in rows else "?"
-                                     for w in (1, 10, 30))
+                medians = " | ".join(
+                    f"{rows[(p, beam, w)][0]:.1f}" if (p, beam, w) in rows else "?" for w in (1, 10, 30)
+                )
                 lines.append(f"| {p} | {beam} | {medians} | {rows[(p, beam, 10)][1]:.1f} |")
     load = re.search(r"load median (\d+) ms", speed["output"])
     threads = re.search(r"(\d+) threads?", speed["output"])
-    text = (f"The app runs it in {precision}, {choice}. Milliseconds per sentence (median) on a CPU with "
-            f"{threads[1] if threads else '?'} threads, for the benchmark's everyday sentences of 1, 10 and 30 "
-            f"words; loading the folder took {load[1] if load else '?'} ms.")
+    text = (
+        f"The app runs it in {precision}, {choice}. Milliseconds per sentence (median) on a CPU with "
+        f"{threads[1] if threads else '?'} threads, for the benchmark's everyday sentences of 1, 10 and 30 "
+        f"words; loading the folder took {load[1] if load else '?'} ms."
+    )
     table = "\n".join(lines)
     return f"""## Speed
 
@@ -213,17 +240,19 @@ def training_section(config: dict) -> str:
     processes = training.get("processes")
     process_count = "1 process" if processes == 1 else f"{processes if processes is not None else '?'} processes"
     steps = training.get("steps")
-    text = (f"From scratch on {corpora} (under `{training.get('config', {}).get('data_root', '../shared/data/mt')}`); "
-            f"tuned on `{data.get('dev', {}).get('src', '?').rsplit('.', 1)[0]}` only. Selected: "
-            f"{training.get('selected', '?')} (dev BLEU {dev.get('bleu', '?')}, chrF {dev.get('chrf', '?')}, "
-            f"greedy). {training.get('epochs', '?')} epochs, {f'{steps:,}' if isinstance(steps, int) else '?'} "
-            f"updates, {training.get('train_hours', '?')} h on {training.get('device', '?')} ({process_count}, "
-            f"{training.get('precision', 'float32')}).")
+    text = (
+        f"From scratch on {corpora} (under `{training.get('config', {}).get('data_root', '../shared/data/mt')}`); "
+        f"tuned on `{data.get('dev', {}).get('src', '?').rsplit('.', 1)[0]}` only. Selected: "
+        f"{training.get('selected', '?')} (dev BLEU {dev.get('bleu', '?')}, chrF {dev.get('chrf', '?')}, "
+        f"greedy). {training.get('epochs', '?')} epochs, {f'{steps:,}' if isinstance(steps, int) else '?'} "
+        f"updates, {training.get('train_hours', '?')} h on {training.get('device', '?')} ({process_count}, "
+        f"{training.get('precision', 'float32')})."
+    )
     return f"""## Training
 
 {wrap(text)}
 
-    {training.get('command', '?')}
+    {training.get("command", "?")}
 
 The epoch-by-epoch figures are in `config.json` (`training.history`); run notes and the tuning history are in
 [docs/experiments/](../../docs/experiments/README.md).
@@ -254,8 +283,10 @@ def corpus_of(path: str) -> str:
 
 
 def data_section(config: dict) -> str:
-    lines = "\n".join(f"| {CORPORA.get(key, (key, '?'))[0]} | {', '.join(used)} | {CORPORA.get(key, (key, '?'))[1]} |"
-                      for key, used in corpus_uses(config).items())
+    lines = "\n".join(
+        f"| {CORPORA.get(key, (key, '?'))[0]} | {', '.join(used)} | {CORPORA.get(key, (key, '?'))[1]} |"
+        for key, used in corpus_uses(config).items()
+    )
     return f"""## Training data and credits
 
 Read from `../shared/data/mt/` (never copied into the repository).
@@ -268,8 +299,10 @@ Read from `../shared/data/mt/` (never copied into the repository).
 
 def license_section(config: dict) -> str:
     notes = " ".join(LICENSE_NOTES[key] for key in corpus_uses(config) if key in LICENSE_NOTES)
-    text = ("The weights are released with Attend under the MIT license, like its code (`pyproject.toml`). The "
-            f"corpora they were learnt from keep their own licenses (table above). {notes}")
+    text = (
+        "The weights are released with Attend under the MIT license, like its code (`pyproject.toml`). The "
+        f"corpora they were learnt from keep their own licenses (table above). {notes}"
+    )
     return f"## License\n\n{wrap(text)}\n"
 
 
@@ -277,17 +310,19 @@ def training_record(config: dict, name: str, day: str) -> str:
     """The long part of a bundle, for docs/experiments/DAY-NAME-training-record.md: the epoch table, the run's
     note and the whole speed printout."""
     training = config.get("training", {})
-    history = "\n".join(f"| {h['epoch']} | {h['train_nll']:.3f} | {h.get('dev_bleu', '')} | {h.get('dev_chrf', '')} |"
-                        for h in training.get("history", []))
+    history = "\n".join(
+        f"| {h['epoch']} | {h['train_nll']:.3f} | {h.get('dev_bleu', '')} | {h.get('dev_chrf', '')} |"
+        for h in training.get("history", [])
+    )
     speed = config.get("metrics", {}).get("speed", {})
     return f"""# {day}: {name} training record
 
 What `scripts/bundle_mt.py` recorded when it bundled `models/{name}` (the card:
 [models/{name}/README.md](../../models/{name}/README.md)).
 
-    {training.get('command', '?')}
+    {training.get("command", "?")}
 
-{wrap(training.get('note', ''))}
+{wrap(training.get("note", ""))}
 
 | epoch | train nll | dev BLEU | dev chrF |
 |---|---|---|---|
@@ -295,9 +330,9 @@ What `scripts/bundle_mt.py` recorded when it bundled `models/{name}` (the card:
 
 ## Speed printout
 
-    {model_command(speed.get('command', '?'), name)}
+    {model_command(speed.get("command", "?"), name)}
 
 ```
-{speed.get('output', '(not measured)')}
+{speed.get("output", "(not measured)")}
 ```
 """

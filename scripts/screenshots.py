@@ -22,8 +22,11 @@ def main() -> int:
     parser.add_argument("--text", default="I have never seen such a beautiful garden. Where is the station?")
     parser.add_argument("--model", default="", help="model folder name to select (default: the first)")
     parser.add_argument("--view", default="", help="attention view to show, e.g. 'layer 2, head 1'")
-    parser.add_argument("--speech", default="Please call my sister and tell her that the meeting is at three.",
-                        help="sentence spoken with espeak-ng for the Dictate screenshot")
+    parser.add_argument(
+        "--speech",
+        default="Please call my sister and tell her that the meeting is at three.",
+        help="sentence spoken with espeak-ng for the Dictate screenshot",
+    )
     parser.add_argument("--audio", default="", help="an audio file to transcribe instead of --speech")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -55,11 +55,20 @@ def main() -> int:
         aligned = model.align(batch, start, [text.sequences_ids[0]], [2 * frames], median_filter_width=MEDIAN_WIDTH)[0]
         token_rows, columns = np.array(aligned.alignments).T  # the path's cells, in order
         entered = np.concatenate([[True], np.diff(token_rows) > 0])
-        rows.append({"audio": Path(path).name, "seconds": round(audio.size / SAMPLE_RATE, 3), "frames": frames,
-                     "token_ids": text.sequences_ids[0], "start_frames": columns[entered].tolist()})
+        rows.append(
+            {
+                "audio": Path(path).name,
+                "seconds": round(audio.size / SAMPLE_RATE, 3),
+                "frames": frames,
+                "token_ids": text.sequences_ids[0],
+                "start_frames": columns[entered].tolist(),
+            }
+        )
     lines = ",\n".join("  " + json.dumps(row) for row in rows)  # one recording per line
-    Path(args.out).write_text(f'{{"ctranslate2": "{ctranslate2.__version__}", "median_filter_width": {MEDIAN_WIDTH}, '
-                              f'"frame_seconds": 0.02, "rows": [\n{lines}\n]}}\n')
+    Path(args.out).write_text(
+        f'{{"ctranslate2": "{ctranslate2.__version__}", "median_filter_width": {MEDIAN_WIDTH}, '
+        f'"frame_seconds": 0.02, "rows": [\n{lines}\n]}}\n'
+    )
     print(f"{len(rows)} reference alignments written to {args.out}")
     return 0
 

@@ -44,10 +44,18 @@ def main() -> int:
         for timestamps in (False, True):
             prompt = [ids["<|startoftranscript|>"]] + ([] if timestamps else [ids["<|notimestamps|>"]])
             result = model.generate(batch, [prompt], beam_size=1, return_no_speech_prob=True, max_length=224)[0]
-            rows.append({"audio": Path(path).name, "timestamps": timestamps, "token_ids": result.sequences_ids[0],
-                         "no_speech_prob": round(float(result.no_speech_prob), 5)})
+            rows.append(
+                {
+                    "audio": Path(path).name,
+                    "timestamps": timestamps,
+                    "token_ids": result.sequences_ids[0],
+                    "no_speech_prob": round(float(result.no_speech_prob), 5),
+                }
+            )
     lines = ",\n".join("  " + json.dumps(row) for row in rows)  # one decoding per line
-    Path(args.out).write_text(f'{{"ctranslate2": "{ctranslate2.__version__}", "greedy": true, "rows": [\n{lines}\n]}}\n')
+    Path(args.out).write_text(
+        f'{{"ctranslate2": "{ctranslate2.__version__}", "greedy": true, "rows": [\n{lines}\n]}}\n'
+    )
     print(f"{len(rows)} reference decodings written to {args.out}")
     return 0
 

@@ -18,10 +18,18 @@ SOURCES = (DATA / "tiny.en").read_text(encoding="utf-8").splitlines()
 TARGETS = (DATA / "tiny.de").read_text(encoding="utf-8").splitlines()
 
 TINY_CONFIGS = {
-    "rnn": dict(embedding_size=32, hidden_size=64, encoder_layers=1, decoder_layers=1,
-                cell="lstm", attention="bahdanau", dropout=0.0),
-    "transformer": dict(d_model=32, heads=2, ff_size=64, encoder_layers=2, decoder_layers=2,
-                        dropout=0.0, max_positions=128),
+    "rnn": dict(
+        embedding_size=32,
+        hidden_size=64,
+        encoder_layers=1,
+        decoder_layers=1,
+        cell="lstm",
+        attention="bahdanau",
+        dropout=0.0,
+    ),
+    "transformer": dict(
+        d_model=32, heads=2, ff_size=64, encoder_layers=2, decoder_layers=2, dropout=0.0, max_positions=128
+    ),
 }
 
 
@@ -48,8 +56,10 @@ def train_tiny_model(architecture: str, tokenizers, steps: int = 250, seed: int 
 
     source, target, _ = tokenizers
     torch.manual_seed(seed)
-    model = build_model(architecture, dict(
-        TINY_CONFIGS[architecture], src_vocab_size=source.vocab_size, tgt_vocab_size=target.vocab_size))
+    model = build_model(
+        architecture,
+        dict(TINY_CONFIGS[architecture], src_vocab_size=source.vocab_size, tgt_vocab_size=target.vocab_size),
+    )
     batch = make_batch([(source.encode(s), target.encode(t)) for s, t in zip(SOURCES, TARGETS, strict=True)])
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(steps):
@@ -74,8 +84,17 @@ def tiny_folder(request, tiny_tokenizers, tmp_path_factory) -> TinySetup:
 
 
 SPOKEN = ["open the door", "turn on the light", "what time is it", "call my sister"]
-TINY_LAS = dict(conv_channels=8, encoder_hidden=48, encoder_layers=2, embedding_size=24, decoder_hidden=64,
-                attention_size=32, location_channels=4, location_kernel=7, dropout=0.0)
+TINY_LAS = dict(
+    conv_channels=8,
+    encoder_hidden=48,
+    encoder_layers=2,
+    embedding_size=24,
+    decoder_hidden=64,
+    attention_size=32,
+    location_channels=4,
+    location_kernel=7,
+    dropout=0.0,
+)
 
 
 def speak(text: str, path: Path, voice: str = "en-us", rate: int = 160) -> Path:
@@ -121,15 +140,30 @@ def tiny_asr(tmp_path_factory) -> TinySpeech:
         logits, _, ctc_log_probs, lengths = model(batch.src, batch.src_mask, batch.tgt_in, with_ctc=True)
         loss, _ = label_smoothed_nll(logits, batch.tgt_out)
         targets, target_lengths = ctc_targets(batch.tgt_out)
-        ctc = F.ctc_loss(ctc_log_probs.transpose(0, 1), targets, lengths, target_lengths, blank=0,
-                         reduction="sum", zero_infinity=True)
+        ctc = F.ctc_loss(
+            ctc_log_probs.transpose(0, 1),
+            targets,
+            lengths,
+            target_lengths,
+            blank=0,
+            reduction="sum",
+            zero_infinity=True,
+        )
         # CTC's larger share: it spells the double letters of "door" only once a blank separates them
         ((0.3 * loss + 0.7 * ctc) / batch.target_tokens).backward()
         optimizer.step()
         if step % 25 == 24 and _learned(model, [normalizer(f) for f in features + padded], tokenizer):
             break
-    folder = save_folder(work / "asr-tiny", model.eval(), None, work / "units.model", "en", "", task="speech",
-                         feature_stats_file=work / "features.json")
+    folder = save_folder(
+        work / "asr-tiny",
+        model.eval(),
+        None,
+        work / "units.model",
+        "en",
+        "",
+        task="speech",
+        feature_stats_file=work / "features.json",
+    )
     return TinySpeech(folder, wavs)
 
 
@@ -143,8 +177,9 @@ def _learned(model, features: list, tokenizer) -> bool:
     expected = SPOKEN * (len(features) // len(SPOKEN))
 
     def right(m) -> bool:
-        return ([decode_features(m, f, tokenizer) for f in features] == expected
-                and [_ctc_text(m, f, tokenizer) for f in features] == expected)
+        return [decode_features(m, f, tokenizer) for f in features] == expected and [
+            _ctc_text(m, f, tokenizer) for f in features
+        ] == expected
 
     return right(model) and right(model_for_inference(model, "int8", False))  # quantise only once float32 is right
 

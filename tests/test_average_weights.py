@@ -27,8 +27,9 @@ def test_the_new_folder_holds_the_mean_in_the_first_folders_dtype_and_says_what_
     epoch = tmp_path / "epoch-025.safetensors"
     save_file({"layer.weight": torch.tensor([3.0, 6.0])}, str(epoch))
     out = tmp_path / "mix"
-    subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), str(bundled), str(epoch)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(out), str(bundled), str(epoch)], check=True, capture_output=True
+    )
     weights = load_file(str(out / "model.safetensors"))["layer.weight"]
     assert weights.dtype == torch.float16 and weights.tolist() == [2.0, 4.0]
     selected = json.loads((out / "config.json").read_text())["training"]["selected"]

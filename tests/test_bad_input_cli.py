@@ -72,8 +72,16 @@ class World:
 
 
 def _eval_mt(w: World, *extra: str, src: str | None = None, ref: str | None = None) -> list[str]:
-    return ["eval-mt", "--model", str(w.mt), "--src", src or w.file("s.en", f"{SOURCES[0]}\n{SOURCES[1]}\n"),
-            "--ref", ref or w.file("r.de", f"{TARGETS[0]}\n{TARGETS[1]}\n"), *extra]
+    return [
+        "eval-mt",
+        "--model",
+        str(w.mt),
+        "--src",
+        src or w.file("s.en", f"{SOURCES[0]}\n{SOURCES[1]}\n"),
+        "--ref",
+        ref or w.file("r.de", f"{TARGETS[0]}\n{TARGETS[1]}\n"),
+        *extra,
+    ]
 
 
 def _eval_asr(w: World, bad_row: str, *extra: str) -> list[str]:
@@ -96,95 +104,180 @@ def _scored_two(out: str) -> bool:
 # one, which its line names, followed by the summary line in SUMMARIES; 0: every item went through.
 ROWS: dict[str, tuple[Callable[[World], list[str]], int, str | None, Callable[[str], bool] | None]] = {
     "translate with a speech folder": (
-        lambda w: ["translate", "--model", str(w.asr.folder), "hi"], 2,
-        "asr-tiny is a speech model folder, not a translation model", None),
+        lambda w: ["translate", "--model", str(w.asr.folder), "hi"],
+        2,
+        "asr-tiny is a speech model folder, not a translation model",
+        None,
+    ),
     "translate a non-UTF-8 line": (
-        lambda w: _stdin(w, f"{SOURCES[1]}\n\xff\xfe oops\n{SOURCES[3]}\n".encode("latin-1")), 1,
+        lambda w: _stdin(w, f"{SOURCES[1]}\n\xff\xfe oops\n{SOURCES[3]}\n".encode("latin-1")),
+        1,
         "standard input line 2: the text is not valid UTF-8 (character 1 is the undecodable byte 0xff)",
-        lambda out: out.splitlines() == [TARGETS[1], "", TARGETS[3]]),
+        lambda out: out.splitlines() == [TARGETS[1], "", TARGETS[3]],
+    ),
     "translate past max_positions": (  # 150 pieces for 128 positions: translated in parts
-        lambda w: ["translate", "--model", str(w.mt), "water " * 150], 0, None,
-        lambda out: len(out.splitlines()) == 1 and out.strip()),
+        lambda w: ["translate", "--model", str(w.mt), "water " * 150],
+        0,
+        None,
+        lambda out: len(out.splitlines()) == 1 and out.strip(),
+    ),
     "translate an empty text": (
-        lambda w: ["translate", "--model", str(w.mt), ""], 2, "nothing to translate: the text is empty", None),
+        lambda w: ["translate", "--model", str(w.mt), ""],
+        2,
+        "nothing to translate: the text is empty",
+        None,
+    ),
     "translate with a file as model folder": (
-        lambda w: ["translate", "--model", str(w.mt / "config.json"), "hi"], 2,
-        "config.json is a file, not a model folder", None),
+        lambda w: ["translate", "--model", str(w.mt / "config.json"), "hi"],
+        2,
+        "config.json is a file, not a model folder",
+        None,
+    ),
     "transcribe --beam -1": (
-        lambda w: ["transcribe", "--model", str(w.asr.folder), "--beam", "-1", str(w.asr.wavs[0])], 2,
-        "argument --beam: must be at least 1, not -1", None),
+        lambda w: ["transcribe", "--model", str(w.asr.folder), "--beam", "-1", str(w.asr.wavs[0])],
+        2,
+        "argument --beam: must be at least 1, not -1",
+        None,
+    ),
     "transcribe --beam 0": (
-        lambda w: ["transcribe", "--model", str(w.asr.folder), "--beam", "0", str(w.asr.wavs[0])], 2,
-        "argument --beam: must be at least 1, not 0", None),
+        lambda w: ["transcribe", "--model", str(w.asr.folder), "--beam", "0", str(w.asr.wavs[0])],
+        2,
+        "argument --beam: must be at least 1, not 0",
+        None,
+    ),
     "transcribe a folder": (
-        lambda w: ["transcribe", "--model", str(w.asr.folder), str(w.asr.wavs[0]), str(w.tmp)], 1,
+        lambda w: ["transcribe", "--model", str(w.asr.folder), str(w.asr.wavs[0]), str(w.tmp)],
+        1,
         "is a folder, not an audio file",
-        lambda out: [line.split("\t")[1] for line in out.splitlines()] == [SPOKEN[0]]),
+        lambda out: [line.split("\t")[1] for line in out.splitlines()] == [SPOKEN[0]],
+    ),
     "transcribe NaN samples between good files": (
-        lambda w: ["transcribe", "--model", str(w.asr.folder), str(w.asr.wavs[0]),
-                   str(w.wav("nan.wav", np.full(16000, np.nan))), str(w.asr.wavs[1])], 1,
+        lambda w: [
+            "transcribe",
+            "--model",
+            str(w.asr.folder),
+            str(w.asr.wavs[0]),
+            str(w.wav("nan.wav", np.full(16000, np.nan))),
+            str(w.asr.wavs[1]),
+        ],
+        1,
         "nan.wav contains invalid samples (NaN or infinity)",
-        lambda out: [line.split("\t")[1] for line in out.splitlines()] == [SPOKEN[0], SPOKEN[1]]),
+        lambda out: [line.split("\t")[1] for line in out.splitlines()] == [SPOKEN[0], SPOKEN[1]],
+    ),
     "eval-mt on empty files": (
-        lambda w: _eval_mt(w, src=w.file("e.en", ""), ref=w.file("e.de", "")), 2, "e.en is empty", None),
+        lambda w: _eval_mt(w, src=w.file("e.en", ""), ref=w.file("e.de", "")),
+        2,
+        "e.en is empty",
+        None,
+    ),
     "eval-mt --output into a missing folder": (
-        lambda w: _eval_mt(w, "--output", str(w.tmp / "no" / "out.de")), 2,
-        "no/out.de: its folder does not exist", None),
+        lambda w: _eval_mt(w, "--output", str(w.tmp / "no" / "out.de")),
+        2,
+        "no/out.de: its folder does not exist",
+        None,
+    ),
     "eval-mt with a form feed and U+2028 in lines": (  # still two lines, each scored against its own
-        lambda w: _eval_mt(w, ref=w.file("r.de", f"{TARGETS[0]}\f\n{TARGETS[1]}\u2028\n")), 0, None,
-        lambda out: "BLEU = 100.00" in out and "2 sentences" in out),
+        lambda w: _eval_mt(w, ref=w.file("r.de", f"{TARGETS[0]}\f\n{TARGETS[1]}\u2028\n")),
+        0,
+        None,
+        lambda out: "BLEU = 100.00" in out and "2 sentences" in out,
+    ),
     "eval-mt --limit -1": (
-        lambda w: _eval_mt(w, "--limit", "-1"), 2, "argument --limit: must be at least 0, not -1", None),
+        lambda w: _eval_mt(w, "--limit", "-1"),
+        2,
+        "argument --limit: must be at least 0, not -1",
+        None,
+    ),
     "eval-mt with a line past max_positions": (  # translated in parts, not scored as an empty translation
-        lambda w: _eval_mt(w, "--output", str(w.tmp / "out.de"),
-                           src=w.file("s.en", f"{SOURCES[0]}\n{'water ' * 150}\n")), 0, None,
-        lambda out: "2 sentences" in out),
+        lambda w: _eval_mt(
+            w, "--output", str(w.tmp / "out.de"), src=w.file("s.en", f"{SOURCES[0]}\n{'water ' * 150}\n")
+        ),
+        0,
+        None,
+        lambda out: "2 sentences" in out,
+    ),
     "eval-asr with a 10 ms utterance": (
-        lambda w: _eval_asr(w, f"bad\t{w.wav('short.wav', np.zeros(160))}\t0.01\topen\tv"), 1,
-        "skipping bad: the audio is too short", _scored_two),
+        lambda w: _eval_asr(w, f"bad\t{w.wav('short.wav', np.zeros(160))}\t0.01\topen\tv"),
+        1,
+        "skipping bad: the audio is too short",
+        _scored_two,
+    ),
     "eval-asr --jobs 2 with a 10 ms utterance": (
-        lambda w: _eval_asr(w, f"bad\t{w.wav('short.wav', np.zeros(160))}\t0.01\topen\tv", "--jobs", "2"), 1,
-        "skipping bad: the audio is too short", _scored_two),
+        lambda w: _eval_asr(w, f"bad\t{w.wav('short.wav', np.zeros(160))}\t0.01\topen\tv", "--jobs", "2"),
+        1,
+        "skipping bad: the audio is too short",
+        _scored_two,
+    ),
     "eval-asr with NaN samples": (
-        lambda w: _eval_asr(w, f"bad\t{w.wav('nan.wav', np.full(16000, np.nan))}\t1.0\topen\tv"), 1,
-        "skipping bad: nan.wav contains invalid samples (NaN or infinity)", _scored_two),
+        lambda w: _eval_asr(w, f"bad\t{w.wav('nan.wav', np.full(16000, np.nan))}\t1.0\topen\tv"),
+        1,
+        "skipping bad: nan.wav contains invalid samples (NaN or infinity)",
+        _scored_two,
+    ),
     "eval-asr with an empty reference": (
-        lambda w: _eval_asr(w, f"bad\t{w.asr.wavs[2]}\t1.0\t\tother"), 1,
-        "skipping bad: its reference text is empty", _scored_two),
+        lambda w: _eval_asr(w, f"bad\t{w.asr.wavs[2]}\t1.0\t\tother"),
+        1,
+        "skipping bad: its reference text is empty",
+        _scored_two,
+    ),
     "eval-asr with a short manifest row": (
-        lambda w: _eval_asr(w, f"bad\t{w.asr.wavs[2]}"), 1,
-        "skipping bad (line 4): no duration, text, voice column", _scored_two),
+        lambda w: _eval_asr(w, f"bad\t{w.asr.wavs[2]}"),
+        1,
+        "skipping bad (line 4): no duration, text, voice column",
+        _scored_two,
+    ),
     "config heads 0": (
-        lambda w: ["translate", "--model", w.damaged(lambda c: c["model"].update(heads=0)), "hi"], 2,
-        "damaged/config.json: invalid transformer setting heads: must be a whole number of at least 1, not 0", None),
+        lambda w: ["translate", "--model", w.damaged(lambda c: c["model"].update(heads=0)), "hi"],
+        2,
+        "damaged/config.json: invalid transformer setting heads: must be a whole number of at least 1, not 0",
+        None,
+    ),
     "config negative d_model": (
-        lambda w: ["translate", "--model", w.damaged(lambda c: c["model"].update(d_model=-32)), "hi"], 2,
-        "invalid transformer setting d_model: must be a whole number of at least 1, not -32", None),
+        lambda w: ["translate", "--model", w.damaged(lambda c: c["model"].update(d_model=-32)), "hi"],
+        2,
+        "invalid transformer setting d_model: must be a whole number of at least 1, not -32",
+        None,
+    ),
     "config with a 16 M vocabulary": (  # 2 GB of embedding: refused from the file's header, not after filling it
         lambda w: ["translate", "--model", w.damaged(lambda c: c["model"].update(src_vocab_size=16_000_000)), "hi"],
-        2, "model.safetensors: tensor src_embedding.weight has shape (80, 32), but config.json implies (16000000, 32)",
-        None),
+        2,
+        "model.safetensors: tensor src_embedding.weight has shape (80, 32), but config.json implies (16000000, 32)",
+        None,
+    ),
     "config tokenizer outside the folder": (
         lambda w: ["translate", "--model", w.damaged(lambda c: c.update(source_tokenizer="../source.model")), "hi"],
-        2, "source_tokenizer '../source.model' must name a file inside the folder", None),
+        2,
+        "source_tokenizer '../source.model' must name a file inside the folder",
+        None,
+    ),
     "config tokenizer at an absolute path": (
-        lambda w: ["translate", "--model",
-                   w.damaged(lambda c: c.update(target_tokenizer=str(w.mt / "target.model"))), "hi"],
-        2, "must name a file inside the folder", None),
+        lambda w: [
+            "translate",
+            "--model",
+            w.damaged(lambda c: c.update(target_tokenizer=str(w.mt / "target.model"))),
+            "hi",
+        ],
+        2,
+        "must name a file inside the folder",
+        None,
+    ),
     "config tokenizer linked out of the folder": (  # the name is inside, the symbolic link leads out
         lambda w: ["translate", "--model", w.linked_out("source.model"), "hi"],
-        2, "linked/config.json: source_tokenizer 'source.model' must name a file inside the folder", None),
+        2,
+        "linked/config.json: source_tokenizer 'source.model' must name a file inside the folder",
+        None,
+    ),
 }
 
 _ASR_SUMMARY = "attend eval-asr: 1 of 3 utterances skipped (see above); the scores are over the remaining 2"
 # the last line on standard error of each row whose batch left out an item
 SUMMARIES = {
     "translate a non-UTF-8 line": "attend translate: 1 of 3 lines could not be translated (see above); the other 2 "
-                                  "were translated (an empty line out for each that was not)",
+    "were translated (an empty line out for each that was not)",
     "transcribe a folder": "attend transcribe: 1 of 2 files could not be transcribed (see above); the other one was "
-                           "transcribed",
+    "transcribed",
     "transcribe NaN samples between good files": "attend transcribe: 1 of 3 files could not be transcribed (see "
-                                                 "above); the other 2 were transcribed",
+    "above); the other 2 were transcribed",
     **{row: _ASR_SUMMARY for row in ROWS if row.startswith("eval-asr with") or row.startswith("eval-asr --jobs")},
 }
 
@@ -236,12 +329,28 @@ def test_eval_mt_says_how_many_lines_it_could_not_translate(tiny_folder, tmp_pat
     src, ref = tmp_path / "s.en", tmp_path / "r.de"
     src.write_text("\n".join(SOURCES[:3]) + "\n")
     ref.write_text("\n".join(TARGETS[:3]) + "\n")
-    assert main(["eval-mt", "--model", str(tiny_folder.folder), "--src", str(src), "--ref", str(ref),
-                 "--output", str(tmp_path / "out.de")]) == 1  # scored, with a line left untranslated
+    assert (
+        main(
+            [
+                "eval-mt",
+                "--model",
+                str(tiny_folder.folder),
+                "--src",
+                str(src),
+                "--ref",
+                str(ref),
+                "--output",
+                str(tmp_path / "out.de"),
+            ]
+        )
+        == 1
+    )  # scored, with a line left untranslated
     out, err = capsys.readouterr()
-    assert err.splitlines() == [f"attend eval-mt: {src} line 2: this sentence cannot be translated",
-                                "attend eval-mt: 1 of 3 lines could not be translated (see above); they count as "
-                                "empty translations in the scores"]
+    assert err.splitlines() == [
+        f"attend eval-mt: {src} line 2: this sentence cannot be translated",
+        "attend eval-mt: 1 of 3 lines could not be translated (see above); they count as "
+        "empty translations in the scores",
+    ]
     assert (tmp_path / "out.de").read_text().splitlines() == [TARGETS[0], "", TARGETS[2]]
     assert "BLEU = " in out and "chrF = " in out and "3 sentences" in out  # the scores, as on a clean set
 
@@ -266,6 +375,7 @@ def test_eval_asr_scores_the_manifests_it_can_and_says_which_it_cannot(tiny_asr,
 # The bundle scripts run eval-asr / eval-mt: exit 1 with scores = scored with skips (said in the log);
 # no score = one line, not CalledProcessError's traceback.
 
+
 def _bundle_mt():
     import importlib.util
 
@@ -282,8 +392,10 @@ def _finished(returncode: int, stdout: str, stderr: str):
 
 
 SCORES = {"results": {"dev.tsv": {"wer": 5.0, "utterances": 398}}}
-SKIPS = ("attend eval-asr: skipping a: the audio is too short\nattend eval-asr: skipping b: b.wav does not exist\n"
-         "attend eval-asr: 2 of 400 utterances skipped (see above); the scores are over the remaining 398\n")
+SKIPS = (
+    "attend eval-asr: skipping a: the audio is too short\nattend eval-asr: skipping b: b.wav does not exist\n"
+    "attend eval-asr: 2 of 400 utterances skipped (see above); the scores are over the remaining 398\n"
+)
 
 
 def test_a_bundle_run_with_skips_uses_the_scores_and_says_so(capsys):
@@ -295,27 +407,38 @@ def test_a_bundle_run_with_skips_uses_the_scores_and_says_so(capsys):
     assert capsys.readouterr().out == ""  # a clean run: nothing to say
     assert scores(command, Path("."), _finished(1, json.dumps(SCORES), SKIPS)) == SCORES
     log = capsys.readouterr().out.splitlines()
-    assert log[:3] == ["scored with skips: attend eval-asr: 2 of 400 utterances skipped (see above); the scores "
-                       "are over the remaining 398",
-                       "    attend eval-asr: skipping a: the audio is too short",
-                       "    attend eval-asr: skipping b: b.wav does not exist"]
+    assert log[:3] == [
+        "scored with skips: attend eval-asr: 2 of 400 utterances skipped (see above); the scores "
+        "are over the remaining 398",
+        "    attend eval-asr: skipping a: the audio is too short",
+        "    attend eval-asr: skipping b: b.wav does not exist",
+    ]
     assert log[3] == "    [attend eval-asr --model m --manifest dev.tsv --json]"
 
 
-@pytest.mark.parametrize(("code", "stdout", "stderr", "says"), [
-    (2, "", "attend eval-asr: error: model folder m does not exist\n", "model folder m does not exist"),
-    (2, "", "attend eval-asr: skipping a: gone\nattend eval-asr: error: none of the 1 utterances of dev.tsv could "
-     "be read (the reasons are above); nothing to score\n", "none of the 1 utterances of dev.tsv"),
-    (1, "", "Traceback (most recent call last):\n  File x\nMemoryError\n", "MemoryError"),  # a crash, not skips
-    (1, '{"results": ', "attend eval-asr: skipping a: gone\n", "skipping a"),  # cut short
-])
+@pytest.mark.parametrize(
+    ("code", "stdout", "stderr", "says"),
+    [
+        (2, "", "attend eval-asr: error: model folder m does not exist\n", "model folder m does not exist"),
+        (
+            2,
+            "",
+            "attend eval-asr: skipping a: gone\nattend eval-asr: error: none of the 1 utterances of dev.tsv could "
+            "be read (the reasons are above); nothing to score\n",
+            "none of the 1 utterances of dev.tsv",
+        ),
+        (1, "", "Traceback (most recent call last):\n  File x\nMemoryError\n", "MemoryError"),  # a crash, not skips
+        (1, '{"results": ', "attend eval-asr: skipping a: gone\n", "skipping a"),  # cut short
+    ],
+)
 def test_a_bundle_run_with_no_score_is_one_line(code, stdout, stderr, says):
     from .test_bundle_card import _bundle_asr
 
     bundle = _bundle_asr()
     with pytest.raises(bundle.NoScore) as refused:
-        bundle.run_scores(["eval-asr", "--model", "m", "--manifest", "dev.tsv", "--json"], Path("."),
-                          _finished(code, stdout, stderr))
+        bundle.run_scores(
+            ["eval-asr", "--model", "m", "--manifest", "dev.tsv", "--json"], Path("."), _finished(code, stdout, stderr)
+        )
     message = str(refused.value)
     assert "\n" not in message and says in message and f"(exit {code})" in message
 
@@ -325,10 +448,23 @@ def test_bundle_asr_wants_a_score_for_every_manifest(monkeypatch):
 
     bundle = _bundle_asr()
     real = bundle.run_scores
-    monkeypatch.setattr(bundle, "run_scores", lambda command, cwd: real(command, cwd, _finished(1, json.dumps(
-        SCORES), "attend eval-asr: error: none of the 1 utterances of test.tsv could be read; nothing to score\n")))
+    monkeypatch.setattr(
+        bundle,
+        "run_scores",
+        lambda command, cwd: real(
+            command,
+            cwd,
+            _finished(
+                1,
+                json.dumps(SCORES),
+                "attend eval-asr: error: none of the 1 utterances of test.tsv could be read; nothing to score\n",
+            ),
+        ),
+    )
     assert bundle.manifests_of(["eval-asr", "--model", "m", "--manifest", "dev.tsv", "test.tsv", "--beam", "4"]) == [
-        "dev.tsv", "test.tsv"]
+        "dev.tsv",
+        "test.tsv",
+    ]
     with pytest.raises(bundle.NoScore, match=r"no score for test.tsv \(none of its utterances could be read\)"):
         bundle.run_json(["eval-asr", "--model", "m", "--manifest", "dev.tsv", "test.tsv", "--json"])
     assert bundle.run_json(["eval-asr", "--model", "m", "--manifest", "dev.tsv", "--json"]) == SCORES

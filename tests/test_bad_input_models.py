@@ -61,12 +61,18 @@ def test_a_source_that_repeats_itself_may_be_repeated():
 # -- long sentences ------------------------------------------------------------------------------------
 def test_long_sentences_are_cut_at_the_strongest_boundaries():
     words = lambda text: len(text.split())  # noqa: E731
-    sentence = ("The old man, who had lived here all his life, walked to the market; he wanted bread "
-                "and cheese but the shop was closed")
+    sentence = (
+        "The old man, who had lived here all his life, walked to the market; he wanted bread "
+        "and cheese but the shop was closed"
+    )
     assert split_clauses(sentence, words, 30) == [sentence]
-    assert split_clauses(sentence, words, 8) == ["The old man,", "who had lived here all his life,",
-                                                 "walked to the market;", "he wanted bread and cheese",
-                                                 "but the shop was closed"]
+    assert split_clauses(sentence, words, 8) == [
+        "The old man,",
+        "who had lived here all his life,",
+        "walked to the market;",
+        "he wanted bread and cheese",
+        "but the shop was closed",
+    ]
     chunks = split_clauses(" ".join(["word"] * 25), words, 10)
     assert [words(c) for c in chunks] == [10, 10, 5]
 
@@ -93,12 +99,15 @@ def test_an_overlong_line_is_translated_whole_part_by_part(tiny_folder):
 
 
 # -- unreadable input ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, named", [
-    ("مرحبا كيف حالك اليوم", "Arabic"),
-    ("你好，你今天怎么样？", "Chinese"),
-    ("😀😀🎉 👍🙂", "emoji"),
-    ("\x1b[31mhello\x1b[0m", "control characters"),
-])
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("مرحبا كيف حالك اليوم", "Arabic"),
+        ("你好，你今天怎么样？", "Chinese"),
+        ("😀😀🎉 👍🙂", "emoji"),
+        ("\x1b[31mhello\x1b[0m", "control characters"),
+    ],
+)
 def test_text_the_model_cannot_read_is_named(text, named):
     known = known_characters(Tokenizer.load(BUNDLED))
     warning = input_warning(text, known)

@@ -12,7 +12,6 @@ from desktop_app.training.bundling.scores import NoScore
 VOICES = "data/speech/test-voices.tsv"
 
 
-
 def test_a_candidate_must_beat_the_bundled_model_on_the_same_audio(capsys):
     assert asr_gate.bar(16.42, None) == 16.42  # not decoded: the card's figure
     assert asr_gate.bar(16.42, 16.42) == 16.42 and capsys.readouterr().out == ""
@@ -25,8 +24,17 @@ def test_the_held_out_voice_change_pairs_the_same_utterances_of_both_models():
     reference = ["open the door", "call my sister", "turn on the light", "what time is it"] * 10
 
     def rows(hypothesis, manifest=voices):
-        return [{"manifest": manifest, "id": f"u{i}", "voice": "piper:joe", "wer": "0", "reference": r,
-                 "hypothesis": hypothesis(r)} for i, r in enumerate(reference)]
+        return [
+            {
+                "manifest": manifest,
+                "id": f"u{i}",
+                "voice": "piper:joe",
+                "wer": "0",
+                "reference": r,
+                "hypothesis": hypothesis(r),
+            }
+            for i, r in enumerate(reference)
+        ]
 
     bundled = rows(lambda r: r.replace("door", "floor"))
     candidate = rows(lambda r: r)[::-1] + rows(lambda r: "nothing", "data/speech/test-sentences.tsv")[:1]
@@ -53,20 +61,25 @@ def _candidate(wer: float) -> dict:
     return {VOICES: {"utterances": 400, "wer": wer}, "data/speech/real-dev.tsv": {"utterances": 90, "wer": 1.0}}
 
 
-@pytest.mark.parametrize(("candidate", "card", "remeasured", "replaces"), [
-    (9.1, 9.2, None, True),  # better than the card's figure
-    (9.2, 9.2, None, False),  # a tie keeps the bundled model
-    (9.1, 9.2, 9.0, False),  # the bundled model does better on this very audio than its card says
-    (9.5, 9.2, 9.6, True),  # ... or worse: like is compared with like
-    (99.0, None, None, True),  # a card without the figure counts as 100%
-])
+@pytest.mark.parametrize(
+    ("candidate", "card", "remeasured", "replaces"),
+    [
+        (9.1, 9.2, None, True),  # better than the card's figure
+        (9.2, 9.2, None, False),  # a tie keeps the bundled model
+        (9.1, 9.2, 9.0, False),  # the bundled model does better on this very audio than its card says
+        (9.5, 9.2, 9.6, True),  # ... or worse: like is compared with like
+        (99.0, None, None, True),  # a card without the figure counts as 100%
+    ],
+)
 def test_the_gate_compares_held_out_voice_wer_with_the_bundled_model(tmp_path, candidate, card, remeasured, replaces):
     bundled = _bundled(tmp_path, card)
     refused = asr_gate.refusal(_candidate(candidate), bundled, VOICES, remeasured)
     assert (refused == "") == replaces
     if not replaces:
-        assert refused == (f"not replacing {bundled}: held-out-voice WER {candidate} >= bundled "
-                           f"{remeasured if remeasured is not None else card}")
+        assert refused == (
+            f"not replacing {bundled}: held-out-voice WER {candidate} >= bundled "
+            f"{remeasured if remeasured is not None else card}"
+        )
     # a candidate that was not scored on the held-out voices never replaces a model that was
     assert asr_gate.refusal({}, bundled, VOICES, remeasured) != ""
 
@@ -75,8 +88,17 @@ def test_the_bundled_model_is_decoded_on_the_same_audio_and_a_failure_never_bloc
     voices = tmp_path / "test-voices.tsv"
     voices.write_text("")
     bundled = _bundled(tmp_path, 9.2)
-    rows = [{"manifest": str(voices), "id": f"u{i}", "voice": "piper:joe", "wer": "0", "reference": "open the door",
-             "hypothesis": hypothesis} for i, hypothesis in enumerate(["open the door", "open a door"] * 10)]
+    rows = [
+        {
+            "manifest": str(voices),
+            "id": f"u{i}",
+            "voice": "piper:joe",
+            "wer": "0",
+            "reference": "open the door",
+            "hypothesis": hypothesis,
+        }
+        for i, hypothesis in enumerate(["open the door", "open a door"] * 10)
+    ]
     commands = []
 
     def fake_run_json(command):
@@ -91,8 +113,18 @@ def test_the_bundled_model_is_decoded_on_the_same_audio_and_a_failure_never_bloc
     remeasured, change = asr_gate.compare_with_bundled(bundled, str(voices), rows, tmp_path / "bundled.tsv")
     assert remeasured == 33.33 and change.startswith("-16.67 WER points on the same 20 held-out-voice utterances")
     # decoded as its folder says: no decoding option on the command line
-    assert commands == [["eval-asr", "--model", str(bundled), "--manifest", str(voices), "--errors",
-                         str(tmp_path / "bundled.tsv"), "--json"]]
+    assert commands == [
+        [
+            "eval-asr",
+            "--model",
+            str(bundled),
+            "--manifest",
+            str(voices),
+            "--errors",
+            str(tmp_path / "bundled.tsv"),
+            "--json",
+        ]
+    ]
     assert f"against the bundled model: {change}" in capsys.readouterr().out
 
     def no_score(command):

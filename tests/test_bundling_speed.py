@@ -24,16 +24,24 @@ def test_the_real_time_factor_of_each_precision_is_read_from_the_printout():
 
 def test_the_card_shows_load_time_speed_the_apps_latencies_and_memory_only():
     assert speed.speed_summary(PRINTOUT).splitlines() == [
-        "model models/asr-en: loaded in 45 ms", "float32  real-time factor 0.211",
+        "model models/asr-en: loaded in 45 ms",
+        "float32  real-time factor 0.211",
         "float32  finals in background partial lag      median    65 ms   p90   108 ms   max   124 ms   (50 partials)",
-        "int8     real-time factor 0.086", "peak resident memory 652 MB"]
+        "int8     real-time factor 0.086",
+        "peak resident memory 652 MB",
+    ]
 
 
 def test_measuring_the_speed_again_rewrites_only_the_cards_speed_section():
-    card = ("# asr-en\n\n## Test scores\n\n| a | 10.1 |\n\n## Speed\n\n    python benchmarks/asr_speed.py --old\n\n"
-            "```\nint8     real-time factor 0.122\n```\n\n## Training data\n\nA synthetic corpus.\n")
-    new = speed.with_speed_measured_again(card, ("int8     real-time factor 0.118", "python benchmarks/asr_speed.py"),
-                                           "finals are decoded in the background.")
+    card = (
+        "# asr-en\n\n## Test scores\n\n| a | 10.1 |\n\n## Speed\n\n    python benchmarks/asr_speed.py --old\n\n"
+        "```\nint8     real-time factor 0.122\n```\n\n## Training data\n\nA synthetic corpus.\n"
+    )
+    new = speed.with_speed_measured_again(
+        card,
+        ("int8     real-time factor 0.118", "python benchmarks/asr_speed.py"),
+        "finals are decoded in the background.",
+    )
     assert new.startswith("# asr-en\n\n## Test scores\n\n| a | 10.1 |\n\n## Speed\n\nMeasured again")
     assert "finals are decoded in the background." in new and "0.118" in new
     assert "0.122" not in new and "--old" not in new

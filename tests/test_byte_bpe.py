@@ -11,8 +11,15 @@ from desktop_app.installing.user_folder import cache_dir
 from desktop_app.seq2seq.byte_bpe import ByteBPETokenizer
 from desktop_app.seq2seq.tokenizer import TextEncodingError
 
-ODD_TEXTS = [" Grüße aus Köln, Jürgen!", " emoji 🙂 and ZWJ 👩‍👩‍👧", " 日本語のテキスト", " e\u0301 combining",
-             "\ttabs\u00a0nbsp  two spaces", " Ça coûte 5 €", "<|en|> typed by hand"]
+ODD_TEXTS = [
+    " Grüße aus Köln, Jürgen!",
+    " emoji 🙂 and ZWJ 👩‍👩‍👧",
+    " 日本語のテキスト",
+    " e\u0301 combining",
+    "\ttabs\u00a0nbsp  two spaces",
+    " Ça coûte 5 €",
+    "<|en|> typed by hand",
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +47,11 @@ def test_sizes_and_special_tokens(tokenizer):
     assert tokenizer.token_id("<|startoftranscript|>") == 50257
     assert tokenizer.token_id("<|notimestamps|>") == 50362 == tokenizer.timestamp_begin - 1
     assert tokenizer.token_id("<|0.00|>") == 50363 and tokenizer.token_id("<|30.00|>") == 51863
-    assert tokenizer.pieces([50257, 51863, tokenizer.token_id("<|1.20|>")]) == \
-        ["<|startoftranscript|>", "<|30.00|>", "<|1.20|>"]
+    assert tokenizer.pieces([50257, 51863, tokenizer.token_id("<|1.20|>")]) == [
+        "<|startoftranscript|>",
+        "<|30.00|>",
+        "<|1.20|>",
+    ]
     assert tokenizer.special_ids() == range(50256, 51864)
     assert tokenizer.is_special(50256) and not tokenizer.is_special(50255)
     assert tokenizer.is_timestamp(51863) and tokenizer.timestamp_seconds(50363 + 60) == pytest.approx(1.2)

@@ -60,8 +60,13 @@ def test_impossible_nbest_is_a_clear_error(tiny_folder, capsys):
 
 @pytest.mark.parametrize("entry", [["-m", "desktop_app"]])
 def test_module_entry_point_runs(tiny_folder, entry):
-    result = subprocess.run([sys.executable, *entry, "translate", "--model", str(tiny_folder.folder), SOURCES[9]],
-                            capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=120)
+    result = subprocess.run(
+        [sys.executable, *entry, "translate", "--model", str(tiny_folder.folder), SOURCES[9]],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == TARGETS[9]
 
@@ -106,8 +111,10 @@ def test_a_batch_exits_1_after_its_good_items_and_sums_up_its_bad_ones():
     assert finish_batch("translate", 1, 1, "lines could not be translated", others(0, "translated"), err) == 1
     assert err.getvalue() == ""  # one item: its own line says it all
     assert finish_batch("translate", 2, 5, "lines could not be translated", others(3, "translated"), err) == 1
-    assert err.getvalue() == "attend translate: 2 of 5 lines could not be translated (see above); the other 3 were " \
-                             "translated\n"
+    assert (
+        err.getvalue() == "attend translate: 2 of 5 lines could not be translated (see above); the other 3 were "
+        "translated\n"
+    )
     assert others(1, "transcribed") == "the other one was transcribed"
 
 
@@ -126,6 +133,8 @@ def test_translate_standard_input_exits_1_after_translating_the_good_lines(tiny_
     assert main(["translate", "--model", str(tiny_folder.folder)]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [TARGETS[2], "", "", TARGETS[4]]  # line for line, the bad one empty
-    assert err.splitlines() == ["attend translate: standard input line 2: this sentence cannot be translated",
-                                "attend translate: 1 of 3 lines could not be translated (see above); the other 2 "
-                                "were translated (an empty line out for each that was not)"]
+    assert err.splitlines() == [
+        "attend translate: standard input line 2: this sentence cannot be translated",
+        "attend translate: 1 of 3 lines could not be translated (see above); the other 2 "
+        "were translated (an empty line out for each that was not)",
+    ]

@@ -45,8 +45,14 @@ def _close_in(state: str, models: Path, tmp_path: Path, audio: Path | None = Non
     command = [sys.executable, "-m", "tests.support.close_in_state", state, str(models), str(tmp_path / "s.ini")]
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as error_file:  # a file, not a pipe: a chatty child never blocks on it
-        process = subprocess.Popen(command + ([str(audio)] if audio else []), cwd=ROOT, env=env,
-                                   stdout=subprocess.PIPE, stderr=error_file, text=True)
+        process = subprocess.Popen(
+            command + ([str(audio)] if audio else []),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=error_file,
+            text=True,
+        )
     closing_at, seen = None, []
     for line in process.stdout:  # the child prints CLOSING <monotonic time> just before it closes the window
         seen.append(line)

@@ -13,8 +13,13 @@ from desktop_app.installing.ct2_format import Ct2FormatError, read_model_bin
 from desktop_app.installing.sources import CATALOG
 from desktop_app.installing.user_folder import cache_dir
 
-CODES = {np.dtype(np.float32): 0, np.dtype(np.int8): 1, np.dtype(np.int16): 2, np.dtype(np.int32): 3,
-         np.dtype(np.float16): 4}
+CODES = {
+    np.dtype(np.float32): 0,
+    np.dtype(np.int8): 1,
+    np.dtype(np.int16): 2,
+    np.dtype(np.int32): 3,
+    np.dtype(np.float16): 4,
+}
 BFLOAT16 = 5
 
 
@@ -23,8 +28,15 @@ def _name(text: str) -> bytes:
     return struct.pack("<H", len(raw)) + raw
 
 
-def write_model_bin(path: Path, variables: dict, aliases: dict | None = None, version: int = 6,
-                    spec: str = "TestSpec", revision: int = 2, lie_about: str | None = None) -> None:
+def write_model_bin(
+    path: Path,
+    variables: dict,
+    aliases: dict | None = None,
+    version: int = 6,
+    spec: str = "TestSpec",
+    revision: int = 2,
+    lie_about: str | None = None,
+) -> None:
     """variables: name -> array, or (uint16 array of bfloat16 bits, BFLOAT16). lie_about: a variable whose byte
     count is written one too high."""
     out = [struct.pack("<I", version), _name(spec), struct.pack("<II", revision, len(variables))]
@@ -32,8 +44,13 @@ def write_model_bin(path: Path, variables: dict, aliases: dict | None = None, ve
         array, code = value if isinstance(value, tuple) else (np.asarray(value), CODES[np.asarray(value).dtype])
         data = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
         size = len(data) + (1 if name == lie_about else 0)
-        out += [_name(name), struct.pack("<B", array.ndim), struct.pack(f"<{array.ndim}I", *array.shape),
-                struct.pack("<BI", code, size), data]
+        out += [
+            _name(name),
+            struct.pack("<B", array.ndim),
+            struct.pack(f"<{array.ndim}I", *array.shape),
+            struct.pack("<BI", code, size),
+            data,
+        ]
     aliases = aliases or {}
     out.append(struct.pack("<I", len(aliases)))
     out += [_name(alias) + _name(target) for alias, target in aliases.items()]
@@ -98,8 +115,9 @@ def test_a_truncated_file_is_a_clear_error(tmp_path, cut):
 
 def test_a_byte_count_that_does_not_fit_the_shape_is_a_clear_error(tmp_path):
     write_model_bin(tmp_path / "model.bin", _variables(), lie_about="decoder/embeddings/weight")
-    assert "decoder/embeddings/weight holds 41 bytes, but shape [5, 2] of float32 needs 40" in \
-        _error(tmp_path / "model.bin")
+    assert "decoder/embeddings/weight holds 41 bytes, but shape [5, 2] of float32 needs 40" in _error(
+        tmp_path / "model.bin"
+    )
 
 
 def test_empty_missing_and_padded_files(tmp_path):

@@ -25,8 +25,14 @@ def test_end_score_is_the_ctc_probability_of_the_sequence():
     log_probs = _random_log_probs()
     lengths = torch.tensor([12])
     for tokens in ([3], [3, 3, 5], [2, 4, 2, 4], [5, 5, 5]):
-        expected = -F.ctc_loss(log_probs.transpose(0, 1), torch.tensor([tokens]), lengths, torch.tensor([len(tokens)]),
-                               blank=BLANK, reduction="sum")
+        expected = -F.ctc_loss(
+            log_probs.transpose(0, 1),
+            torch.tensor([tokens]),
+            lengths,
+            torch.tensor([len(tokens)]),
+            blank=BLANK,
+            reduction="sum",
+        )
         got = end_scores(_prefix_of(tokens, log_probs, lengths), lengths)
         torch.testing.assert_close(got.float(), expected.reshape(1), atol=1e-4, rtol=1e-5)
 

@@ -71,8 +71,12 @@ def test_beam_search_beats_greedy_on_a_constructed_case():
 def test_beam_search_does_not_stop_on_poor_early_endings():
     # EOS is the runner-up at every step, so poor hypotheses finish early and often;
     # the search must still reach the near-certain A B C, which greedy search finds.
-    likely = {BOS_ID: {A: 0.98, EOS_ID: 0.02}, A: {B: 0.99, EOS_ID: 0.01}, B: {C: 0.99, EOS_ID: 0.01},
-              C: {EOS_ID: 0.99, A: 0.01}}
+    likely = {
+        BOS_ID: {A: 0.98, EOS_ID: 0.02},
+        A: {B: 0.99, EOS_ID: 0.01},
+        B: {C: 0.99, EOS_ID: 0.01},
+        C: {EOS_ID: 0.99, A: 0.01},
+    }
     for beam in (2, 3):
         _, nbest = run_to_end(decode(BigramModel(likely), [7, EOS_ID], DecodeOptions(beam_size=beam)))
         assert nbest[0].token_ids == [A, B, C] and nbest[0].finished
@@ -90,9 +94,12 @@ def test_the_length_penalty_chooses_between_a_short_and_a_long_ending():
     # [A] ends with probability 0.5 in 2 steps (EOS included), [B, C] with 0.4 in 3: per token the
     # longer one is likelier (log 0.4 / 3 > log 0.5 / 2), in total the shorter one.
     endings = {BOS_ID: {A: 0.5, B: 0.5}, A: {EOS_ID: 1.0}, B: {C: 1.0}, C: {EOS_ID: 0.8, A: 0.2}}
-    best = {alpha: run_to_end(decode(BigramModel(endings), [7, EOS_ID], DecodeOptions(beam_size=2,
-                                                                                        length_penalty=alpha)))[1][0]
-            for alpha in (1.0, 0.0)}
+    best = {
+        alpha: run_to_end(decode(BigramModel(endings), [7, EOS_ID], DecodeOptions(beam_size=2, length_penalty=alpha)))[
+            1
+        ][0]
+        for alpha in (1.0, 0.0)
+    }
     assert best[1.0].token_ids == [B, C] and best[0.0].token_ids == [A]
     with pytest.raises(ValueError, match="length penalty must be zero or positive"):
         DecodeOptions(length_penalty=-0.5)
@@ -110,8 +117,12 @@ def test_output_is_cut_at_the_maximum_length(beam):
 
 def test_a_beam_threshold_drops_hopeless_hypotheses_and_keeps_the_answer():
     # A is near-certain at every step; B, C and early ends trail far behind (log 1e-4 = -9.2).
-    clear = {BOS_ID: {A: 0.9997, B: 1e-4, C: 1e-4, EOS_ID: 1e-4}, A: {A: 0.6, EOS_ID: 0.4 - 2e-4, B: 1e-4, C: 1e-4},
-             B: {EOS_ID: 1.0}, C: {EOS_ID: 1.0}}
+    clear = {
+        BOS_ID: {A: 0.9997, B: 1e-4, C: 1e-4, EOS_ID: 1e-4},
+        A: {A: 0.6, EOS_ID: 0.4 - 2e-4, B: 1e-4, C: 1e-4},
+        B: {EOS_ID: 1.0},
+        C: {EOS_ID: 1.0},
+    }
     model = BigramModel(clear)
     batch_sizes = []
     original_step = model.step
@@ -146,8 +157,14 @@ def test_greedy_equals_beam_width_one(tiny_folder):
     translator = Translator.from_folder(tiny_folder.folder)
     for sentence in SOURCES + UNSEEN:
         greedy = translator.translate(sentence, DecodeOptions(beam_size=1))
-        _, beam = run_to_end(decode(translator.model, translator.source_ids(sentence),
-                                    DecodeOptions(beam_size=1), translator.target_tokenizer))
+        _, beam = run_to_end(
+            decode(
+                translator.model,
+                translator.source_ids(sentence),
+                DecodeOptions(beam_size=1),
+                translator.target_tokenizer,
+            )
+        )
         assert [s.token_id for s in greedy.steps] == beam[0].token_ids
 
 
@@ -189,8 +206,9 @@ def test_a_forced_prefix_is_written_first_with_the_models_own_probabilities(tiny
     free_steps, free = run_to_end(decode(translator.model, source, DecodeOptions(alternatives=4)))
     rank, unlikely = next((i, t) for i, (t, _) in enumerate(free_steps[0].alternatives) if i and t != EOS_ID)
     for beam in (1, 3):
-        steps, nbest = run_to_end(decode(translator.model, source, DecodeOptions(beam_size=beam, prefix=(unlikely,),
-                                                                                alternatives=4)))
+        steps, nbest = run_to_end(
+            decode(translator.model, source, DecodeOptions(beam_size=beam, prefix=(unlikely,), alternatives=4))
+        )
         assert steps[0].token_id == unlikely == nbest[0].token_ids[0]
         assert steps[0].log_prob == pytest.approx(free_steps[0].alternatives[rank][1], abs=1e-5)
         assert [t for t, _ in steps[0].alternatives] == [t for t, _ in free_steps[0].alternatives]

@@ -41,8 +41,10 @@ def fake_corpus(root: Path) -> None:
 def test_the_sample_keeps_its_audio_and_the_configs_train_the_bundled_model_on_it(script, tmp_path, monkeypatch):
     fake_corpus(tmp_path / "corpus")
     monkeypatch.chdir(tmp_path)
-    assert script.main(["--out", "sample", "--speech", "corpus/speech", "--mt", "corpus/mt",
-                        "--noise", "corpus/noise"]) == 0
+    assert (
+        script.main(["--out", "sample", "--speech", "corpus/speech", "--mt", "corpus/mt", "--noise", "corpus/noise"])
+        == 0
+    )
 
     for manifest, count in script.SPEECH_SAMPLE.items():
         rows = (tmp_path / "sample/speech" / manifest).read_text().splitlines()[1:]

@@ -80,8 +80,7 @@ BAD_AUDIO = {  # name -> (make the file, words the message must hold)
 
 
 @pytest.mark.parametrize("case", BAD_AUDIO)
-def test_an_unusable_audio_file_is_explained_and_a_good_one_still_works(qtbot, tiny_asr, tmp_path, monkeypatch,
-                                                                        case):
+def test_an_unusable_audio_file_is_explained_and_a_good_one_still_works(qtbot, tiny_asr, tmp_path, monkeypatch, case):
     monkeypatch.setattr(dictate_tab, "recordings_folder", lambda: tmp_path / "recordings")
     window = open_window(qtbot, tmp_path, tiny_asr.folder, "asr-tiny")
     tab = window.dictate_tab

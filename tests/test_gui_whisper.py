@@ -85,7 +85,8 @@ def test_whisper_is_offered_first_until_the_user_picks_a_speech_model(qtbot, tmp
 
 
 def test_a_recording_file_is_transcribed_with_whisper_and_its_attention_spans_the_audio(
-        qtbot, tmp_path, monkeypatch, whisper, dover):
+    qtbot, tmp_path, monkeypatch, whisper, dover
+):
     window = _window(qtbot, tmp_path, monkeypatch, whisper)
     tab = window.dictate_tab
     with qtbot.waitSignal(tab.finished, timeout=TIMEOUT_MS, check_params_cb=lambda job, done: done):
@@ -110,8 +111,9 @@ def test_a_recording_file_is_transcribed_with_whisper_and_its_attention_spans_th
     window.close()
 
 
-def test_the_microphone_path_gives_partial_then_final_text_with_whisper(qtbot, tmp_path, monkeypatch, whisper,
-                                                                         dover, recorder):
+def test_the_microphone_path_gives_partial_then_final_text_with_whisper(
+    qtbot, tmp_path, monkeypatch, whisper, dover, recorder
+):
     window = _window(qtbot, tmp_path, monkeypatch, whisper)
     tab = window.dictate_tab
     tab.worker.partial.connect(recorder.partial)
@@ -129,10 +131,15 @@ def whisper_base() -> Path:
     return _installed("whisper-base", required=False)
 
 
-def test_a_multilingual_model_offers_language_and_task_and_says_what_it_detected(qtbot, tmp_path, monkeypatch,
-                                                                                  whisper_base):
-    german = speak("Guten Morgen. Heute ist das Wetter schön, und wir gehen in den Park.", tmp_path / "de.wav",
-                   voice="de", rate=140)
+def test_a_multilingual_model_offers_language_and_task_and_says_what_it_detected(
+    qtbot, tmp_path, monkeypatch, whisper_base
+):
+    german = speak(
+        "Guten Morgen. Heute ist das Wetter schön, und wir gehen in den Park.",
+        tmp_path / "de.wav",
+        voice="de",
+        rate=140,
+    )
     window = _window(qtbot, tmp_path, monkeypatch, whisper_base, settings={Key.DICTATE_TASK: "transcribe"})
     tab = window.dictate_tab
     assert tab.language.isVisibleTo(tab) and tab.task.isVisibleTo(tab)

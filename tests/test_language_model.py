@@ -38,8 +38,14 @@ def train_lm(tokenizer: Tokenizer, sentences: list[str], steps: int = 150):
 
 def lm_folder(tiny_asr, tmp_path, sentences, name="lm"):
     tokenizer = Tokenizer.load(tiny_asr.folder / "target.model")
-    return save_folder(tmp_path / name, train_lm(tokenizer, sentences), None, tiny_asr.folder / "target.model",
-                       "en", task="language-model")
+    return save_folder(
+        tmp_path / name,
+        train_lm(tokenizer, sentences),
+        None,
+        tiny_asr.folder / "target.model",
+        "en",
+        task="language-model",
+    )
 
 
 def speech_folder_with_lm(tiny_asr, tmp_path, sentences, weight):
@@ -85,8 +91,14 @@ def test_a_missing_or_mismatched_language_model_is_a_clear_error(tiny_asr, tmp_p
     with pytest.raises(MissingFileError, match="lm"):
         Recognizer.from_folder(folder)
     other = Tokenizer.train(SPOKEN + ["xyz qv jk"], tmp_path / "other.model", vocab_size=34, model_type="char")
-    wrong = save_folder(tmp_path / "wrong-lm", train_lm(other, SPOKEN, steps=1), None, tmp_path / "other.model",
-                        "en", task="language-model")
+    wrong = save_folder(
+        tmp_path / "wrong-lm",
+        train_lm(other, SPOKEN, steps=1),
+        None,
+        tmp_path / "other.model",
+        "en",
+        task="language-model",
+    )
     attach_language_model(folder, wrong, 0.3)
     with pytest.raises(ShapeMismatchError, match="units"):
         Recognizer.from_folder(folder)
@@ -109,11 +121,19 @@ def tiny_lm_config(tiny_asr, tmp_path, epochs: int = 3, tokenizer: str = "units.
     (tmp_path / "test.tsv").write_text(manifest + "t1\tb.wav\t1.0\tplease open the window\tx\n")
     shutil.copyfile(tiny_asr.folder / "target.model", tmp_path / "units.model")
     config = {
-        "name": "lm-tiny", "language": "en", "tokenizer": tokenizer,
+        "name": "lm-tiny",
+        "language": "en",
+        "tokenizer": tokenizer,
         "data": {"train": ["train.txt"], "dev": ["dev.tsv"], "exclude": ["test.tsv"]},
         "model": {"architecture": "lstm-lm", **TINY_LM},
-        "training": {"epochs": epochs, "batch_tokens": 400, "learning_rate": 0.01, "warmup_steps": 1,
-                     "schedule": "plateau", "average_last": 1},
+        "training": {
+            "epochs": epochs,
+            "batch_tokens": 400,
+            "learning_rate": 0.01,
+            "warmup_steps": 1,
+            "schedule": "plateau",
+            "average_last": 1,
+        },
     }
     path = tmp_path / f"lm-{epochs}-{tokenizer}.yaml"
     path.write_text(json.dumps(config))
@@ -122,8 +142,20 @@ def tiny_lm_config(tiny_asr, tmp_path, epochs: int = 3, tokenizer: str = "units.
 
 def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train-lm", "--config", str(tiny_lm_config(tiny_asr, tmp_path)), "--out", str(out),
-                 "--data-root", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "train-lm",
+                "--config",
+                str(tiny_lm_config(tiny_asr, tmp_path)),
+                "--out",
+                str(out),
+                "--data-root",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     # 4 distinct sentences: the duplicates merge and the excluded one never enters training
     assert "4 distinct training sentences" in capsys.readouterr().out
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
@@ -139,16 +171,34 @@ def test_train_lm_learns_the_text_and_never_sees_excluded_sentences(tiny_asr, tm
     assert "lists the 15 distinct words" in card
 
 
-def test_bfloat16_on_a_cpu_without_a_bfloat16_lstm_is_a_clear_error_before_training(tiny_asr, tmp_path, capsys,
-                                                                                     monkeypatch):
+def test_bfloat16_on_a_cpu_without_a_bfloat16_lstm_is_a_clear_error_before_training(
+    tiny_asr, tmp_path, capsys, monkeypatch
+):
     import desktop_app.commands._training as training
 
     # what oneDNN says on an AVX2-only CPU, where the first batch would otherwise crash with a traceback
-    monkeypatch.setattr(training, "_cpu_bfloat16_lstm_failure",
-                        lambda: "could not create a primitive descriptor for the LSTM forward propagation primitive")
+    monkeypatch.setattr(
+        training,
+        "_cpu_bfloat16_lstm_failure",
+        lambda: "could not create a primitive descriptor for the LSTM forward propagation primitive",
+    )
     out = tmp_path / "run"
-    assert main(["train-lm", "--config", str(tiny_lm_config(tiny_asr, tmp_path)), "--out", str(out),
-                 "--data-root", str(tmp_path), "--precision", "bfloat16"]) == 2
+    assert (
+        main(
+            [
+                "train-lm",
+                "--config",
+                str(tiny_lm_config(tiny_asr, tmp_path)),
+                "--out",
+                str(out),
+                "--data-root",
+                str(tmp_path),
+                "--precision",
+                "bfloat16",
+            ]
+        )
+        == 2
+    )
     error = capsys.readouterr().err
     assert "cannot run LSTM layers in bfloat16" in error and "--precision float32" in error
     assert not out.exists()
@@ -171,15 +221,43 @@ def test_the_bfloat16_lstm_probe_tells_what_training_would_meet():
 
 def test_train_lm_carries_on_from_an_exported_language_model(tiny_asr, tmp_path, capsys):
     earlier = tmp_path / "earlier"
-    assert main(["train-lm", "--config", str(tiny_lm_config(tiny_asr, tmp_path, epochs=2)), "--out", str(earlier),
-                 "--data-root", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "train-lm",
+                "--config",
+                str(tiny_lm_config(tiny_asr, tmp_path, epochs=2)),
+                "--out",
+                str(earlier),
+                "--data-root",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     earlier_perplexity = load_folder(earlier / "model").config.metrics["dev"]["perplexity"]
     # the config names units that do not exist: the run must read the folder's own
     config = tiny_lm_config(tiny_asr, tmp_path, epochs=3, tokenizer="missing.model")
     out = tmp_path / "continued"
     capsys.readouterr()
-    assert main(["train-lm", "--config", str(config), "--out", str(out), "--data-root", str(tmp_path),
-                 "--learning-rate", "0.002", "--init-from", str(earlier / "model")]) == 0
+    assert (
+        main(
+            [
+                "train-lm",
+                "--config",
+                str(config),
+                "--out",
+                str(out),
+                "--data-root",
+                str(tmp_path),
+                "--learning-rate",
+                "0.002",
+                "--init-from",
+                str(earlier / "model"),
+            ]
+        )
+        == 0
+    )
     assert "epoch 3 is next" in capsys.readouterr().out
     assert (out / "units.model").read_bytes() == (tiny_asr.folder / "target.model").read_bytes()
     training = json.loads((out / "model" / "config.json").read_text())["training"]
@@ -188,8 +266,22 @@ def test_train_lm_carries_on_from_an_exported_language_model(tiny_asr, tmp_path,
     fresh_start = training["history"][0]["dev_perplexity"]
     assert training["history"][-1]["dev_perplexity"] < min(fresh_start, 1.2 * earlier_perplexity)
 
-    assert main(["train-lm", "--config", str(config), "--out", str(tmp_path / "from-asr"), "--data-root",
-                 str(tmp_path), "--init-from", str(tiny_asr.folder)]) == 2
+    assert (
+        main(
+            [
+                "train-lm",
+                "--config",
+                str(config),
+                "--out",
+                str(tmp_path / "from-asr"),
+                "--data-root",
+                str(tmp_path),
+                "--init-from",
+                str(tiny_asr.folder),
+            ]
+        )
+        == 2
+    )
     assert "not a language model" in capsys.readouterr().err
 
 
@@ -202,14 +294,30 @@ def test_eval_asr_decodes_with_the_folder_settings_unless_told_otherwise(tiny_as
     (folder / "config.json").write_text(json.dumps(config))
     rows = ["id\tpath\tduration\ttext\tvoice"] + [
         f"u{i}\t{wav}\t{soundfile.info(str(wav)).duration:.3f}\t{text}\tespeak-ng:en-us"
-        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))]
+        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))
+    ]
     manifest = tmp_path / "m.tsv"
     manifest.write_text("\n".join(rows) + "\n")
     assert main(["eval-asr", "--model", str(folder), "--manifest", str(manifest), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["beam"], report["lm_weight"]) == (3, 0.3) and report["results"][str(manifest)]["wer"] == 0.0
-    assert main(["eval-asr", "--model", str(folder), "--manifest", str(manifest), "--beam", "1", "--lm-weight", "0",
-                 "--json"]) == 0
+    assert (
+        main(
+            [
+                "eval-asr",
+                "--model",
+                str(folder),
+                "--manifest",
+                str(manifest),
+                "--beam",
+                "1",
+                "--lm-weight",
+                "0",
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert (report["beam"], report["lm_weight"]) == (1, 0.0)
     assert main(["transcribe", "--model", str(tiny_asr.folder), "--lm-weight", "0.5", str(tiny_asr.wavs[0])]) == 2
@@ -247,8 +355,9 @@ def test_the_recognizer_says_how_it_decodes(tiny_asr, tmp_path):
     (folder / "config.json").write_text(json.dumps(dict(config, beam_threshold=8.0, length_penalty=0.7)))
     recognizer = Recognizer.from_folder(folder)
     assert recognizer.options.length_penalty == 0.7
-    assert recognizer.decoding_summary() == ("beam 4 (threshold 8, length penalty 0.7) with its language model "
-                                             "(weight 0.3)")
+    assert recognizer.decoding_summary() == (
+        "beam 4 (threshold 8, length penalty 0.7) with its language model (weight 0.3)"
+    )
     (folder / "config.json").write_text(json.dumps(dict(config, length_penalty=-1)))
     with pytest.raises(ConfigError, match="length_penalty: the length penalty must be zero or positive"):
         Recognizer.from_folder(folder)

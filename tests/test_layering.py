@@ -50,7 +50,7 @@ def _imported_names(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
+            base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)  # from desktop_app import training
@@ -62,9 +62,12 @@ def _is_within(name: str, prefix: str) -> bool:
 
 
 def _static_offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
-    return [f"{path.relative_to(PACKAGE.parent)} imports {name}"
-            for path in sorted((PACKAGE / folder).rglob("*.py"))
-            for name in sorted(_imported_names(path)) if any(_is_within(name, f) for f in forbidden)]
+    return [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+        for name in sorted(_imported_names(path))
+        if any(_is_within(name, f) for f in forbidden)
+    ]
 
 
 @pytest.mark.parametrize("folder", sorted(RULES))
@@ -77,8 +80,8 @@ def test_the_static_scan_sees_relative_and_lazy_imports(tmp_path, monkeypatch):
     fake = tmp_path / "desktop_app"
     (fake / "speech").mkdir(parents=True)
     (fake / "speech" / "bad.py").write_text(
-        "from ..training import speech_corpus\n"
-        "def later():\n    from PySide6 import QtCore\n", encoding="utf-8")
+        "from ..training import speech_corpus\ndef later():\n    from PySide6 import QtCore\n", encoding="utf-8"
+    )
     (fake / "gui").mkdir()
     (fake / "gui" / "bad.py").write_text("from desktop_app import training\n", encoding="utf-8")
     (fake / "seq2seq").mkdir()
@@ -106,8 +109,14 @@ print(sorted(m for m in sys.modules if any(m == p or m.startswith(p + ".") for p
 @pytest.mark.parametrize("folder", sorted(RULES))
 def test_importing_every_module_loads_no_forbidden_layer(folder):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run([sys.executable, "-c", _IMPORT_ALL, f"desktop_app.{folder}", *RULES[folder]],
-                            capture_output=True, text=True, check=True, cwd=PACKAGE.parent, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_ALL, f"desktop_app.{folder}", *RULES[folder]],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PACKAGE.parent,
+        env=env,
+    )
     assert result.stdout.strip() == "[]"
 
 

@@ -77,8 +77,15 @@ def transcribe(model, tokenizer, beam: int = 1) -> str:
 
 
 def test_words_are_letters_and_inner_apostrophes():
-    assert words_of("Where's Tom's car? 'Over there', he said.") == ["where's", "tom's", "car", "over", "there",
-                                                                   "he", "said"]
+    assert words_of("Where's Tom's car? 'Over there', he said.") == [
+        "where's",
+        "tom's",
+        "car",
+        "over",
+        "there",
+        "he",
+        "said",
+    ]
 
 
 def test_the_lexicon_knows_its_words_and_their_beginnings(tmp_path):

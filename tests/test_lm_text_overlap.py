@@ -30,8 +30,14 @@ data:
   exclude: [held-out.tsv]
 model: {{architecture: lstm-lm}}
 """)
-    result = subprocess.run([sys.executable, str(SCRIPT), "--config", str(config), "--manifest", str(seen),
-                             str(held_out)], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--config", str(config), "--manifest", str(seen), str(held_out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = result.stdout.splitlines()
-    assert lines == [f"{seen}: 2 of 3 items in the language model's training text",
-                     f"{held_out}: 0 of 2 items in the language model's training text"]
+    assert lines == [
+        f"{seen}: 2 of 3 items in the language model's training text",
+        f"{held_out}: 0 of 2 items in the language model's training text",
+    ]

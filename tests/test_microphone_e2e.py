@@ -62,8 +62,9 @@ def _similarity(recorded: np.ndarray, played: np.ndarray) -> tuple[float, float]
     return waveform, float(np.corrcoef(contour[0], contour[1])[0, 1])
 
 
-def test_spoken_audio_travels_through_the_microphone_path(qtbot, pulse_null_sink, tiny_asr, tmp_path, monkeypatch,
-                                                          recorder):
+def test_spoken_audio_travels_through_the_microphone_path(
+    qtbot, pulse_null_sink, tiny_asr, tmp_path, monkeypatch, recorder
+):
     models = tmp_path / "models"
     models.mkdir()
     shutil.copytree(BUNDLED_ASR if BUNDLED_ASR.exists() else tiny_asr.folder, models / "asr")
@@ -108,10 +109,17 @@ def test_a_recording_survives_kill_9(pulse_null_sink, tiny_asr, tmp_path):
     speech = load_audio(speak(" ".join(SPOKEN), tmp_path / "spoken.wav"))
     soundfile.write(tmp_path / "long.wav", np.tile(speech, 4), 16000)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    command = [sys.executable, "-m", "tests.support.record_until_killed", str(models), str(tmp_path / "s.ini"),
-               str(tmp_path / "recordings")]
-    child = subprocess.Popen(command, cwd=Path(__file__).parents[1], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "tests.support.record_until_killed",
+        str(models),
+        str(tmp_path / "s.ini"),
+        str(tmp_path / "recordings"),
+    ]
+    child = subprocess.Popen(
+        command, cwd=Path(__file__).parents[1], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     player, path, captured = None, "", 0.0
     try:
         for line in child.stdout:

@@ -29,8 +29,14 @@ def _outputs(translator, beam=1):
 
 def test_round_trip_gives_identical_output(tiny_folder, tmp_path):
     original = load_folder(tiny_folder.folder)
-    copy = save_folder(tmp_path / "copy", original.model, original.folder / "source.model",
-                       original.folder / "target.model", "en", "de")
+    copy = save_folder(
+        tmp_path / "copy",
+        original.model,
+        original.folder / "source.model",
+        original.folder / "target.model",
+        "en",
+        "de",
+    )
     first, second = _outputs(Translator.from_loaded(original), beam=3), _outputs(Translator.from_folder(copy), beam=3)
     for a, b in zip(first, second, strict=True):
         assert a.text == b.text
@@ -40,8 +46,15 @@ def test_round_trip_gives_identical_output(tiny_folder, tmp_path):
 
 def test_float16_folder_is_smaller_and_translates_the_same(tiny_folder, tmp_path):
     original = load_folder(tiny_folder.folder)
-    half = save_folder(tmp_path / "half", original.model, original.folder / "source.model",
-                       original.folder / "target.model", "en", "de", dtype=torch.float16)
+    half = save_folder(
+        tmp_path / "half",
+        original.model,
+        original.folder / "source.model",
+        original.folder / "target.model",
+        "en",
+        "de",
+        dtype=torch.float16,
+    )
     assert (half / "model.safetensors").stat().st_size < 0.6 * (original.folder / "model.safetensors").stat().st_size
     assert json.loads((half / "config.json").read_text())["weights_dtype"] == "float16"
     assert [t.text for t in _outputs(Translator.from_folder(half))] == SOURCES_TRANSLATED(original)
@@ -120,21 +133,42 @@ DAMAGE = {
     "no tokenizer": (lambda f: (f / "target.model").unlink(), MissingFileError, "no target.model"),
     "config not json": (lambda f: (f / "config.json").write_text("{oops"), ConfigError, "not valid JSON"),
     "config key missing": (lambda f: _edit_config(f, lambda c: c.pop("model")), ConfigError, "lacks the key"),
-    "unknown architecture": (lambda f: _edit_config(f, lambda c: c.update(architecture="convs2s")),
-                             UnknownArchitectureError, "unknown architecture 'convs2s'"),
-    "bad setting": (lambda f: _edit_config(f, lambda c: c["model"].update(layers_typo=3)),
-                    ConfigError, "unknown .* setting.*layers_typo"),
+    "unknown architecture": (
+        lambda f: _edit_config(f, lambda c: c.update(architecture="convs2s")),
+        UnknownArchitectureError,
+        "unknown architecture 'convs2s'",
+    ),
+    "bad setting": (
+        lambda f: _edit_config(f, lambda c: c["model"].update(layers_typo=3)),
+        ConfigError,
+        "unknown .* setting.*layers_typo",
+    ),
     "truncated weights": (lambda f: _truncate(f / "model.safetensors"), CorruptFileError, "corrupt or truncated"),
-    "garbage weights": (lambda f: (f / "model.safetensors").write_bytes(b"\x80\x04pickle?"),
-                        CorruptFileError, "corrupt or truncated"),
-    "corrupt tokenizer": (lambda f: (f / "source.model").write_bytes(b"not a sentencepiece model"),
-                          CorruptFileError, "not a valid SentencePiece model"),
-    "vocabulary mismatch": (lambda f: _edit_config(f, lambda c: c["model"].update(tgt_vocab_size=99)),
-                            ShapeMismatchError, r"has shape .* config.json implies"),
-    "newer format": (lambda f: _edit_config(f, lambda c: c.update(format_version=99)),
-                     ConfigError, "format version 99"),
-    "tokenizer linked outside": (lambda f: _link_out(f, "target.model"), ConfigError,
-                                 "target_tokenizer 'target.model' must name a file inside the folder"),
+    "garbage weights": (
+        lambda f: (f / "model.safetensors").write_bytes(b"\x80\x04pickle?"),
+        CorruptFileError,
+        "corrupt or truncated",
+    ),
+    "corrupt tokenizer": (
+        lambda f: (f / "source.model").write_bytes(b"not a sentencepiece model"),
+        CorruptFileError,
+        "not a valid SentencePiece model",
+    ),
+    "vocabulary mismatch": (
+        lambda f: _edit_config(f, lambda c: c["model"].update(tgt_vocab_size=99)),
+        ShapeMismatchError,
+        r"has shape .* config.json implies",
+    ),
+    "newer format": (
+        lambda f: _edit_config(f, lambda c: c.update(format_version=99)),
+        ConfigError,
+        "format version 99",
+    ),
+    "tokenizer linked outside": (
+        lambda f: _link_out(f, "target.model"),
+        ConfigError,
+        "target_tokenizer 'target.model' must name a file inside the folder",
+    ),
 }
 
 
@@ -180,8 +214,12 @@ def test_weights_are_never_unpickled(damaged):
 def test_the_score_summary_reads_speech_and_dev_metrics_too():
     from desktop_app.catalog import score_summary
 
-    speech = {"test": {"data/speech/test-voices.tsv": {"wer": 8.123, "cer": 3.0},
-                       "data/speech/test-sentences.tsv": {"wer": 4.0, "cer": 1.5}}}
+    speech = {
+        "test": {
+            "data/speech/test-voices.tsv": {"wer": 8.123, "cer": 3.0},
+            "data/speech/test-sentences.tsv": {"wer": 4.0, "cer": 1.5},
+        }
+    }
     assert score_summary(speech) == "test-voices WER 8.1%; test-sentences WER 4.0%"
     assert score_summary({"dev": {"bleu": 35.49}}) == "dev BLEU 35.5"
     assert score_summary({}) == ""

@@ -13,8 +13,9 @@ from .conftest import TINY_CONFIGS
 
 def _random_model(architecture, **overrides):
     torch.manual_seed(1)
-    return build_model(architecture, dict(TINY_CONFIGS[architecture], src_vocab_size=30, tgt_vocab_size=40,
-                                          **overrides)).eval()
+    return build_model(
+        architecture, dict(TINY_CONFIGS[architecture], src_vocab_size=30, tgt_vocab_size=40, **overrides)
+    ).eval()
 
 
 def _batch():
@@ -63,8 +64,9 @@ def test_transformer_exposes_cross_attention_per_layer_and_head():
 
 
 def test_shared_and_tied_embeddings_are_one_matrix():
-    model = build_model("transformer", dict(TINY_CONFIGS["transformer"], src_vocab_size=40, tgt_vocab_size=40,
-                                            share_embeddings=True))
+    model = build_model(
+        "transformer", dict(TINY_CONFIGS["transformer"], src_vocab_size=40, tgt_vocab_size=40, share_embeddings=True)
+    )
     assert model.src_embedding.weight is model.tgt_embedding.weight is model.output_layer.weight
 
 

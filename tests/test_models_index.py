@@ -28,10 +28,14 @@ def test_every_bundled_model_has_a_row():
 
 def test_the_headline_is_the_first_test_set_at_the_widest_beam():
     module = _models_index()
-    card = ("# m\n\n## Test scores (x)\n\n| test set | beam | BLEU | chrF |\n|---|---|---|---|\n"
-            "| Tatoeba test | 1 | 38.2 | 57.9 |\n| Tatoeba test | 5 | 40.6 | 59.6 |\n"
-            "| Multi30k | 5 | 36.2 | 60.8 |\n\n")
+    card = (
+        "# m\n\n## Test scores (x)\n\n| test set | beam | BLEU | chrF |\n|---|---|---|---|\n"
+        "| Tatoeba test | 1 | 38.2 | 57.9 |\n| Tatoeba test | 5 | 40.6 | 59.6 |\n"
+        "| Multi30k | 5 | 36.2 | 60.8 |\n\n"
+    )
     assert module.headline(card) == "Tatoeba test: BLEU 40.6 (beam 5)"
-    speech = ("## Measured quality (jiwer)\n\n| test set | utterances | WER % | CER % |\n|---|---|---|---|\n"
-              "| held-out voices | 400 | 9.2 | 5.0 |\n| real | 90 | 30.6 | 14.7 |\n\n| other | table |\n")
+    speech = (
+        "## Measured quality (jiwer)\n\n| test set | utterances | WER % | CER % |\n|---|---|---|---|\n"
+        "| held-out voices | 400 | 9.2 | 5.0 |\n| real | 90 | 30.6 | 14.7 |\n\n| other | table |\n"
+    )
     assert module.headline(speech) == "held-out voices: WER 9.2%"

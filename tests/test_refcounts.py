@@ -46,7 +46,8 @@ def _assert_no_steady_drop(action) -> None:
         lost = (none_before - none_now, true_before - true_now)
         assert max(lost) <= TOLERANCE, (
             f"after {(round_ + 1) * PER_ROUND} calls None lost {lost[0]} and True lost {lost[1]} references: "
-            "this Qt for Python / Python pair drops references (see pyproject.toml)")
+            "this Qt for Python / Python pair drops references (see pyproject.toml)"
+        )
 
 
 @pytest.fixture
@@ -70,14 +71,23 @@ def test_heatmap_repaints_keep_reference_counts(heatmap):
 
 def test_hovering_the_heatmap_keeps_reference_counts(heatmap):
     geometry = heatmap._geometry()
-    points = [QPointF(geometry.left + (c + 0.5) * geometry.cell, geometry.top + (r + 0.5) * geometry.cell)
-              for r in range(12) for c in range(14)]
+    points = [
+        QPointF(geometry.left + (c + 0.5) * geometry.cell, geometry.top + (r + 0.5) * geometry.cell)
+        for r in range(12)
+        for c in range(14)
+    ]
     points += [QPointF(geometry.left + 5, geometry.top - 10), QPointF(5, geometry.top + 5)]  # labels
 
     def hover(i: int) -> None:
         point = points[i % len(points)]
-        event = QMouseEvent(QEvent.Type.MouseMove, point, heatmap.mapToGlobal(point), Qt.MouseButton.NoButton,
-                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+        event = QMouseEvent(
+            QEvent.Type.MouseMove,
+            point,
+            heatmap.mapToGlobal(point),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
         QApplication.sendEvent(heatmap, event)
         if i % 10 == 0:
             heatmap.repaint()

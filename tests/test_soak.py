@@ -42,9 +42,17 @@ def _hover_everywhere(heatmap, count: int) -> None:
     for i in range(count):
         row, column = (i // columns) % rows, i % columns
         point = QPointF(geometry.left + (column + 0.5) * geometry.cell, geometry.top + (row + 0.5) * geometry.cell)
-        QApplication.sendEvent(heatmap, QMouseEvent(QEvent.Type.MouseMove, point, heatmap.mapToGlobal(point),
-                                                    Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
-                                                    Qt.KeyboardModifier.NoModifier))
+        QApplication.sendEvent(
+            heatmap,
+            QMouseEvent(
+                QEvent.Type.MouseMove,
+                point,
+                heatmap.mapToGlobal(point),
+                Qt.MouseButton.NoButton,
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+            ),
+        )
         QApplication.processEvents()  # paints what the hover changed
 
 
@@ -88,7 +96,10 @@ def test_hours_of_use_in_one_window_keep_memory_flat(qtbot, tiny_folder, tiny_as
     duration = soundfile.info(long_file).duration
     rounds = duration / (one_round.size / 16000)  # each round: the four tiny-model sentences
     assert dictate.finals[-1].end > duration - 5 and len(dictate.finals) >= rounds, (  # the whole file was heard
-        dictate.finals[-1].end, len(dictate.finals), Counter(f.text for f in dictate.finals))
+        dictate.finals[-1].end,
+        len(dictate.finals),
+        Counter(f.text for f in dictate.finals),
+    )
     after = _rss_mb()
     window.close()
     assert after - before < RSS_GROWTH_LIMIT_MB, f"RSS grew from {before:.1f} to {after:.1f} MB"

@@ -167,8 +167,12 @@ def test_a_stopped_stream_ends_its_background_final_at_the_next_token(tiny_asr, 
     job_wanted = threading.Event()
     job_wanted.set()
     stream = StreamingRecognizer(held, finals_in_background=True, should_stop=lambda: not job_wanted.is_set())
-    _push(stream, np.concatenate([np.zeros(SAMPLE_RATE, np.float32), load_audio(tiny_asr.wavs[1]),
-                                  np.zeros(SAMPLE_RATE, np.float32)]))
+    _push(
+        stream,
+        np.concatenate(
+            [np.zeros(SAMPLE_RATE, np.float32), load_audio(tiny_asr.wavs[1]), np.zeros(SAMPLE_RATE, np.float32)]
+        ),
+    )
     assert held.started.wait(30)
     if how == "cancel":
         stream.cancel()
@@ -205,18 +209,34 @@ def test_transcribe_command_handles_formats_and_errors(tiny_asr, tmp_path, capsy
     stereo_8k = np.stack([audio, audio], axis=1)[::2]  # 8 kHz-ish stereo copy
     soundfile.write(tmp_path / "s.flac", stereo_8k, rate // 2)
     (tmp_path / "broken.wav").write_bytes(b"not audio at all")
-    code = main(["transcribe", "--model", str(tiny_asr.folder), "--json", str(tiny_asr.wavs[2]),
-                 str(tmp_path / "broken.wav")])
+    code = main(
+        ["transcribe", "--model", str(tiny_asr.folder), "--json", str(tiny_asr.wavs[2]), str(tmp_path / "broken.wav")]
+    )
     captured = capsys.readouterr()
     assert code == 1 and "broken.wav" in captured.err and "Traceback" not in captured.err
-    assert captured.err.splitlines()[-1] == ("attend transcribe: 1 of 2 files could not be transcribed (see above); "
-                                             "the other one was transcribed")
+    assert captured.err.splitlines()[-1] == (
+        "attend transcribe: 1 of 2 files could not be transcribed (see above); the other one was transcribed"
+    )
     assert len(captured.out.strip().splitlines()) == 1  # the good file's result, as without the broken one
     result = json.loads(captured.out.strip().splitlines()[0])
     assert result["text"] == SPOKEN[2] and [w["word"] for w in result["words"]] == SPOKEN[2].split()
     assert result["search"] == "greedy search"
-    assert main(["transcribe", "--model", str(tiny_asr.folder), "--json", "--beam", "8", "--speed", "fast",
-                 str(tiny_asr.wavs[2])]) == 0
+    assert (
+        main(
+            [
+                "transcribe",
+                "--model",
+                str(tiny_asr.folder),
+                "--json",
+                "--beam",
+                "8",
+                "--speed",
+                "fast",
+                str(tiny_asr.wavs[2]),
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["text"] == SPOKEN[2] and result["search"] == "beam 4 (threshold 6)"
 
@@ -224,28 +244,46 @@ def test_transcribe_command_handles_formats_and_errors(tiny_asr, tmp_path, capsy
 def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):
     rows = ["id\tpath\tduration\ttext\tvoice"] + [
         f"u{i}\t{wav}\t{soundfile.info(str(wav)).duration:.3f}\t{text}\tespeak-ng:en-us"
-        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))]
+        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))
+    ]
     (tmp_path / "m.tsv").write_text("\n".join(rows) + "\n")
     assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(tmp_path / "m.tsv")]) == 0
     out = capsys.readouterr().out
     assert "WER 0.00%" in out and "CER 0.00%" in out and "real-time factor" in out and "CTC weight 0.3" in out
     manifest = str(tmp_path / "m.tsv")
-    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--ctc-weight", "1",
-                 "--json"]) == 0
+    assert (
+        main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--ctc-weight", "1", "--json"]) == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["ctc_weight"] == 1.0 and report["results"][manifest]["wer"] == 0.0  # CTC alone suffices here
     assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--ctc-weight", "2"]) == 2
     assert "between 0 and 1" in capsys.readouterr().err
-    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--beam", "3",
-                 "--length-penalty", "0.5", "--json"]) == 0
+    assert (
+        main(
+            [
+                "eval-asr",
+                "--model",
+                str(tiny_asr.folder),
+                "--manifest",
+                manifest,
+                "--beam",
+                "3",
+                "--length-penalty",
+                "0.5",
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["length_penalty"] == 0.5 and report["results"][manifest]["wer"] == 0.0
     assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", manifest, "--length-penalty", "-1"]) == 2
     assert "length penalty must be zero or positive" in capsys.readouterr().err
 
     moved = tmp_path / "moved.tsv"  # a manifest whose audio is not where it says
-    moved.write_text("\n".join(rows[:1] + [r.replace(str(tiny_asr.wavs[0].parent), str(tmp_path / "gone"))
-                                           for r in rows[1:]]) + "\n")
+    moved.write_text(
+        "\n".join(rows[:1] + [r.replace(str(tiny_asr.wavs[0].parent), str(tmp_path / "gone")) for r in rows[1:]]) + "\n"
+    )
     assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(moved)]) == 2
     err = capsys.readouterr().err
     assert "skipping u0" in err and f"none of the 4 utterances of {moved} could be read" in err
@@ -254,39 +292,88 @@ def test_eval_asr_reports_wer_cer_and_speed(tiny_asr, tmp_path, capsys):
 def test_eval_asr_writes_an_error_table_worst_first(tiny_asr, tmp_path, capsys):
     texts = [SPOKEN[0], "a sentence nobody said", *SPOKEN[2:]]  # the second reference is wrong on purpose
     pairs = enumerate(zip(tiny_asr.wavs, texts, strict=True))
-    rows = ["id\tpath\tduration\ttext\tvoice"] + [f"u{i}\t{wav}\t1.0\t{text}\tespeak-ng:en-us" for i, (wav, text) in
-                                                  pairs]
+    rows = ["id\tpath\tduration\ttext\tvoice"] + [
+        f"u{i}\t{wav}\t1.0\t{text}\tespeak-ng:en-us" for i, (wav, text) in pairs
+    ]
     manifest = tmp_path / "m.tsv"
     manifest.write_text("\n".join(rows) + "\n")
     table = tmp_path / "errors.tsv"
-    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest), "--beam", "1",
-                 "--errors", str(table)]) == 0
+    assert (
+        main(
+            [
+                "eval-asr",
+                "--model",
+                str(tiny_asr.folder),
+                "--manifest",
+                str(manifest),
+                "--beam",
+                "1",
+                "--errors",
+                str(table),
+            ]
+        )
+        == 0
+    )
     header, worst, *rest = [line.split("\t") for line in table.read_text().splitlines()]
     assert header == ["manifest", "id", "voice", "wer", "reference", "hypothesis"]
     assert worst[1] == "u1" and float(worst[3]) == 100.0 and worst[5] == SPOKEN[1]
-    assert [(r[1], float(r[3]), r[5]) for r in rest] == [("u0", 0.0, SPOKEN[0]), ("u2", 0.0, SPOKEN[2]),
-                                                         ("u3", 0.0, SPOKEN[3])]
+    assert [(r[1], float(r[3]), r[5]) for r in rest] == [
+        ("u0", 0.0, SPOKEN[0]),
+        ("u2", 0.0, SPOKEN[2]),
+        ("u3", 0.0, SPOKEN[3]),
+    ]
     capsys.readouterr()
-    assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest),
-                 "--errors", str(tmp_path / "no" / "such" / "dir.tsv")]) == 2
+    assert (
+        main(
+            [
+                "eval-asr",
+                "--model",
+                str(tiny_asr.folder),
+                "--manifest",
+                str(manifest),
+                "--errors",
+                str(tmp_path / "no" / "such" / "dir.tsv"),
+            ]
+        )
+        == 2
+    )
     assert "does not exist" in capsys.readouterr().err
 
 
 def test_eval_asr_in_two_processes_scores_and_orders_exactly_as_in_one(tiny_asr, tmp_path, capsys):
     texts = [SPOKEN[0], "a sentence nobody said", *SPOKEN[2:]]
-    rows = ["id\tpath\tduration\ttext\tvoice"] + [f"u{i}\t{wav}\t1.0\t{text}\tv{i % 2}" for i, (wav, text) in
-                                                  enumerate(zip(tiny_asr.wavs, texts, strict=True))]
+    rows = ["id\tpath\tduration\ttext\tvoice"] + [
+        f"u{i}\t{wav}\t1.0\t{text}\tv{i % 2}" for i, (wav, text) in enumerate(zip(tiny_asr.wavs, texts, strict=True))
+    ]
     rows.append(f"gone\t{tmp_path / 'gone.wav'}\t1.0\tlost words\tv0")  # skipped in either case
     manifest = tmp_path / "m.tsv"
     manifest.write_text("\n".join(rows) + "\n")
     reports = {}
     for jobs in ("1", "2"):  # exit 1: scored, with an utterance skipped
-        assert main(["eval-asr", "--model", str(tiny_asr.folder), "--manifest", str(manifest), "--beam", "2",
-                     "--jobs", jobs, "--errors", str(tmp_path / f"errors{jobs}.tsv"), "--json"]) == 1
+        assert (
+            main(
+                [
+                    "eval-asr",
+                    "--model",
+                    str(tiny_asr.folder),
+                    "--manifest",
+                    str(manifest),
+                    "--beam",
+                    "2",
+                    "--jobs",
+                    jobs,
+                    "--errors",
+                    str(tmp_path / f"errors{jobs}.tsv"),
+                    "--json",
+                ]
+            )
+            == 1
+        )
         captured = capsys.readouterr()
         assert captured.err.splitlines()[0].startswith("attend eval-asr: skipping gone: ")
         assert captured.err.splitlines()[1:] == [
-            "attend eval-asr: 1 of 5 utterances skipped (see above); the scores are over the remaining 4"]
+            "attend eval-asr: 1 of 5 utterances skipped (see above); the scores are over the remaining 4"
+        ]
         reports[jobs] = json.loads(captured.out)["results"][str(manifest)]
     assert (tmp_path / "errors1.tsv").read_text() == (tmp_path / "errors2.tsv").read_text()
     assert reports["2"]["utterances"] == 4 and reports["2"]["wer"] == reports["1"]["wer"] > 0
@@ -307,16 +394,30 @@ def _tiny_asr_config(tiny_asr, tmp_path, **training) -> Path:
     soundfile.write(noise_dir / "white.ogg", noise, SAMPLE_RATE)
     rows = ["id\tpath\tduration\ttext\tvoice"] + [
         f"u{i}\t{wav}\t{soundfile.info(str(wav)).duration:.3f}\t{text}\tespeak-ng:en-us"
-        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))]
+        for i, (wav, text) in enumerate(zip(tiny_asr.wavs, SPOKEN, strict=True))
+    ]
     (tmp_path / "train.tsv").write_text("\n".join(rows) + "\n")
     config = {
-        "name": "asr-tiny", "language": "en", "data_root": str(tmp_path),
-        "data": {"train": [{"path": "train.tsv", "repeat": 2}], "dev": ["train.tsv"], "batch_seconds": 8,
-                 "noise_dir": str(noise_dir), "feature_cache": str(tmp_path / "cache")},
+        "name": "asr-tiny",
+        "language": "en",
+        "data_root": str(tmp_path),
+        "data": {
+            "train": [{"path": "train.tsv", "repeat": 2}],
+            "dev": ["train.tsv"],
+            "batch_seconds": 8,
+            "noise_dir": str(noise_dir),
+            "feature_cache": str(tmp_path / "cache"),
+        },
         "tokenizer": {"vocab_size": 30},
         "model": {"architecture": "las", **TINY_LAS},
-        "training": {"epochs": 1, "warmup_steps": 2, "learning_rate": 0.003, "average_last": 1,
-                     "export_dtype": "float32", **training},
+        "training": {
+            "epochs": 1,
+            "warmup_steps": 2,
+            "learning_rate": 0.003,
+            "average_last": 1,
+            "export_dtype": "float32",
+            **training,
+        },
     }
     (tmp_path / "asr.yaml").write_text(yaml.safe_dump(config))
     return tmp_path / "asr.yaml"
@@ -348,8 +449,13 @@ def test_train_asr_continues_from_an_exported_folder(tiny_asr, tmp_path, capsys)
 
     earlier = shutil.copytree(tiny_asr.folder, tmp_path / "earlier")  # the overfit model, as if 3 epochs trained
     folder_config = json.loads((earlier / "config.json").read_text())
-    folder_config["training"] = {"epochs": 3, "steps": 30, "selected": "best epoch (3)", "train_hours": 0.5,
-                                 "history": [{"epoch": e, "dev_train_wer": 100 - 30 * e} for e in (1, 2, 3)]}
+    folder_config["training"] = {
+        "epochs": 3,
+        "steps": 30,
+        "selected": "best epoch (3)",
+        "train_hours": 0.5,
+        "history": [{"epoch": e, "dev_train_wer": 100 - 30 * e} for e in (1, 2, 3)],
+    }
     (earlier / "config.json").write_text(json.dumps(folder_config))
     config = _tiny_asr_config(tiny_asr, tmp_path, epochs=4, learning_rate=0.0001)
     run = tmp_path / "run"
@@ -362,16 +468,19 @@ def test_train_asr_continues_from_an_exported_folder(tiny_asr, tmp_path, capsys)
     assert training["history"][-1]["dev_train_wer"] <= 10  # the earlier weights, not a fresh start (~100)
 
     for bad, message in ((tmp_path / "missing", "not a model folder"), (tiny_asr.folder.parent, "not a model")):
-        assert main(["train-asr", "--config", str(config), "--out", str(tmp_path / "bad"),
-                     "--init-from", str(bad)]) == 2
+        assert (
+            main(["train-asr", "--config", str(config), "--out", str(tmp_path / "bad"), "--init-from", str(bad)]) == 2
+        )
         assert message in capsys.readouterr().err
 
 
 def test_train_asr_refuses_to_start_from_a_translation_folder(tiny_asr, tmp_path, capsys):
     config = _tiny_asr_config(tiny_asr, tmp_path)
     translator = Path(__file__).parents[1] / "models" / "en-de-rnn"
-    assert main(["train-asr", "--config", str(config), "--out", str(tmp_path / "run"),
-                 "--init-from", str(translator)]) == 2
+    assert (
+        main(["train-asr", "--config", str(config), "--out", str(tmp_path / "run"), "--init-from", str(translator)])
+        == 2
+    )
     assert "not a speech recognizer" in capsys.readouterr().err
 
 
@@ -384,7 +493,10 @@ def test_word_spans_from_word_pieces_and_from_characters():
     pieces = ["\u2581open", "\u2581the", "\u2581do", "or"]
     spans = word_spans(pieces, rows(1, 3, 5, 6), 0.04)
     assert [(w.word, round(w.start, 2), round(w.end, 2)) for w in spans] == [
-        ("open", 0.04, 0.08), ("the", 0.12, 0.16), ("door", 0.2, 0.28)]
+        ("open", 0.04, 0.08),
+        ("the", 0.12, 0.16),
+        ("door", 0.2, 0.28),
+    ]
     characters = ["\u2581", "h", "i", "\u2581", "y", "o", "u"]  # word boundaries attend to the gaps (0, 4)
     spans = word_spans(characters, rows(0, 1, 2, 4, 6, 7, 8), 0.04)
     assert [(w.word, round(w.start, 2), round(w.end, 2)) for w in spans] == [("hi", 0.04, 0.12), ("you", 0.24, 0.36)]
@@ -399,7 +511,10 @@ def test_an_unsure_token_does_not_throw_its_word_across_the_utterance():
     pieces = ["\u2581", "h", "i", "\u2581", "t", "h", "e", "\u2581", "u", "s"]
     spans = word_spans(pieces, attention, 0.1)
     assert [(w.word, round(w.start, 1), round(w.end, 1)) for w in spans] == [
-        ("hi", 0.1, 0.3), ("the", 0.5, 0.8), ("us", 0.9, 1.2)]  # "u" sits with its neighbours
+        ("hi", 0.1, 0.3),
+        ("the", 0.5, 0.8),
+        ("us", 0.9, 1.2),
+    ]  # "u" sits with its neighbours
 
 
 def test_feature_workers_end_when_the_training_process_is_killed(tmp_path):
@@ -421,7 +536,8 @@ def test_feature_workers_end_when_the_training_process_is_killed(tmp_path):
         "    print(*pool.map(os.getpid().__class__, [0, 0]), flush=True)\n"  # starts the workers
         "    print(' '.join(str(p) for p in pool._processes), flush=True)\n"
         "    pool.map(time.sleep, [60] * 4)\n"
-        "    time.sleep(60)\n")
+        "    time.sleep(60)\n"
+    )
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     parent.stdout.readline()
     workers = [int(pid) for pid in parent.stdout.readline().split()]
@@ -453,5 +569,7 @@ def test_partial_words_stay_once_two_successive_decodes_agree_on_them():
     assert agreement.add("a white cliffs of dover") == ("the white cliffs of dover", "the white")  # kept
     assert agreement.add("the white cliffs of dover gradually")[1] == "the white"  # agrees only from word 2
     assert agreement.add("the white cliffs of dover gradually became") == (
-        "the white cliffs of dover gradually became", "the white cliffs of dover gradually")
+        "the white cliffs of dover gradually became",
+        "the white cliffs of dover gradually",
+    )
     assert agreement.add("") == ("the white cliffs of dover gradually", "the white cliffs of dover gradually")

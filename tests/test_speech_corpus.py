@@ -36,30 +36,38 @@ The cat sleeps on the warm sofa all day long.
 """
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("I have 21 apples.", "i have twenty one apples"),
-    ("She was born in 1995.", "she was born in nineteen ninety five"),
-    ("It costs 105 dollars, not 2,000.", "it costs one hundred five dollars not two thousand"),
-    ("Meet me at 7:30 on May 3rd!", "meet me at seven thirty on may third"),
-    ("AS YOU KNOW AND AS I HAVE GIVEN YOU PROOF", "as you know and as i have given you proof"),  # LibriSpeech
-    ("U M N Y H SIX", "u m n y h six"),  # AN4
-    ('the Gutenberg, or "forty-two line Bible" of about fourteen fifty-five,',  # LJSpeech
-     "the gutenberg or forty two line bible of about fourteen fifty five"),
-    ("Mr. Smith’s dog; isn't it 'nice'?", "mister smith's dog isn't it nice"),
-    ("zero", "zero"),  # FSDD
-    ("  ...  ", ""),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("I have 21 apples.", "i have twenty one apples"),
+        ("She was born in 1995.", "she was born in nineteen ninety five"),
+        ("It costs 105 dollars, not 2,000.", "it costs one hundred five dollars not two thousand"),
+        ("Meet me at 7:30 on May 3rd!", "meet me at seven thirty on may third"),
+        ("AS YOU KNOW AND AS I HAVE GIVEN YOU PROOF", "as you know and as i have given you proof"),  # LibriSpeech
+        ("U M N Y H SIX", "u m n y h six"),  # AN4
+        (
+            'the Gutenberg, or "forty-two line Bible" of about fourteen fifty-five,',  # LJSpeech
+            "the gutenberg or forty two line bible of about fourteen fifty five",
+        ),
+        ("Mr. Smith’s dog; isn't it 'nice'?", "mister smith's dog isn't it nice"),
+        ("zero", "zero"),  # FSDD
+        ("  ...  ", ""),
+    ],
+)
 def test_normalize_transcript(raw, expected):
     assert normalize_transcript(raw) == expected
 
 
-@pytest.mark.parametrize("spoken, expected", [
-    ("I came home comma and then I slept period", "i came home, and then i slept."),
-    ("Really exclamation point Is it question mark", "really! is it?"),
-    ("Dear Sam colon you are late full stop", "dear sam: you are late."),
-    ("first semicolon second exclamation mark", "first; second!"),
-    ("comma hello", "hello"),  # nothing to attach the comma to
-])
+@pytest.mark.parametrize(
+    "spoken, expected",
+    [
+        ("I came home comma and then I slept period", "i came home, and then i slept."),
+        ("Really exclamation point Is it question mark", "really! is it?"),
+        ("Dear Sam colon you are late full stop", "dear sam: you are late."),
+        ("first semicolon second exclamation mark", "first; second!"),
+        ("comma hello", "hello"),  # nothing to attach the comma to
+    ],
+)
 def test_spoken_punctuation_becomes_symbols(spoken, expected):
     assert dictation_target(spoken) == expected
 
@@ -101,9 +109,18 @@ def _availability(*engines):
 
 def test_plan_is_decided_by_the_seed(text_file, extra_text_file, tmp_path):
     def plan(seed):
-        config = CorpusConfig(out=tmp_path, text_file=text_file, seed=seed, train_utterances=20, dev_utterances=3,
-                              test_utterances=4, held_out_sentences=3, dev_sentences=3, engines=("espeak-ng", "flite"),
-                              extra_dev_text_file=extra_text_file)
+        config = CorpusConfig(
+            out=tmp_path,
+            text_file=text_file,
+            seed=seed,
+            train_utterances=20,
+            dev_utterances=3,
+            test_utterances=4,
+            held_out_sentences=3,
+            dev_sentences=3,
+            engines=("espeak-ng", "flite"),
+            extra_dev_text_file=extra_text_file,
+        )
         return make_plan(config, _availability("espeak-ng", "flite"), {})
 
     assert plan(7).utterances == plan(7).utterances
@@ -118,21 +135,40 @@ def test_plan_is_decided_by_the_seed(text_file, extra_text_file, tmp_path):
 
 
 def test_dev_voices_come_after_the_other_splits(text_file, tmp_path):
-    config = CorpusConfig(out=tmp_path, text_file=text_file, seed=5, train_utterances=20, dev_utterances=3,
-                          test_utterances=4, held_out_sentences=3, dev_sentences=3, engines=("espeak-ng", "flite"),
-                          extra_dev_voice_utterances=0)
+    config = CorpusConfig(
+        out=tmp_path,
+        text_file=text_file,
+        seed=5,
+        train_utterances=20,
+        dev_utterances=3,
+        test_utterances=4,
+        held_out_sentences=3,
+        dev_sentences=3,
+        engines=("espeak-ng", "flite"),
+        extra_dev_voice_utterances=0,
+    )
     with_dev_voices = make_plan(config, _availability("espeak-ng", "flite"), {}).utterances
     others = [u for u in with_dev_voices if u.split != "dev-voices"]
     assert len(others) == 20 + 3 + 4 + 4 and len(with_dev_voices) == len(others) + 3
     # the older splits come first, so a corpus built before dev-voices keeps its ids and audio
-    assert with_dev_voices[:len(others)] == others
-    assert [u.id for u in with_dev_voices[len(others):]] == ["devvoice-000001", "devvoice-000002", "devvoice-000003"]
+    assert with_dev_voices[: len(others)] == others
+    assert [u.id for u in with_dev_voices[len(others) :]] == ["devvoice-000001", "devvoice-000002", "devvoice-000003"]
 
 
 def test_added_voices_speak_train_added_only(text_file, extra_text_file, tmp_path):
-    config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
-                          test_utterances=4, held_out_sentences=3, dev_sentences=3, added_utterances=6,
-                          engines=("espeak-ng", "flite", "pico"), extra_dev_text_file=extra_text_file)
+    config = CorpusConfig(
+        out=tmp_path,
+        text_file=text_file,
+        seed=4,
+        train_utterances=20,
+        dev_utterances=3,
+        test_utterances=4,
+        held_out_sentences=3,
+        dev_sentences=3,
+        added_utterances=6,
+        engines=("espeak-ng", "flite", "pico"),
+        extra_dev_text_file=extra_text_file,
+    )
     with_pico = make_plan(config, _availability("espeak-ng", "flite", "pico"), {})
     not_installed = {**_availability("espeak-ng", "flite"), "pico": Availability((), "SVOX Pico is not installed")}
     without_pico = make_plan(config, not_installed, {})
@@ -148,12 +184,23 @@ def test_added_voices_speak_train_added_only(text_file, extra_text_file, tmp_pat
 
 
 def test_other_espeak_variants_speak_train_variants_only(text_file, tmp_path):
-    config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
-                          test_utterances=4, held_out_sentences=3, dev_sentences=3, variant_utterances=40,
-                          engines=("espeak-ng", "flite"), extra_dev_voice_utterances=0)
+    config = CorpusConfig(
+        out=tmp_path,
+        text_file=text_file,
+        seed=4,
+        train_utterances=20,
+        dev_utterances=3,
+        test_utterances=4,
+        held_out_sentences=3,
+        dev_sentences=3,
+        variant_utterances=40,
+        engines=("espeak-ng", "flite"),
+        extra_dev_voice_utterances=0,
+    )
     espeak = corpus.EspeakEngine
-    with_variants = make_plan(config, {**_availability("flite"),
-                                       "espeak-ng": Availability(espeak.voices, None, espeak.extra_voices)}, {})
+    with_variants = make_plan(
+        config, {**_availability("flite"), "espeak-ng": Availability(espeak.voices, None, espeak.extra_voices)}, {}
+    )
     without = make_plan(config, _availability("espeak-ng", "flite"), {})
     variants = with_variants.split("train-variants")
     assert [u.id for u in variants] == [f"trainvar-{i:06d}" for i in range(1, 41)]
@@ -175,10 +222,20 @@ def test_extra_dev_voices_speak_sentences_no_other_split_speaks(tmp_path):
     text_file.write_text("\n".join(lines[:300]) + "\n")
     # its own text file (sentences the language model never reads), a few of them also in the training text
     extra_text_file.write_text("\n".join(lines[290:]) + "\n")
-    config = CorpusConfig(out=tmp_path, text_file=text_file, seed=4, train_utterances=20, dev_utterances=3,
-                          test_utterances=4, held_out_sentences=3, dev_sentences=3, variant_utterances=40,
-                          extra_dev_voice_utterances=12, extra_dev_text_file=extra_text_file,
-                          engines=("espeak-ng", "flite"))
+    config = CorpusConfig(
+        out=tmp_path,
+        text_file=text_file,
+        seed=4,
+        train_utterances=20,
+        dev_utterances=3,
+        test_utterances=4,
+        held_out_sentences=3,
+        dev_sentences=3,
+        variant_utterances=40,
+        extra_dev_voice_utterances=12,
+        extra_dev_text_file=extra_text_file,
+        engines=("espeak-ng", "flite"),
+    )
     espeak = corpus.EspeakEngine
     availability = {**_availability("flite"), "espeak-ng": Availability(espeak.voices, None, espeak.extra_voices)}
     plan = make_plan(config, availability, {})
@@ -199,20 +256,54 @@ def test_extra_dev_voices_speak_sentences_no_other_split_speaks(tmp_path):
 
 
 def test_missing_extra_dev_text_file_is_a_clear_error(text_file, tmp_path, capsys):
-    args = ["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run",
-            "--train-utterances", "4", "--held-out-sentences", "2", "--dev-sentences", "2",
-            "--extra-dev-text-file", str(tmp_path / "no-such-dev.en")]
+    args = [
+        "make-speech-corpus",
+        "--out",
+        str(tmp_path),
+        "--text-file",
+        str(text_file),
+        "--dry-run",
+        "--train-utterances",
+        "4",
+        "--held-out-sentences",
+        "2",
+        "--dev-sentences",
+        "2",
+        "--extra-dev-text-file",
+        str(tmp_path / "no-such-dev.en"),
+    ]
     assert main(args) == 2
     assert "dev-voices-extra text file not found" in capsys.readouterr().err
     assert main([*args, "--extra-dev-voice-utterances", "0", "--no-real-speech"]) == 0
 
 
 def test_missing_engine_is_reported_and_skipped(text_file, extra_text_file, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(corpus.FestivalEngine, "check",
-                        lambda self: Availability((), "festival is not installed (apt-get install festival)"))
-    code = main(["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run",
-                 "--engines", "flite,festival", "--train-utterances", "4", "--held-out-sentences", "2",
-                 "--dev-sentences", "2", "--no-real-speech", "--extra-dev-text-file", str(extra_text_file)])
+    monkeypatch.setattr(
+        corpus.FestivalEngine,
+        "check",
+        lambda self: Availability((), "festival is not installed (apt-get install festival)"),
+    )
+    code = main(
+        [
+            "make-speech-corpus",
+            "--out",
+            str(tmp_path),
+            "--text-file",
+            str(text_file),
+            "--dry-run",
+            "--engines",
+            "flite,festival",
+            "--train-utterances",
+            "4",
+            "--held-out-sentences",
+            "2",
+            "--dev-sentences",
+            "2",
+            "--no-real-speech",
+            "--extra-dev-text-file",
+            str(extra_text_file),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0
     assert "WARNING: festival is not installed" in captured.err
@@ -220,19 +311,50 @@ def test_missing_engine_is_reported_and_skipped(text_file, extra_text_file, tmp_
     assert not list(tmp_path.iterdir())  # a dry run writes nothing
 
 
-@pytest.mark.parametrize("bad", [["--generated-share", "1.5"], ["--engines", "sapi"], ["--jobs", "0"],
-                                 ["--held-out-voices", "flite:nobody"], ["--train-utterances", "-1"],
-                                 ["--text-file", "no/such/file.txt"], ["--added-voices", "pico:nobody"],
-                                 ["--added-utterances", "-2"], ["--variant-utterances", "-1"]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--generated-share", "1.5"],
+        ["--engines", "sapi"],
+        ["--jobs", "0"],
+        ["--held-out-voices", "flite:nobody"],
+        ["--train-utterances", "-1"],
+        ["--text-file", "no/such/file.txt"],
+        ["--added-voices", "pico:nobody"],
+        ["--added-utterances", "-2"],
+        ["--variant-utterances", "-1"],
+    ],
+)
 def test_bad_arguments_exit_2(bad, text_file, tmp_path, capsys):
     args = ["make-speech-corpus", "--out", str(tmp_path), "--text-file", str(text_file), "--dry-run", *bad]
     assert main(args) == 2
     assert "attend make-speech-corpus: error:" in capsys.readouterr().err
 
 
-TINY = ["--train-utterances", "5", "--dev-utterances", "1", "--test-utterances", "2", "--held-out-sentences", "2",
-        "--dev-sentences", "2", "--engines", "espeak-ng,flite", "--jobs", "1", "--seed", "3", "--no-progress",
-        "--no-real-speech", "--variant-utterances", "2", "--extra-dev-voice-utterances", "2"]
+TINY = [
+    "--train-utterances",
+    "5",
+    "--dev-utterances",
+    "1",
+    "--test-utterances",
+    "2",
+    "--held-out-sentences",
+    "2",
+    "--dev-sentences",
+    "2",
+    "--engines",
+    "espeak-ng,flite",
+    "--jobs",
+    "1",
+    "--seed",
+    "3",
+    "--no-progress",
+    "--no-real-speech",
+    "--variant-utterances",
+    "2",
+    "--extra-dev-voice-utterances",
+    "2",
+]
 
 
 @pytest.fixture(scope="module")
@@ -245,8 +367,21 @@ def extra_text_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_corpus(text_file, extra_text_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus")
-    assert main(["make-speech-corpus", "--out", str(out), "--text-file", str(text_file), *TINY,
-                 "--extra-dev-text-file", str(extra_text_file)]) == 0
+    assert (
+        main(
+            [
+                "make-speech-corpus",
+                "--out",
+                str(out),
+                "--text-file",
+                str(text_file),
+                *TINY,
+                "--extra-dev-text-file",
+                str(extra_text_file),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -255,11 +390,20 @@ def _rows(out: Path, split: str) -> list[dict[str, str]]:
 
 
 def test_tiny_corpus_manifests_and_audio(tiny_corpus):
-    counts = {"train": 5, "dev": 1, "test-sentences": 2, "test-voices": 2, "dev-voices": 1,
-              "train-added": 0, "train-variants": 2, "dev-voices-extra": 2}  # no Pico among these engines
+    counts = {
+        "train": 5,
+        "dev": 1,
+        "test-sentences": 2,
+        "test-voices": 2,
+        "dev-voices": 1,
+        "train-added": 0,
+        "train-variants": 2,
+        "dev-voices-extra": 2,
+    }  # no Pico among these engines
     for split, count in counts.items():
-        assert (tiny_corpus / f"{split}.tsv").read_text(encoding="utf-8").split("\n")[0] == \
-            "id\tpath\tduration\ttext\tvoice"
+        assert (tiny_corpus / f"{split}.tsv").read_text(encoding="utf-8").split("\n")[
+            0
+        ] == "id\tpath\tduration\ttext\tvoice"
         rows = _rows(tiny_corpus, split)
         assert len(rows) == count
         for row in rows:
@@ -275,11 +419,17 @@ def test_tiny_corpus_manifests_and_audio(tiny_corpus):
 
 def test_tiny_corpus_holds_out_voices_and_sentences(tiny_corpus):
     train = _rows(tiny_corpus, "train") + _rows(tiny_corpus, "dev")
-    held_out_voice = lambda row: any(corpus.matches(corpus.Voice(*row["voice"].split(":")), pattern)  # noqa: E731
-                                     for pattern in corpus.DEFAULT_HELD_OUT_VOICES)
+
+    def held_out_voice(row) -> bool:
+        voice = corpus.Voice(*row["voice"].split(":"))
+        return any(corpus.matches(voice, pattern) for pattern in corpus.DEFAULT_HELD_OUT_VOICES)
+
     assert not any(held_out_voice(row) for row in train)
-    assert all(held_out_voice(row) for split in ("test-voices", "dev-voices", "dev-voices-extra")
-               for row in _rows(tiny_corpus, split))
+    assert all(
+        held_out_voice(row)
+        for split in ("test-voices", "dev-voices", "dev-voices-extra")
+        for row in _rows(tiny_corpus, split)
+    )
     test_texts = {row["text"] for split in ("test-sentences", "test-voices") for row in _rows(tiny_corpus, split)}
     assert not test_texts & {row["text"] for row in train}
 
@@ -289,8 +439,21 @@ def test_rerun_skips_existing_audio(tiny_corpus, text_file, extra_text_file, cap
     stamps = [path.stat().st_mtime_ns for path in files]
     files[0].unlink()  # as if the first run had stopped before this one
     capsys.readouterr()
-    assert main(["make-speech-corpus", "--out", str(tiny_corpus), "--text-file", str(text_file), *TINY,
-                 "--extra-dev-text-file", str(extra_text_file)]) == 0
+    assert (
+        main(
+            [
+                "make-speech-corpus",
+                "--out",
+                str(tiny_corpus),
+                "--text-file",
+                str(text_file),
+                *TINY,
+                "--extra-dev-text-file",
+                str(extra_text_file),
+            ]
+        )
+        == 0
+    )
     assert "14 of 15 utterances already exist" in capsys.readouterr().out
     assert [path.stat().st_mtime_ns for path in files[1:]] == stamps[1:]
     assert files[0].exists() and len(_rows(tiny_corpus, "train")) == 5
@@ -299,8 +462,20 @@ def test_rerun_skips_existing_audio(tiny_corpus, text_file, extra_text_file, cap
 @pytest.mark.parametrize("voice", ["kal_diphone", "cmu_us_slt_arctic_hts"])
 def test_festival_says_a_batch_in_one_process(voice, tmp_path):
     spoken = "The water is cold, and the wind is strong."
-    batch = [Utterance(f"fest-{rate}", "train", f"festival:{voice}", "sentence", spoken,
-                       normalize_transcript(spoken), rate, None, 0.1) for rate in (0.8, 1.25)]
+    batch = [
+        Utterance(
+            f"fest-{rate}",
+            "train",
+            f"festival:{voice}",
+            "sentence",
+            spoken,
+            normalize_transcript(spoken),
+            rate,
+            None,
+            0.1,
+        )
+        for rate in (0.8, 1.25)
+    ]
     results = corpus.render_batch("festival", batch, tmp_path)
     assert [error for _, _, error in results] == ["", ""]
     slow, fast = (duration for _, duration, _ in results)
@@ -315,8 +490,17 @@ def test_a_rebuilt_corpus_holds_the_same_audio(voice, tmp_path):
     if engine == "piper":
         pytest.importorskip("piper", reason="piper is optional (pip install -e '.[corpus]')")
     spoken = "You may stay here as long as you like."
-    utterance = Utterance("again", "test-voices", voice, "sentence", spoken, normalize_transcript(spoken), 1.0,
-                          None if engine == "piper" else 1.0, 0.1)
+    utterance = Utterance(
+        "again",
+        "test-voices",
+        voice,
+        "sentence",
+        spoken,
+        normalize_transcript(spoken),
+        1.0,
+        None if engine == "piper" else 1.0,
+        0.1,
+    )
     builds = []
     for build in ("first", "second"):
         assert [error for _, _, error in corpus.render_batch(engine, [utterance], tmp_path / build)] == [""]
@@ -327,9 +511,11 @@ def test_a_rebuilt_corpus_holds_the_same_audio(voice, tmp_path):
 def test_import_real_speech(tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
-    rows = [("librispeech/1-2-3.ogg", "3.20", "librispeech", "AS YOU KNOW MISTER KARA"),
-            ("ljspeech/LJ001.ogg", "1.9", "ljspeech", "in being comparatively modern."),
-            ("fsdd/0_george_1.ogg", "0.5", "fsdd", "zero")]
+    rows = [
+        ("librispeech/1-2-3.ogg", "3.20", "librispeech", "AS YOU KNOW MISTER KARA"),
+        ("ljspeech/LJ001.ogg", "1.9", "ljspeech", "in being comparatively modern."),
+        ("fsdd/0_george_1.ogg", "0.5", "fsdd", "zero"),
+    ]
     with (shared / "train.tsv").open("w", encoding="utf-8") as handle:
         handle.write("path\tduration\tsource\ttext\n" + "".join("\t".join(row) + "\n" for row in rows))
     counts = corpus.import_real_speech(shared, tmp_path / "out")
@@ -343,18 +529,33 @@ def test_import_real_speech(tmp_path):
 
 
 def test_corpus_builder_loads_no_qt_and_no_torch():
-    code = ("import sys, desktop_app.training.speech_corpus, desktop_app.commands.make_speech_corpus; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).parents[1])
+    code = (
+        "import sys, desktop_app.training.speech_corpus, desktop_app.commands.make_speech_corpus; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1]
+    )
     assert result.stdout.strip() == "[]"
 
 
 def test_pico_says_a_batch_at_each_utterances_rate(tmp_path):
     pytest.importorskip("ttspico", reason="SVOX Pico is optional (pip install ttspico)")
     spoken = "The water is cold, and the wind is strong."
-    batch = [Utterance(f"pico-{rate}", "train-added", "pico:en-GB", "sentence", spoken,
-                       normalize_transcript(spoken), rate, 1.1, 0.1) for rate in (0.8, 1.25)]
+    batch = [
+        Utterance(
+            f"pico-{rate}",
+            "train-added",
+            "pico:en-GB",
+            "sentence",
+            spoken,
+            normalize_transcript(spoken),
+            rate,
+            1.1,
+            0.1,
+        )
+        for rate in (0.8, 1.25)
+    ]
     results = corpus.render_batch("pico", batch, tmp_path)
     assert [error for _, _, error in results] == ["", ""]
     slow, fast = (duration for _, duration, _ in results)

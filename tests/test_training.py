@@ -19,8 +19,9 @@ CONFIG = DATA / "tiny-train.yaml"
 
 
 def _train(out, epochs):
-    return main(["train-mt", "--config", str(CONFIG), "--out", str(out), "--data-root", str(DATA),
-                 "--epochs", str(epochs)])
+    return main(
+        ["train-mt", "--config", str(CONFIG), "--out", str(out), "--data-root", str(DATA), "--epochs", str(epochs)]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,24 @@ def test_rerunning_resumes_where_it_stopped(tiny_run, capsys):
 
 def test_a_learning_rate_override_trains_at_that_rate_and_is_recorded(tmp_path):
     out = tmp_path / "slow"
-    assert main(["train-mt", "--config", str(CONFIG), "--out", str(out), "--data-root", str(DATA),
-                 "--epochs", "1", "--learning-rate", "0.00025"]) == 0
+    assert (
+        main(
+            [
+                "train-mt",
+                "--config",
+                str(CONFIG),
+                "--out",
+                str(out),
+                "--data-root",
+                str(DATA),
+                "--epochs",
+                "1",
+                "--learning-rate",
+                "0.00025",
+            ]
+        )
+        == 0
+    )
     record = json.loads((out / "log.jsonl").read_text().splitlines()[0])
     assert 0 < record["lr"] <= 0.00025
     config = json.loads((out / "model" / "config.json").read_text())
@@ -69,13 +86,29 @@ def test_resuming_at_another_learning_rate_than_the_run_trained_at_warns(tmp_pat
     assert main([*args, "--epochs", "2", "--learning-rate", "0.00025"]) == 0
     assert "warning" not in capsys.readouterr().out
     assert main([*args, "--epochs", "3"]) == 0  # the flag forgotten: the config's 0.005 again
-    assert ("warning: this run trained at peak learning rate 0.00025 and goes on at 0.005; "
-            "to keep the rate, resume with --learning-rate 0.00025") in capsys.readouterr().out
+    assert (
+        "warning: this run trained at peak learning rate 0.00025 and goes on at 0.005; "
+        "to keep the rate, resume with --learning-rate 0.00025"
+    ) in capsys.readouterr().out
 
 
 def test_a_learning_rate_of_zero_is_refused_before_training(tmp_path, capsys):
-    assert main(["train-mt", "--config", str(CONFIG), "--out", str(tmp_path / "run"), "--data-root", str(DATA),
-                 "--learning-rate", "0"]) == 2
+    assert (
+        main(
+            [
+                "train-mt",
+                "--config",
+                str(CONFIG),
+                "--out",
+                str(tmp_path / "run"),
+                "--data-root",
+                str(DATA),
+                "--learning-rate",
+                "0",
+            ]
+        )
+        == 2
+    )
     assert "--learning-rate must be above 0, not 0.0" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
 
@@ -116,8 +149,18 @@ def test_bundled_configs_parse():
 
 
 def test_two_processes_end_with_identical_weights(tmp_path):
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               str(Path(__file__).parent / "ddp_worker.py"), str(CONFIG), str(tmp_path), str(DATA)]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        str(Path(__file__).parent / "ddp_worker.py"),
+        str(CONFIG),
+        str(tmp_path),
+        str(DATA),
+    ]
     env = {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[1]), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -130,8 +173,22 @@ def test_two_processes_end_with_identical_weights(tmp_path):
 
 
 def test_eval_mt_prints_sacrebleu_scores(tiny_folder, tmp_path, capsys):
-    assert main(["eval-mt", "--model", str(tiny_folder.folder), "--src", str(DATA / "tiny.en"),
-                 "--ref", str(DATA / "tiny.de"), "--beam", "2"]) == 0
+    assert (
+        main(
+            [
+                "eval-mt",
+                "--model",
+                str(tiny_folder.folder),
+                "--src",
+                str(DATA / "tiny.en"),
+                "--ref",
+                str(DATA / "tiny.de"),
+                "--beam",
+                "2",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "BLEU = 100.00" in out and "nrefs:1|case:mixed|eff:no|tok:13a" in out
     assert "chrF = 100.00" in out and "sentences/s" in out
@@ -139,20 +196,33 @@ def test_eval_mt_prints_sacrebleu_scores(tiny_folder, tmp_path, capsys):
 
 def test_eval_mt_reports_line_count_mismatch(tiny_folder, tmp_path, capsys):
     (tmp_path / "short.de").write_text("Hallo\n")
-    assert main(["eval-mt", "--model", str(tiny_folder.folder), "--src", str(DATA / "tiny.en"),
-                 "--ref", str(tmp_path / "short.de")]) == 2
+    assert (
+        main(
+            [
+                "eval-mt",
+                "--model",
+                str(tiny_folder.folder),
+                "--src",
+                str(DATA / "tiny.en"),
+                "--ref",
+                str(tmp_path / "short.de"),
+            ]
+        )
+        == 2
+    )
     assert "has 20 lines but" in capsys.readouterr().err
 
 
 def test_train_mt_runs_on_a_machine_without_audio_or_gui_libraries(tmp_path):
     """A GPU training box often has torch and the text stack only: train-mt must not need the rest."""
     blocked = ["librosa", "soundfile", "sounddevice", "jiwer", "num2words", "PySide6", "scipy"]
-    code = (f"import sys\nfor name in {blocked!r}: sys.modules[name] = None\n"
-            "from desktop_app.cli import main\n"
-            f"raise SystemExit(main(['train-mt', '--config', {str(CONFIG)!r}, '--out', {str(tmp_path / 'run')!r}, "
-            f"'--data-root', {str(DATA)!r}, '--epochs', '1']))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).parents[1])
+    code = (
+        f"import sys\nfor name in {blocked!r}: sys.modules[name] = None\n"
+        "from desktop_app.cli import main\n"
+        f"raise SystemExit(main(['train-mt', '--config', {str(CONFIG)!r}, '--out', {str(tmp_path / 'run')!r}, "
+        f"'--data-root', {str(DATA)!r}, '--epochs', '1']))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "run" / "model" / "config.json").exists()
 
@@ -160,10 +230,12 @@ def test_train_mt_runs_on_a_machine_without_audio_or_gui_libraries(tmp_path):
 def test_a_repeated_corpus_is_seen_that_often_and_byte_fallback_keeps_unseen_characters(tmp_path):
     from desktop_app.training.mt_task import TranslationTask
 
-    text = CONFIG.read_text().replace("train: [{src: tiny.en, tgt: tiny.de}]",
-                                      "train: [{src: tiny.en, tgt: tiny.de, repeat: 3}]")
-    text = text.replace("tokenizer: {joint: true, vocab_size: 120}",
-                        "tokenizer: {joint: true, vocab_size: 380, byte_fallback: true}")
+    text = CONFIG.read_text().replace(
+        "train: [{src: tiny.en, tgt: tiny.de}]", "train: [{src: tiny.en, tgt: tiny.de, repeat: 3}]"
+    )
+    text = text.replace(
+        "tokenizer: {joint: true, vocab_size: 120}", "tokenizer: {joint: true, vocab_size: 380, byte_fallback: true}"
+    )
     (tmp_path / "repeat.yaml").write_text(text)
     task = TranslationTask(load_train_config(tmp_path / "repeat.yaml"), str(DATA), log=lambda *_: None)
     task.prepare(tmp_path, True, lambda: None)

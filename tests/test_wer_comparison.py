@@ -43,19 +43,26 @@ def test_compare_errors_pools_the_named_sets_and_pairs_by_manifest_and_id(tmp_pa
     def table(path, fix_a, fix_b):
         rows = ["manifest\tid\tvoice\twer\treference\thypothesis"]
         for manifest, fixed in (("d/a.tsv", fix_a), ("d/b.tsv", fix_b), ("d/c.tsv", False)):
-            rows += [f"{manifest}\tu{i}\tflite:rms\t0\t{r}\t{r if fixed else r.replace('door', 'floor')}"
-                     for i, r in enumerate(references)]
+            rows += [
+                f"{manifest}\tu{i}\tflite:rms\t0\t{r}\t{r if fixed else r.replace('door', 'floor')}"
+                for i, r in enumerate(references)
+            ]
         path.write_text("\n".join(rows) + "\n", encoding="utf-8")
         return path
 
     baseline = table(tmp_path / "baseline.tsv", False, False)
     candidate = table(tmp_path / "candidate.tsv", True, False)  # fixes the 5 "door" errors of a.tsv only
-    result = subprocess.run([sys.executable, str(script), str(candidate), str(baseline), "--pool", "a.tsv", "b.tsv"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, str(script), str(candidate), str(baseline), "--pool", "a.tsv", "b.tsv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = result.stdout.splitlines()
     assert lines[0].startswith("d/a.tsv: -7.14 WER points on 20 utterances")  # 5 of 70 words
     assert lines[1].startswith("d/b.tsv: +0.00 WER points on 20 utterances")
     assert lines[3].startswith("a.tsv + b.tsv: -3.57 WER points on 40 utterances")  # 5 of 140 words
-    missing = subprocess.run([sys.executable, str(script), str(candidate), str(baseline), "--pool", "x.tsv"],
-                             capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, str(script), str(candidate), str(baseline), "--pool", "x.tsv"], capture_output=True, text=True
+    )
     assert missing.returncode == 2 and "not every one of x.tsv" in missing.stderr

@@ -48,8 +48,15 @@ def _reference_filters(n_mels: int, n_fft: int = 400, rate: int = SAMPLE_RATE) -
 
 def _reference_log_mel(audio: np.ndarray, n_mels: int) -> np.ndarray:
     signal = torch.from_numpy(audio.astype(np.float64))
-    spectrum = torch.stft(signal, 400, 160, window=torch.hann_window(400, dtype=torch.float64), center=True,
-                          pad_mode="reflect", return_complex=True)  # (201, frames + 1)
+    spectrum = torch.stft(
+        signal,
+        400,
+        160,
+        window=torch.hann_window(400, dtype=torch.float64),
+        center=True,
+        pad_mode="reflect",
+        return_complex=True,
+    )  # (201, frames + 1)
     power = spectrum[:, :-1].abs().numpy() ** 2
     log_mel = np.log10(np.maximum(_reference_filters(n_mels) @ power, 1e-10))
     log_mel = np.maximum(log_mel, log_mel.max() - 8.0)

@@ -18,11 +18,28 @@ LANGUAGES = {"en": 40, "de": 41, "fr": 42}
 
 
 def small_config(**changes) -> WhisperConfig:
-    values = dict(tgt_vocab_size=120, eot_id=EOT, sot_id=SOT, transcribe_id=TRANSCRIBE, translate_id=TRANSLATE,
-                  no_speech_id=NO_SPEECH, no_timestamps_id=NO_TIMESTAMPS, timestamp_begin_id=BEGIN, n_mels=8,
-                  d_model=16, heads=2, encoder_layers=2, decoder_layers=2, ff_size=32, audio_positions=20,
-                  max_positions=40, language_ids=dict(LANGUAGES), alignment_heads=[[1, 0], [1, 1]],
-                  suppress_ids=[3, 4], suppress_at_begin=[EOT, 5])
+    values = dict(
+        tgt_vocab_size=120,
+        eot_id=EOT,
+        sot_id=SOT,
+        transcribe_id=TRANSCRIBE,
+        translate_id=TRANSLATE,
+        no_speech_id=NO_SPEECH,
+        no_timestamps_id=NO_TIMESTAMPS,
+        timestamp_begin_id=BEGIN,
+        n_mels=8,
+        d_model=16,
+        heads=2,
+        encoder_layers=2,
+        decoder_layers=2,
+        ff_size=32,
+        audio_positions=20,
+        max_positions=40,
+        language_ids=dict(LANGUAGES),
+        alignment_heads=[[1, 0], [1, 1]],
+        suppress_ids=[3, 4],
+        suppress_at_begin=[EOT, 5],
+    )
     values.update(changes)
     return WhisperConfig(**values)
 
@@ -94,14 +111,22 @@ def test_generator_chooses_the_language_after_the_first_start_token(model):
     assert chosen == choices[int(np.argmax(nbest[0].start_log_probs[list(choices)]))]
     assert nbest[0].start_ids == (SOT, chosen, TRANSCRIBE, NO_TIMESTAMPS)
     for beam in (1, 3):  # the beam search starts from the same point
-        _, again = run_to_end(decode(model, features(), DecodeOptions(
-            beam_size=beam, start_ids=(SOT, TRANSCRIBE, NO_TIMESTAMPS), choose_after_start=choices, max_tokens=3)))
+        _, again = run_to_end(
+            decode(
+                model,
+                features(),
+                DecodeOptions(
+                    beam_size=beam, start_ids=(SOT, TRANSCRIBE, NO_TIMESTAMPS), choose_after_start=choices, max_tokens=3
+                ),
+            )
+        )
         assert again[0].start_ids[1] == chosen
 
 
 def test_output_fits_the_positions_left_after_the_start_tokens(model):
-    options = DecodeOptions(start_ids=(SOT, TRANSCRIBE, NO_TIMESTAMPS), max_length_ratio=100, loop_repeats=None,
-                            token_rules=_never_end())
+    options = DecodeOptions(
+        start_ids=(SOT, TRANSCRIBE, NO_TIMESTAMPS), max_length_ratio=100, loop_repeats=None, token_rules=_never_end()
+    )
     _, nbest = run_to_end(decode(model, features(), options))
     assert len(nbest[0].token_ids) == 40 - 2  # 40 positions, 3 of them start tokens (the first counts as BOS)
 
@@ -110,6 +135,7 @@ def _never_end():
     class NeverEnd:
         def apply(self, outputs, log_probs):
             return log_probs.index_fill(1, torch.tensor([EOT]), float("-inf"))
+
     return NeverEnd()
 
 

@@ -45,8 +45,11 @@ def test_every_search_and_task_runs_the_whisper_way(recognizer, tiny_asr):
     recognizer.set_timestamps(False)
     recognizer.set_task("transcribe")
     recognizer.set_language("de")
-    assert recognizer.options.start_ids[:3] == (recognizer.config.sot_id, recognizer.config.language_ids["de"],
-                                                recognizer.config.transcribe_id)
+    assert recognizer.options.start_ids[:3] == (
+        recognizer.config.sot_id,
+        recognizer.config.language_ids["de"],
+        recognizer.config.transcribe_id,
+    )
     recognizer.set_language(None)
     with pytest.raises(ValueError, match="does not know the language 'xx'"):
         recognizer.set_language("xx")

@@ -68,8 +68,10 @@ def test_tokens_and_no_speech_probability_match_ctranslate2(recognizer, row):
 def test_transcript_is_text_with_attention_over_the_audio_alone(recognizer):
     clip = audio("226-122538-0000.ogg")
     transcript = recognizer.transcribe(clip)
-    assert transcript.text == ("Chapter 14, in Derek's Safe Control. The white cliffs of Dover gradually became more "
-                               "solid and distinct until at length they rose from the sea, a strong white wall,")
+    assert transcript.text == (
+        "Chapter 14, in Derek's Safe Control. The white cliffs of Dover gradually became more "
+        "solid and distinct until at length they rose from the sea, a strong white wall,"
+    )
     frames = math.ceil(clip.size / 16000 / 0.02)
     assert transcript.attention.shape == (len(transcript.pieces), frames)  # no padding columns, no control tokens
     assert "".join(transcript.pieces).strip() == transcript.text
@@ -95,8 +97,11 @@ def test_audio_longer_than_a_window_is_transcribed_in_windows(recognizer):
 
 
 def test_settings_whisper_lacks_are_refused_in_one_line(recognizer):
-    for setter, what in ((recognizer.set_lm_weight, "language model"), (recognizer.set_ctc_decode_weight, "CTC"),
-                         (recognizer.set_lexicon_penalty, "word list")):
+    for setter, what in (
+        (recognizer.set_lm_weight, "language model"),
+        (recognizer.set_ctc_decode_weight, "CTC"),
+        (recognizer.set_lexicon_penalty, "word list"),
+    ):
         with pytest.raises(ValueError, match=what):
             setter(0.5)
         setter(0.0)  # "off" is fine
@@ -107,18 +112,45 @@ def test_settings_whisper_lacks_are_refused_in_one_line(recognizer):
 
 
 def test_transcribe_command_finds_the_model_by_name(folder):
-    result = subprocess.run([sys.executable, "-m", "desktop_app", "transcribe", "--model", "whisper-tiny.en",
-                             str(SPEECH / "226-122538-0000.ogg")], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "ATTEND_MODELS_DIR": str(folder.parent)})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop_app",
+            "transcribe",
+            "--model",
+            "whisper-tiny.en",
+            str(SPEECH / "226-122538-0000.ogg"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ATTEND_MODELS_DIR": str(folder.parent)},
+    )
     assert result.returncode == 0, result.stderr
     assert "white cliffs of Dover" in result.stdout
 
 
 def test_transcribe_command_refuses_a_language_the_model_lacks_in_one_line(folder):
-    for model, option, expected in (("whisper-tiny.en", ["--language", "de"], "does not know the language 'de'"),
-                                     ("asr-en", ["--task", "translate"], "not a Whisper model")):
-        result = subprocess.run([sys.executable, "-m", "desktop_app", "transcribe", "--model", model, *option,
-                                 str(SPEECH / "226-122538-0000.ogg")], capture_output=True, text=True, timeout=120,
-                                env={**os.environ, "ATTEND_MODELS_DIR": str(folder.parent)})
+    for model, option, expected in (
+        ("whisper-tiny.en", ["--language", "de"], "does not know the language 'de'"),
+        ("asr-en", ["--task", "translate"], "not a Whisper model"),
+    ):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "desktop_app",
+                "transcribe",
+                "--model",
+                model,
+                *option,
+                str(SPEECH / "226-122538-0000.ogg"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "ATTEND_MODELS_DIR": str(folder.parent)},
+        )
         assert result.returncode == 2 and expected in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and not result.stdout

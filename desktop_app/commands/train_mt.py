@@ -9,12 +9,14 @@ from ._training import add_training_parser, run_training
 
 def add_parser(subparsers, name: str) -> None:
     add_training_parser(
-        subparsers, name,
+        subparsers,
+        name,
         "train a translation model from a config file (resumes an interrupted run)",
         "Train a translation model. Re-running the same command resumes from the run "
         "folder's checkpoint. Multi-process: torchrun --nproc_per_node N -m desktop_app train-mt ...",
         "YAML/JSON training config (see configs/mt/)",
-        "folder that relative corpus paths resolve against")
+        "folder that relative corpus paths resolve against",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

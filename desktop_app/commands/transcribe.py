@@ -32,27 +32,49 @@ def add_parser(subparsers, name: str) -> None:
         "each segment is decoded with attention; --words prints each word's time span.",
     )
     parser.add_argument("files", nargs="+", help="audio files")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL), type=model_folder,
-                        help="speech model folder, or the name of a bundled or installed one (attend models; "
-                        "default asr-en)")
-    parser.add_argument("--beam", type=positive_int, default=None,
-                        help="beam width (1 = greedy; default: the model's own)")
+    parser.add_argument(
+        "--model",
+        default=str(DEFAULT_MODEL),
+        type=model_folder,
+        help="speech model folder, or the name of a bundled or installed one (attend models; default asr-en)",
+    )
+    parser.add_argument(
+        "--beam", type=positive_int, default=None, help="beam width (1 = greedy; default: the model's own)"
+    )
     add_beam_threshold_argument(parser)
     add_length_penalty_argument(parser)
-    parser.add_argument("--speed", choices=SPEEDS, default="accurate",
-                        help="search effort, as the Dictate tab's Speed: accurate = the model's own search (after "
-                        "--beam), balanced = beam threshold 6, fast = also at most 4 hypotheses (default accurate)")
-    parser.add_argument("--lm-weight", type=float, default=None,
-                        help="weight of the model's language model (0 = off; default: the model's own)")
-    parser.add_argument("--lexicon-penalty", type=float, default=None,
-                        help="score lost per word outside the language model's word list (0 = off; default: the "
-                        "model's own)")
+    parser.add_argument(
+        "--speed",
+        choices=SPEEDS,
+        default="accurate",
+        help="search effort, as the Dictate tab's Speed: accurate = the model's own search (after "
+        "--beam), balanced = beam threshold 6, fast = also at most 4 hypotheses (default accurate)",
+    )
+    parser.add_argument(
+        "--lm-weight",
+        type=float,
+        default=None,
+        help="weight of the model's language model (0 = off; default: the model's own)",
+    )
+    parser.add_argument(
+        "--lexicon-penalty",
+        type=float,
+        default=None,
+        help="score lost per word outside the language model's word list (0 = off; default: the model's own)",
+    )
     add_ilm_weight_argument(parser)
-    parser.add_argument("--language", default=None,
-                        help="Whisper models: the language spoken, as a code (en, de, fr, ...), or 'auto' to detect it "
-                        "(default: auto for multilingual models, en for English-only ones)")
-    parser.add_argument("--task", choices=("transcribe", "translate"), default="transcribe",
-                        help="Whisper multilingual models: write what was said, or translate it into English")
+    parser.add_argument(
+        "--language",
+        default=None,
+        help="Whisper models: the language spoken, as a code (en, de, fr, ...), or 'auto' to detect it "
+        "(default: auto for multilingual models, en for English-only ones)",
+    )
+    parser.add_argument(
+        "--task",
+        choices=("transcribe", "translate"),
+        default="transcribe",
+        help="Whisper multilingual models: write what was said, or translate it into English",
+    )
     add_threads_argument(parser)
     parser.add_argument("--words", action="store_true", help="print word time spans")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
@@ -84,8 +106,9 @@ def run(args: argparse.Namespace) -> int:
     except (ModelFolderError, ValueError) as error:
         print(f"attend transcribe: error: {error}", file=sys.stderr)
         return USAGE
-    options = search_options(replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size),
-                             args.speed)
+    options = search_options(
+        replace(recognizer.options, beam_size=args.beam or recognizer.options.beam_size), args.speed
+    )
     failures = 0
     for name in args.files:
         try:
@@ -101,11 +124,24 @@ def run(args: argparse.Namespace) -> int:
         if not text:  # an empty line alone would look like a failure
             print(f"attend transcribe: {name}: no speech was heard (silence or noise)", file=sys.stderr)
         if args.json:
-            words = [{"word": w.word, "start": round(f.start + w.start, 2), "end": round(f.start + w.end, 2)}
-                     for f in finals for w in f.transcript.words]
+            words = [
+                {"word": w.word, "start": round(f.start + w.start, 2), "end": round(f.start + w.end, 2)}
+                for f in finals
+                for w in f.transcript.words
+            ]
             found = {"languages": languages} if languages else {}
-            print(json.dumps({"file": name, "text": text, "words": words,
-                              "search": recognizer.decoding_summary(options), **found}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "file": name,
+                        "text": text,
+                        "words": words,
+                        "search": recognizer.decoding_summary(options),
+                        **found,
+                    },
+                    ensure_ascii=False,
+                )
+            )
             continue
         print(text if len(args.files) == 1 else f"{name}\t{text}")
         if args.words:
@@ -113,16 +149,19 @@ def run(args: argparse.Namespace) -> int:
                 for w in final.transcript.words:
                     print(f"  {final.start + w.start:7.2f} {final.start + w.end:7.2f}  {w.word}")
     total = len(args.files)
-    return finish_batch("transcribe", failures, total, "files could not be transcribed",
-                        others(total - failures, "transcribed"))
+    return finish_batch(
+        "transcribe", failures, total, "files could not be transcribed", others(total - failures, "transcribed")
+    )
 
 
 def _whisper_settings(recognizer, args: argparse.Namespace) -> None:
     """--language and --task, which only Whisper models take (ValueError for the others, or a bad value)."""
     whisper = hasattr(recognizer, "set_task")
     if not whisper and (args.language is not None or args.task != "transcribe"):
-        raise ValueError(f"{recognizer.loaded.folder} is not a Whisper model: --language and --task are for "
-                         "Whisper models (attend models install whisper-base)")
+        raise ValueError(
+            f"{recognizer.loaded.folder} is not a Whisper model: --language and --task are for "
+            "Whisper models (attend models install whisper-base)"
+        )
     if whisper:
         if args.language is not None:
             recognizer.set_language(None if args.language == "auto" else args.language)

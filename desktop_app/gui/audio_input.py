@@ -15,9 +15,11 @@ import numpy as np
 
 SAMPLE_RATE = 16000
 CHUNK = SAMPLE_RATE // 10  # 100 ms
-PORTAUDIO_HELP = ("The microphone is unavailable: the PortAudio library is not installed. "
-                  "Install it with: sudo apt-get install libportaudio2 (then restart Attend). "
-                  "Translation and opening audio files still work.")
+PORTAUDIO_HELP = (
+    "The microphone is unavailable: the PortAudio library is not installed. "
+    "Install it with: sudo apt-get install libportaudio2 (then restart Attend). "
+    "Translation and opening audio files still work."
+)
 
 
 class MicrophoneUnavailable(RuntimeError):
@@ -53,8 +55,7 @@ def input_devices(rescan: bool = False) -> list[InputDevice]:
         devices = sd.query_devices()
     except sd.PortAudioError as error:
         raise MicrophoneUnavailable(f"The audio system could not be queried: {error}") from error
-    return [InputDevice(i, d["name"], i == default_input) for i, d in enumerate(devices)
-            if d["max_input_channels"] > 0]
+    return [InputDevice(i, d["name"], i == default_input) for i, d in enumerate(devices) if d["max_input_channels"] > 0]
 
 
 class MicrophoneSource:
@@ -72,8 +73,14 @@ class MicrophoneSource:
             on_chunk(indata[:, 0].astype(np.float32, copy=True))
 
         try:
-            self._stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="float32", blocksize=CHUNK,
-                                          device=self.device, callback=callback)
+            self._stream = sd.InputStream(
+                samplerate=SAMPLE_RATE,
+                channels=1,
+                dtype="float32",
+                blocksize=CHUNK,
+                device=self.device,
+                callback=callback,
+            )
             self._stream.start()
         except (sd.PortAudioError, ValueError) as error:
             self._stream = None

@@ -33,10 +33,12 @@ from .model_picker import ModelPicker, model_languages
 from .settings import Key, Settings
 from .spectrogram import SpectrogramWidget
 
-SPEED_TIP = ("How hard the recognizer searches (from the next recording or file on):\n"
-             "Accurate: the model's own beam search, the fewest errors.\n"
-             "Balanced: drops hypotheses that have fallen far behind; faster, almost as accurate.\n"
-             "Fast: also keeps only 4 hypotheses; for slow computers.")
+SPEED_TIP = (
+    "How hard the recognizer searches (from the next recording or file on):\n"
+    "Accurate: the model's own beam search, the fewest errors.\n"
+    "Balanced: drops hypotheses that have fallen far behind; faster, almost as accurate.\n"
+    "Fast: also keeps only 4 hypotheses; for slow computers."
+)
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.opus *.aiff *.au);;All files (*)"
 # Offered before the user picks a speech model, when installed: far better on real voices than the bundled
 # asr-en (6.2% WER against 30.6% on real held-out speakers, issue #40).
@@ -57,8 +59,14 @@ class DictateTab(QWidget):
     finished = Signal(int, bool)  # job, completed: after the tab has shown the outcome
     installRequested = Signal(str)  # a catalog model the user asked to install
 
-    def __init__(self, worker: DictateWorker, settings: Settings, model_roots: list[Path],
-                 source_factory=None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        worker: DictateWorker,
+        settings: Settings,
+        model_roots: list[Path],
+        source_factory=None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.worker, self.settings = worker, settings
         self.source_factory = source_factory or (lambda device: MicrophoneSource(device))
@@ -91,9 +99,17 @@ class DictateTab(QWidget):
         self.level = QProgressBar(minimum=-60, maximum=0, value=-60, textVisible=False, toolTip="Input level")
         self.level.setFixedWidth(140)
         top = QHBoxLayout()
-        for widget, stretch in ((QLabel("Model"), 0), (self.picker, 2), (QLabel("Microphone"), 0),
-                                (self.devices, 1), (self.level, 0), (QLabel("Speed"), 0), (self.speed, 0),
-                                (self.record_button, 0), (self.open_button, 0)):
+        for widget, stretch in (
+            (QLabel("Model"), 0),
+            (self.picker, 2),
+            (QLabel("Microphone"), 0),
+            (self.devices, 1),
+            (self.level, 0),
+            (QLabel("Speed"), 0),
+            (self.speed, 0),
+            (self.record_button, 0),
+            (self.open_button, 0),
+        ):
             top.addWidget(widget, stretch)
         page = QVBoxLayout(self)
         page.addLayout(top)
@@ -137,18 +153,22 @@ class DictateTab(QWidget):
 
     def _build_choices(self) -> QHBoxLayout:
         """A multilingual model's language and task, what it detected; an offer to install a better model."""
-        self.language = QComboBox(toolTip="The language spoken, or let the model detect it (from the next recording "
-                                          "or file on)")
-        self.task = QComboBox(toolTip="Write down what is said, or translate it into English (from the next "
-                                      "recording or file on)")
+        self.language = QComboBox(
+            toolTip="The language spoken, or let the model detect it (from the next recording or file on)"
+        )
+        self.task = QComboBox(
+            toolTip="Write down what is said, or translate it into English (from the next recording or file on)"
+        )
         for text, task in TASKS:
             self.task.addItem(text, task)
         self.task.setCurrentIndex(max(0, self.task.findData(self.settings.get(Key.DICTATE_TASK, "transcribe", str))))
         self.language_label = QLabel("Language")
         self.detected_label = QLabel(toolTip="The language the model heard in the latest transcription")
         size = CATALOG[DEFAULT_SPEECH_MODEL].download_size / 1e6
-        self.whisper_offer = QPushButton(f"Get a better recognizer for real voices (Whisper tiny.en, {size:.0f} MB)",
-                                         toolTip="Install OpenAI's Whisper tiny.en model and use it here")
+        self.whisper_offer = QPushButton(
+            f"Get a better recognizer for real voices (Whisper tiny.en, {size:.0f} MB)",
+            toolTip="Install OpenAI's Whisper tiny.en model and use it here",
+        )
         row = QHBoxLayout()
         for widget in (self.language_label, self.language, self.task, self.detected_label, self.whisper_offer):
             row.addWidget(widget)
@@ -179,8 +199,12 @@ class DictateTab(QWidget):
         self.language.activated.connect(lambda _: self.settings.set(Key.DICTATE_LANGUAGE, self.language.currentData()))
         self.task.activated.connect(lambda _: self.settings.set(Key.DICTATE_TASK, self.task.currentData()))
         self.whisper_offer.clicked.connect(lambda: self.installRequested.emit(DEFAULT_SPEECH_MODEL))
-        QShortcut(QKeySequence("Ctrl+R"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-                  activated=self.toggle_recording)
+        QShortcut(
+            QKeySequence("Ctrl+R"),
+            self,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+            activated=self.toggle_recording,
+        )
         self._on_model_changed(self.picker.current_folder())
 
     def refresh_devices(self, rescan: bool = True) -> None:
@@ -232,8 +256,15 @@ class DictateTab(QWidget):
             self._show_message(str(error))
             return
         self.source = source
-        self.requested.emit(DictateRequest(self.job, folder, record_to=self.recording_path,
-                                           speed=self.speed.currentData(), **self._language_and_task()))
+        self.requested.emit(
+            DictateRequest(
+                self.job,
+                folder,
+                record_to=self.recording_path,
+                speed=self.speed.currentData(),
+                **self._language_and_task(),
+            )
+        )
         self.record_button.setText("■ Stop")
         self._activity = f"Recording to {self.recording_path}"
         self.status.emit(self._activity)
@@ -259,8 +290,11 @@ class DictateTab(QWidget):
         self._reset()
         self.recording_path = ""
         self.job = self.worker.begin()
-        self.requested.emit(DictateRequest(self.job, folder, audio_file=path, speed=self.speed.currentData(),
-                                           **self._language_and_task()))
+        self.requested.emit(
+            DictateRequest(
+                self.job, folder, audio_file=path, speed=self.speed.currentData(), **self._language_and_task()
+            )
+        )
         self._activity = f"Transcribing {Path(path).name}…"
         self.status.emit(self._activity)
 
@@ -324,8 +358,9 @@ class DictateTab(QWidget):
         self._show_segment(self.segment_choice.currentIndex())
         if completed:
             detected = f" (detected: {', '.join(self.detected)})" if self.detected else ""
-            self.status.emit(f"{len(self.finals)} segment(s) transcribed{detected}" if self.finals
-                             else "No speech was heard")
+            self.status.emit(
+                f"{len(self.finals)} segment(s) transcribed{detected}" if self.finals else "No speech was heard"
+            )
         self.finished.emit(job, completed)
 
     def _on_failed(self, job: int, message: str) -> None:
@@ -345,9 +380,11 @@ class DictateTab(QWidget):
         final = html.escape(self.text())
         partials = []  # the words that will stay in plain grey, the rest (which may still change) in italics
         for _, (text, stable) in sorted(self.partials.items()):
-            rest = text[len(stable):]
-            partials.append(f"<span style='color:gray'>{html.escape(stable)}</span>"
-                            f"<span style='color:gray; font-style:italic'>{html.escape(rest)}</span>")
+            rest = text[len(stable) :]
+            partials.append(
+                f"<span style='color:gray'>{html.escape(stable)}</span>"
+                f"<span style='color:gray; font-style:italic'>{html.escape(rest)}</span>"
+            )
         self.transcript.setHtml(f"{final} {' '.join(partials)}")
 
     def copy_text(self) -> None:
@@ -378,8 +415,9 @@ class DictateTab(QWidget):
 
     def export_to(self, path: str, kind: str) -> None:
         try:
-            {"png": self.spectrogram.save_png, "svg": self.spectrogram.save_svg,
-             "json": self.spectrogram.save_json}[kind](path)
+            {"png": self.spectrogram.save_png, "svg": self.spectrogram.save_svg, "json": self.spectrogram.save_json}[
+                kind
+            ](path)
         except OSError as error:
             self._show_message(f"Could not export: {error}")
             return
@@ -388,8 +426,9 @@ class DictateTab(QWidget):
     def save_recording(self) -> None:
         if not self.recording_path:
             return
-        target, _ = QFileDialog.getSaveFileName(self, "Save the recording", str(Path.home() / "dictation.wav"),
-                                                "WAV audio (*.wav)")
+        target, _ = QFileDialog.getSaveFileName(
+            self, "Save the recording", str(Path.home() / "dictation.wav"), "WAV audio (*.wav)"
+        )
         if target:
             Path(target).write_bytes(Path(self.recording_path).read_bytes())
             self.status.emit(f"Saved {target}")
@@ -399,8 +438,10 @@ class DictateTab(QWidget):
         folder = self.picker.current_folder()
         entry = self.picker.current()
         if not folder:
-            self._show_message("No speech model found. Install one (File ▸ Install a model…), put a speech model "
-                               "folder in models/, or use Open….")
+            self._show_message(
+                "No speech model found. Install one (File ▸ Install a model…), put a speech model "
+                "folder in models/, or use Open…."
+            )
         elif entry.error:
             self._show_message(f"This model folder is damaged: {entry.error}")
             return ""

@@ -111,8 +111,9 @@ class DictateWorker(Worker):
         self.modelReady.emit(request.job, request.model_folder, recognizer.decoding_summary(options))
         # Finals are decoded on a thread of their own: partials, the level and the spectrogram keep coming
         # while the beam search works on the segment before.
-        stream = StreamingRecognizer(recognizer, options=options, finals_in_background=True,
-                                     should_stop=lambda: not self.is_wanted(request.job))
+        stream = StreamingRecognizer(
+            recognizer, options=options, finals_in_background=True, should_stop=lambda: not self.is_wanted(request.job)
+        )
         chunks = self._file_chunks(request) if request.audio_file else self._queued_chunks(request.job)
         writer = _open_recording(request.record_to)
         try:
@@ -180,9 +181,21 @@ class DictateWorker(Worker):
             self.partial.emit(job, event.segment, event.text, event.stable)
             return
         t = event.transcript
-        self.final.emit(job, FinalResult(
-            event.segment, event.text, event.start, event.end, t.pieces, t.attention, t.frame_seconds,
-            [(w.word, w.start, w.end) for w in t.words], log_mel(event.audio), t.language or ""))
+        self.final.emit(
+            job,
+            FinalResult(
+                event.segment,
+                event.text,
+                event.start,
+                event.end,
+                t.pieces,
+                t.attention,
+                t.frame_seconds,
+                [(w.word, w.start, w.end) for w in t.words],
+                log_mel(event.audio),
+                t.language or "",
+            ),
+        )
 
 
 class _RecordingWriter:

@@ -130,8 +130,10 @@ class HeatmapWidget(QWidget):
     def _labels(self) -> tuple[list[str], list[str]]:
         if self._alignment is None:
             return [], []
-        return ([label_text(p) for p in self._alignment.source_pieces],
-                [label_text(p) for p in self._alignment.output_pieces])
+        return (
+            [label_text(p) for p in self._alignment.source_pieces],
+            [label_text(p) for p in self._alignment.output_pieces],
+        )
 
     def _geometry(self, width: int | None = None) -> HeatmapGeometry:
         sources, outputs = self._labels()
@@ -147,8 +149,10 @@ class HeatmapWidget(QWidget):
         painter.end()
 
     def render_into(self, painter: QPainter, width: int, palette: QPalette) -> None:
-        painter.fillRect(QRect(0, 0, width, max(self.height(), self._geometry(width).size().height())),
-                         palette.color(QPalette.ColorRole.Base))
+        painter.fillRect(
+            QRect(0, 0, width, max(self.height(), self._geometry(width).size().height())),
+            palette.color(QPalette.ColorRole.Base),
+        )
         if self._alignment is None or not self._alignment.source_pieces:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(QRect(0, 0, width, 80), Qt.AlignmentFlag.AlignCenter, "The attention heatmap appears here")
@@ -160,8 +164,9 @@ class HeatmapWidget(QWidget):
         text_color = palette.color(QPalette.ColorRole.Text)
         accent = palette.color(QPalette.ColorRole.Highlight)
         for column, text in enumerate(sources):
-            self._draw_source_label(painter, geometry, column, text,
-                                    accent if column in aligned_columns else text_color)
+            self._draw_source_label(
+                painter, geometry, column, text, accent if column in aligned_columns else text_color
+            )
         for row, text in enumerate(outputs):
             rect = QRect(0, geometry.top + row * geometry.cell, geometry.left - 6, geometry.cell)
             painter.setPen(accent if row in aligned_rows else text_color)
@@ -172,8 +177,9 @@ class HeatmapWidget(QWidget):
         self._draw_highlight(painter, geometry, aligned_rows, aligned_columns, accent)
         draw_color_scale(painter, geometry.legend_rect(), text_color)
 
-    def _draw_source_label(self, painter: QPainter, geometry: HeatmapGeometry, column: int, text: str,
-                           color: QColor) -> None:
+    def _draw_source_label(
+        self, painter: QPainter, geometry: HeatmapGeometry, column: int, text: str, color: QColor
+    ) -> None:
         painter.save()
         x = geometry.left + column * geometry.cell + geometry.cell // 2
         painter.translate(x, geometry.top - 6)

@@ -85,8 +85,7 @@ class InstallDialog(QDialog):
         for entry in CATALOG.values():
             if installed_folder(entry.name):
                 continue
-            item = QTreeWidgetItem([entry.name, entry.description, download_size(entry),
-                                    entry.provenance()["license"]])
+            item = QTreeWidgetItem([entry.name, entry.description, download_size(entry), entry.provenance()["license"]])
             item.setData(0, Qt.ItemDataRole.UserRole, entry.name)
             item.setToolTip(1, f"{entry.upstream}\n{entry.conversion}")
             self.models.addTopLevelItem(item)
@@ -96,8 +95,10 @@ class InstallDialog(QDialog):
             self.models.resizeColumnToContents(column)
         everything = not self.models.topLevelItemCount()
         self.models.setVisible(not everything)
-        self.where.setText(("Every model Attend can install is installed" if everything else "Models are installed")
-                           + f" in {user_models_dir()}")
+        self.where.setText(
+            ("Every model Attend can install is installed" if everything else "Models are installed")
+            + f" in {user_models_dir()}"
+        )
         self._update_buttons()
 
     def show_models(self, select: str = "") -> None:

@@ -36,8 +36,9 @@ domain), the Free Spoken Digit Dataset (CC BY-SA 4.0) and Speech Commands backgr
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings | None = None, model_roots: list[Path] | None = None,
-                 audio_source_factory=None):
+    def __init__(
+        self, settings: Settings | None = None, model_roots: list[Path] | None = None, audio_source_factory=None
+    ):
         """model_roots: folders whose model folders the pickers list (by default the bundled models and the
         user's installed ones; a model installed from the window is listed wherever it goes)."""
         super().__init__()

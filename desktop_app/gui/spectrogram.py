@@ -61,8 +61,11 @@ class SpectrogramWidget(QWidget):
             self._paint_live(painter)
         else:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                             "Record or open an audio file: the spectrogram and the attention appear here")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "Record or open an audio file: the spectrogram and the attention appear here",
+            )
         painter.end()
 
     def _paint_live(self, painter: QPainter) -> None:
@@ -105,8 +108,11 @@ class SpectrogramWidget(QWidget):
         caption = QRect(left, top + rows * row_height + 2, width, metrics.height())
         if caption.bottom() <= self.height():
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(caption, Qt.AlignmentFlag.AlignLeft,
-                             "attention of each output piece over time (each row scaled to its maximum)")
+            painter.drawText(
+                caption,
+                Qt.AlignmentFlag.AlignLeft,
+                "attention of each output piece over time (each row scaled to its maximum)",
+            )
 
     def _paint_words(self, painter, result, left, width, duration, y, height, palette) -> None:
         accent = palette.color(QPalette.ColorRole.Highlight)
@@ -137,7 +143,9 @@ class SpectrogramWidget(QWidget):
         if result is None:
             raise OSError("there is no finished segment to export")
         data = {
-            "text": result.text, "segment_start": round(result.start, 3), "output_pieces": result.pieces,
+            "text": result.text,
+            "segment_start": round(result.start, 3),
+            "output_pieces": result.pieces,
             "frame_seconds": result.frame_seconds,
             "frame_starts": [round(i * result.frame_seconds, 3) for i in range(result.attention.shape[1])],
             "words": [{"word": w, "start": round(a, 3), "end": round(b, 3)} for w, a, b in result.words],

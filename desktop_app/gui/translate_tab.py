@@ -37,8 +37,9 @@ class TranslateTab(QWidget):
     finished = Signal(int, bool)  # job, completed: emitted after the tab has shown the job's outcome
     requested = Signal(object)  # TranslateRequest, delivered to the worker's thread
 
-    def __init__(self, worker: TranslateWorker, settings: Settings, model_roots: list[Path],
-                 parent: QWidget | None = None):
+    def __init__(
+        self, worker: TranslateWorker, settings: Settings, model_roots: list[Path], parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.worker, self.settings = worker, settings
         self.job = 0

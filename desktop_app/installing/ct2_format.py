@@ -81,8 +81,9 @@ def read_model_bin(path: str | Path) -> Ct2Checkpoint:
     reader = _Reader(data, path)
     (version,) = reader.unpack("I", "the version")
     if version != BINARY_VERSION:
-        raise Ct2FormatError(f"{path}: CTranslate2 binary version {version}, but only version "
-                             f"{BINARY_VERSION} can be read")
+        raise Ct2FormatError(
+            f"{path}: CTranslate2 binary version {version}, but only version {BINARY_VERSION} can be read"
+        )
     spec = reader.name("the spec name")
     (revision,) = reader.unpack("I", "the revision")
     (count,) = reader.unpack("I", "the variable count")
@@ -110,8 +111,10 @@ def _variable(reader: _Reader, name: str) -> np.ndarray:
     (size,) = reader.unpack("I", f"the byte count of {name}")
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if size != expected:
-        raise Ct2FormatError(f"{reader.path}: variable {name} holds {size} bytes, but shape {list(shape)} of "
-                             f"{dtype.name} needs {expected}")
+        raise Ct2FormatError(
+            f"{reader.path}: variable {name} holds {size} bytes, but shape {list(shape)} of "
+            f"{dtype.name} needs {expected}"
+        )
     array = np.frombuffer(reader.take(size, f"the data of {name}"), dtype=dtype).reshape(shape)
     if code == _BFLOAT16:  # the upper half of a float32
         array = (array.astype(np.uint32) << 16).view(np.float32)

@@ -27,8 +27,7 @@ def installed_folder(name: str) -> Path | None:
     return folder if (folder / "config.json").is_file() else None
 
 
-def install(name: str, force: bool = False, progress: Progress | None = None,
-            convert: Converter | None = None) -> Path:
+def install(name: str, force: bool = False, progress: Progress | None = None, convert: Converter | None = None) -> Path:
     """The installed folder of catalog model `name`, fetched and converted unless already there (or force)."""
     entry = catalog_entry(name)
     destination = user_models_dir() / name
@@ -86,4 +85,3 @@ def _whisper_converter() -> Converter:
             raise
         raise InstallError("this build of Attend cannot convert Whisper checkpoints yet") from None
     return convert_whisper
-

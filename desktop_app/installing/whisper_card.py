@@ -37,8 +37,16 @@ def measured_metrics(name: str) -> dict:
     """config.json's metrics for an installed folder, in the bundled speech model's shape (the model picker and
     `attend models` show them): {"test": {manifest: {"utterances", "wer", "cer", "rtf", "beam"}}}."""
     rows = MEASURED.get(name, [])
-    return {"test": {f"data/speech/{m}": {"utterances": SETS[m][1], "wer": wer, "cer": cer, "rtf": rtf, "beam": 1}
-                     for m, wer, cer, rtf in rows}} if rows else {}
+    return (
+        {
+            "test": {
+                f"data/speech/{m}": {"utterances": SETS[m][1], "wer": wer, "cer": cer, "rtf": rtf, "beam": 1}
+                for m, wer, cer, rtf in rows
+            }
+        }
+        if rows
+        else {}
+    )
 
 
 def whisper_card(entry: CatalogEntry, config: FolderConfig, model) -> str:
@@ -46,8 +54,12 @@ def whisper_card(entry: CatalogEntry, config: FolderConfig, model) -> str:
     english_only = not c.language_ids
     languages = "English" if english_only else f"{len(c.language_ids)} languages (detected, or chosen)"
     rows = MEASURED.get(entry.name, [])
-    quality = "\n".join(f"| {SETS[m][0]} (`{m}`) | {SETS[m][1]} | {wer:.1f} | {cer:.1f} | {rtf:.3f} |"
-                        for m, wer, cer, rtf in rows) or "| (not measured yet) | | | | |"
+    quality = (
+        "\n".join(
+            f"| {SETS[m][0]} (`{m}`) | {SETS[m][1]} | {wer:.1f} | {cer:.1f} | {rtf:.3f} |" for m, wer, cer, rtf in rows
+        )
+        or "| (not measured yet) | | | | |"
+    )
     commands = "\n".join("    " + EVAL.format(name=entry.name, manifest=f"data/speech/{m}") for m, *_ in rows)
     wheels = "\n".join(f"- `{w.name}=={w.version}`, sha256 `{w.sha256}`" for w in entry.wheels)
     spoken = LANGUAGES_MEASURED.get(entry.name, [])
@@ -103,9 +115,15 @@ this card:
 
 
 def _languages_table(name: str, rows: list[tuple[str, int, float, float]]) -> str:
-    lines = ["", "", "Other languages, on synthetic speech (espeak-ng reading Tatoeba test sentences; its robotic",
-             "voices are far harder than people, so read these as a floor):",
-             f"`python benchmarks/whisper_languages.py --model {name} --count 60`", "",
-             "| language | sentences | language detected | WER % |", "|---|---|---|---|"]
+    lines = [
+        "",
+        "",
+        "Other languages, on synthetic speech (espeak-ng reading Tatoeba test sentences; its robotic",
+        "voices are far harder than people, so read these as a floor):",
+        f"`python benchmarks/whisper_languages.py --model {name} --count 60`",
+        "",
+        "| language | sentences | language detected | WER % |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {code} | {count} | {detected:.1f}% | {wer:.1f} |" for code, count, detected, wer in rows]
     return "\n".join(lines)

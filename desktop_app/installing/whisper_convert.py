@@ -37,9 +37,15 @@ class ConversionError(ValueError):
     """A checkpoint that is not the Whisper this code knows how to run."""
 
 
-def convert_files(model_bin: Path, tokenizer_json: Path, checkpoint_config: Path, folder: Path,
-                  card: Callable[[FolderConfig, WhisperModel], str],
-                  progress: Callable[[str, float | None], None] | None = None, metrics: dict | None = None) -> Path:
+def convert_files(
+    model_bin: Path,
+    tokenizer_json: Path,
+    checkpoint_config: Path,
+    folder: Path,
+    card: Callable[[FolderConfig, WhisperModel], str],
+    progress: Callable[[str, float | None], None] | None = None,
+    metrics: dict | None = None,
+) -> Path:
     """Write the model folder (which must not hold another model) and return it."""
     say = progress or (lambda message, fraction: None)
     say("reading the checkpoint", None)
@@ -59,10 +65,17 @@ def convert_files(model_bin: Path, tokenizer_json: Path, checkpoint_config: Path
     (folder / TOKENIZER_FILE).write_bytes(Path(tokenizer_json).read_bytes())
     english_only = not config.language_ids
     folder_config = FolderConfig(
-        architecture="whisper", model=dataclasses.asdict(config), task="speech",
-        source_language="en" if english_only else "multilingual", target_language="",
-        source_tokenizer="", target_tokenizer=TOKENIZER_FILE, weights_dtype="float16", beam_size=1,
-        metrics=metrics or {})
+        architecture="whisper",
+        model=dataclasses.asdict(config),
+        task="speech",
+        source_language="en" if english_only else "multilingual",
+        target_language="",
+        source_tokenizer="",
+        target_tokenizer=TOKENIZER_FILE,
+        weights_dtype="float16",
+        beam_size=1,
+        metrics=metrics or {},
+    )
     (folder / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(folder_config), indent=2) + "\n")
     (folder / WEIGHTS_FILE).chmod(0o644)  # safetensors writes it private
     (folder / CARD_FILE).write_text(card(folder_config, model))
@@ -73,8 +86,10 @@ def convert_files(model_bin: Path, tokenizer_json: Path, checkpoint_config: Path
 def _check_flags(checkpoint: Ct2Checkpoint) -> None:
     for name, expected in EXPECTED_FLAGS.items():
         if name in checkpoint and int(checkpoint.resolve(name)) != expected:
-            raise ConversionError(f"the checkpoint's {name} is {int(checkpoint.resolve(name))}, not {expected}: "
-                                  "not the Whisper network this version runs")
+            raise ConversionError(
+                f"the checkpoint's {name} is {int(checkpoint.resolve(name))}, not {expected}: "
+                "not the Whisper network this version runs"
+            )
 
 
 def whisper_config(checkpoint: Ct2Checkpoint, tokenizer: HFTokenizer, extras: dict) -> WhisperConfig:
@@ -92,19 +107,27 @@ def whisper_config(checkpoint: Ct2Checkpoint, tokenizer: HFTokenizer, extras: di
     sot, translate = token("<|startoftranscript|>"), token("<|translate|>")
     no_timestamps = token("<|notimestamps|>")
     if vocab - (no_timestamps + 1) != TIMESTAMPS:
-        raise ConversionError(f"expected {TIMESTAMPS} timestamp tokens after <|notimestamps|>, the model has "
-                              f"{vocab - no_timestamps - 1}")
+        raise ConversionError(
+            f"expected {TIMESTAMPS} timestamp tokens after <|notimestamps|>, the model has {vocab - no_timestamps - 1}"
+        )
     languages = {tokenizer.id_to_token(i)[2:-2]: i for i in range(sot + 1, translate)}
     # the .en models' vocabularies list the language tokens too, but they were never trained on them; their
     # output layer is one token smaller (openai/whisper tells them apart the same way)
     english_only = vocab < MULTILINGUAL_VOCAB
     return WhisperConfig(
-        tgt_vocab_size=int(vocab), eot_id=token("<|endoftext|>"), sot_id=sot, transcribe_id=token("<|transcribe|>"),
-        translate_id=translate, no_speech_id=token("<|nospeech|>", "<|nocaptions|>"),
-        no_timestamps_id=no_timestamps, timestamp_begin_id=no_timestamps + 1,
-        n_mels=int(v["encoder/conv1/weight"].shape[1]), d_model=int(d_model),
+        tgt_vocab_size=int(vocab),
+        eot_id=token("<|endoftext|>"),
+        sot_id=sot,
+        transcribe_id=token("<|transcribe|>"),
+        translate_id=translate,
+        no_speech_id=token("<|nospeech|>", "<|nocaptions|>"),
+        no_timestamps_id=no_timestamps,
+        timestamp_begin_id=no_timestamps + 1,
+        n_mels=int(v["encoder/conv1/weight"].shape[1]),
+        d_model=int(d_model),
         heads=int(checkpoint.resolve("encoder/num_heads")),
-        encoder_layers=_count_layers(v, "encoder"), decoder_layers=_count_layers(v, "decoder"),
+        encoder_layers=_count_layers(v, "encoder"),
+        decoder_layers=_count_layers(v, "decoder"),
         ff_size=int(v["encoder/layer_0/ffn/linear_0/weight"].shape[0]),
         audio_positions=int(v["encoder/position_encodings/encodings"].shape[0]),
         max_positions=int(v["decoder/position_encodings/encodings"].shape[0]),
@@ -183,11 +206,21 @@ def load_checkpoint(model: WhisperModel, checkpoint: Ct2Checkpoint) -> None:
         raise ConversionError(f"the encoder's position table differs from Whisper's sinusoids by {difference:.3g}")
 
 
-def convert_whisper(checkpoint: FetchedCheckpoint, folder: Path, model_name: str,
-                    progress: Callable[[str, float | None], None] | None = None) -> None:
+def convert_whisper(
+    checkpoint: FetchedCheckpoint,
+    folder: Path,
+    model_name: str,
+    progress: Callable[[str, float | None], None] | None = None,
+) -> None:
     """What `attend models install` calls: the fetched checkpoint -> `folder`, with its card."""
     from .whisper_card import measured_metrics, whisper_card  # the catalog's; conversion alone needs neither
 
-    convert_files(checkpoint.model_bin, checkpoint.tokenizer_json, checkpoint.config_json, folder,
-                  lambda config, model: whisper_card(checkpoint.entry, config, model), progress,
-                  measured_metrics(model_name))
+    convert_files(
+        checkpoint.model_bin,
+        checkpoint.tokenizer_json,
+        checkpoint.config_json,
+        folder,
+        lambda config, model: whisper_card(checkpoint.entry, config, model),
+        progress,
+        measured_metrics(model_name),
+    )

@@ -71,9 +71,7 @@ class LuongDotAttention(Attention):
     def __init__(self, query_size: int, key_size: int):
         super().__init__()
         if query_size != key_size:
-            raise ValueError(
-                f"dot attention needs equal query and key sizes, got {query_size} and {key_size}"
-            )
+            raise ValueError(f"dot attention needs equal query and key sizes, got {query_size} and {key_size}")
 
     def score(self, query: torch.Tensor, projected_keys: torch.Tensor) -> torch.Tensor:
         return torch.bmm(projected_keys, query.unsqueeze(-1)).squeeze(-1)

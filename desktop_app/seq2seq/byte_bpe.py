@@ -118,8 +118,9 @@ class ByteBPETokenizer:
             index = round(float(stamp.group(1)) / TIMESTAMP_SECONDS)
             if index < TIMESTAMPS:
                 return self.timestamp_begin + index
-        raise KeyError(f"{text!r} is not a special token of this tokenizer (e.g. {END_OF_TEXT}, {NO_TIMESTAMPS}, "
-                       "<|en|>, <|0.00|>)")
+        raise KeyError(
+            f"{text!r} is not a special token of this tokenizer (e.g. {END_OF_TEXT}, {NO_TIMESTAMPS}, <|en|>, <|0.00|>)"
+        )
 
     def special_ids(self) -> range:
         """Every id that is not text: the named special tokens and the timestamps."""

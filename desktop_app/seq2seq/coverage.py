@@ -38,8 +38,10 @@ def input_warning(text: str, known: frozenset[str]) -> str | None:
         return None
     kinds = Counter(_kind(c) for c in unreadable + controls)
     named = " and ".join(kind for kind, _ in kinds.most_common(2))
-    return (f"{share:.0%} of this text is {named} that the model never learned to read: "
-            "its translation is likely to be invented")
+    return (
+        f"{share:.0%} of this text is {named} that the model never learned to read: "
+        "its translation is likely to be invented"
+    )
 
 
 def _kind(character: str) -> str:

@@ -40,8 +40,12 @@ class PrefixVariables(Selectable):
     def pick(self, positions: torch.Tensor) -> PrefixVariables:
         """From (batch, k) candidates, the one at positions[row] of each row -> one prefix per row."""
         rows = torch.arange(positions.size(0), device=positions.device)
-        return PrefixVariables(self.nonblank[rows, positions], self.blank[rows, positions],
-                               self.start[rows, positions], self.score[rows, positions])
+        return PrefixVariables(
+            self.nonblank[rows, positions],
+            self.blank[rows, positions],
+            self.start[rows, positions],
+            self.score[rows, positions],
+        )
 
 
 def empty_prefix(log_probs: torch.Tensor, blank_id: int) -> PrefixVariables:

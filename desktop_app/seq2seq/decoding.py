@@ -210,8 +210,10 @@ def _forced(options: DecodeOptions, written: int, log_probs: torch.Tensor) -> to
 def _top(options: DecodeOptions, log_probs: torch.Tensor) -> list[list[tuple[int, float]]]:
     """Per row of (rows, vocab): the options.alternatives likeliest (token, log-probability), best first."""
     values, tokens = log_probs.topk(min(options.alternatives, log_probs.size(1)), dim=-1)
-    return [[(t, v) for t, v in zip(row_tokens, row_values, strict=True) if v > -math.inf]
-            for row_tokens, row_values in zip(tokens.tolist(), values.tolist(), strict=True)]
+    return [
+        [(t, v) for t, v in zip(row_tokens, row_values, strict=True) if v > -math.inf]
+        for row_tokens, row_values in zip(tokens.tolist(), values.tolist(), strict=True)
+    ]
 
 
 def _allowed(options: DecodeOptions, outputs: list[list[int]], log_probs: torch.Tensor) -> torch.Tensor:
@@ -289,8 +291,9 @@ def _numpy(x: torch.Tensor | None) -> np.ndarray | None:
     return None if x is None else x.float().cpu().numpy()
 
 
-def _greedy(model, memory, options: DecodeOptions, max_length: int,
-            looping: Callable[[list[int]], bool], start: _Start) -> Generator[Step, None, list[Hypothesis]]:
+def _greedy(
+    model, memory, options: DecodeOptions, max_length: int, looping: Callable[[list[int]], bool], start: _Start
+) -> Generator[Step, None, list[Hypothesis]]:
     state = start.state
     prev = torch.full((1,), start.last, dtype=torch.long, device=memory.mask.device)
     steps: list[Step] = []
@@ -309,8 +312,14 @@ def _greedy(model, memory, options: DecodeOptions, max_length: int,
             finished = True
             break
         heads = _numpy(out.attention_heads)
-        step = Step(int(token), "", _numpy(out.attention)[0], float(log_prob), None if heads is None else heads[0],
-                    None if top is None else top[0])
+        step = Step(
+            int(token),
+            "",
+            _numpy(out.attention)[0],
+            float(log_prob),
+            None if heads is None else heads[0],
+            None if top is None else top[0],
+        )
         steps.append(step)
         ids.append(step.token_id)
         yield step
@@ -321,8 +330,9 @@ def _greedy(model, memory, options: DecodeOptions, max_length: int,
     return [_hypothesis(steps, log_probs, finished, options.length_penalty, memory.mask.size(1), looped)]
 
 
-def _hypothesis(steps: list[Step], log_probs: list[float], finished: bool, alpha: float, src_len: int,
-                looped: bool = False) -> Hypothesis:
+def _hypothesis(
+    steps: list[Step], log_probs: list[float], finished: bool, alpha: float, src_len: int, looped: bool = False
+) -> Hypothesis:
     token_ids = [s.token_id for s in steps]
     return Hypothesis(token_ids, log_probs, _stack(steps, src_len), _stack_heads(steps), finished, alpha, looped)
 
@@ -334,8 +344,9 @@ class _Beam:
     total: float
 
 
-def _beam(model, memory, options: DecodeOptions, max_length: int,
-          looping: Callable[[list[int]], bool], start: _Start) -> Generator[Step, None, list[Hypothesis]]:
+def _beam(
+    model, memory, options: DecodeOptions, max_length: int, looping: Callable[[list[int]], bool], start: _Start
+) -> Generator[Step, None, list[Hypothesis]]:
     k, alpha, src_len = options.beam_size, options.length_penalty, memory.mask.size(1)
     device = memory.mask.device
     alive = [_Beam([], [], 0.0)]
@@ -371,8 +382,14 @@ def _beam(model, memory, options: DecodeOptions, max_length: int,
                 finished.append(_hypothesis(parent.steps, log_probs, True, alpha, src_len))
                 finished_steps.append(parent.steps)
                 continue
-            step = Step(token, "", attention[origin], log_probs[-1], None if heads is None else heads[origin],
-                        None if top is None else top[origin])
+            step = Step(
+                token,
+                "",
+                attention[origin],
+                log_probs[-1],
+                None if heads is None else heads[origin],
+                None if top is None else top[origin],
+            )
             steps = parent.steps + [step]
             if looping([s.token_id for s in steps]):  # ended as if by EOS, ranked after every unlooped one
                 finished.append(_hypothesis(steps, log_probs, False, alpha, src_len, looped=True))

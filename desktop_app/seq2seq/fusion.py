@@ -36,8 +36,10 @@ class ShallowFusion(DecodingWrapper):
     def __init__(self, model: nn.Module, language_model: RecurrentLM, weight: float):
         super().__init__(model)
         if language_model.config.tgt_vocab_size != model.config.tgt_vocab_size:
-            raise ValueError(f"the language model has {language_model.config.tgt_vocab_size} units "
-                             f"but the recognizer has {model.config.tgt_vocab_size}")
+            raise ValueError(
+                f"the language model has {language_model.config.tgt_vocab_size} units "
+                f"but the recognizer has {model.config.tgt_vocab_size}"
+            )
         if weight < 0:
             raise ValueError(f"the language-model weight must not be negative, got {weight}")
         self.language_model, self.weight = language_model, weight

@@ -49,8 +49,13 @@ class RecurrentLM(nn.Module):
         super().__init__()
         self.config = config
         self.embedding = nn.Embedding(config.tgt_vocab_size, config.embedding_size, padding_idx=PAD_ID)
-        self.rnn = nn.LSTM(config.embedding_size, config.hidden_size, num_layers=config.layers, batch_first=True,
-                           dropout=config.dropout if config.layers > 1 else 0.0)
+        self.rnn = nn.LSTM(
+            config.embedding_size,
+            config.hidden_size,
+            num_layers=config.layers,
+            batch_first=True,
+            dropout=config.dropout if config.layers > 1 else 0.0,
+        )
         self.dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(config.hidden_size, config.tgt_vocab_size)
 

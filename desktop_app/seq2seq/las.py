@@ -103,8 +103,10 @@ class Listener(nn.Module):
     def __init__(self, c: LASConfig):
         super().__init__()
         self.conv = nn.Sequential(
-            nn.Conv2d(1, c.conv_channels, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(c.conv_channels, c.conv_channels, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(1, c.conv_channels, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(c.conv_channels, c.conv_channels, 3, stride=2, padding=1),
+            nn.ReLU(),
         )
         bands = (c.n_mels - 1) // 2 + 1
         bands = (bands - 1) // 2 + 1
@@ -112,13 +114,25 @@ class Listener(nn.Module):
         self.dropout = nn.Dropout(c.dropout)
         self.pyramid_layers = c.pyramid_layers
         if c.pyramid_layers == 0:
-            self.rnn = nn.LSTM(2 * c.encoder_hidden, c.encoder_hidden, num_layers=c.encoder_layers, batch_first=True,
-                               bidirectional=True, dropout=c.dropout if c.encoder_layers > 1 else 0.0)
+            self.rnn = nn.LSTM(
+                2 * c.encoder_hidden,
+                c.encoder_hidden,
+                num_layers=c.encoder_layers,
+                batch_first=True,
+                bidirectional=True,
+                dropout=c.dropout if c.encoder_layers > 1 else 0.0,
+            )
         else:  # one module per layer: the pyramidal ones read two frames at a time
             first_pyramid = c.encoder_layers - c.pyramid_layers
             self.layers = nn.ModuleList(
-                nn.LSTM((4 if i >= first_pyramid else 2) * c.encoder_hidden, c.encoder_hidden, batch_first=True,
-                        bidirectional=True) for i in range(c.encoder_layers))
+                nn.LSTM(
+                    (4 if i >= first_pyramid else 2) * c.encoder_hidden,
+                    c.encoder_hidden,
+                    batch_first=True,
+                    bidirectional=True,
+                )
+                for i in range(c.encoder_layers)
+            )
 
     def _subsample(self, src: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
         """(batch, frames, bands) -> (batch, channels, frames/4, bands/4); what lies past each
@@ -167,10 +181,12 @@ class LASRecognizer(nn.Module):
         self.listener = Listener(config)
         self.ctc_head = nn.Linear(key_size, config.tgt_vocab_size)
         self.embedding = nn.Embedding(config.tgt_vocab_size, config.embedding_size, padding_idx=PAD_ID)
-        self.decoder_rnn = nn.LSTM(config.embedding_size + config.decoder_hidden, config.decoder_hidden,
-                                   batch_first=True)
-        self.attention = LocationAwareAttention(config.decoder_hidden, key_size, config.attention_size,
-                                                config.location_channels, config.location_kernel)
+        self.decoder_rnn = nn.LSTM(
+            config.embedding_size + config.decoder_hidden, config.decoder_hidden, batch_first=True
+        )
+        self.attention = LocationAwareAttention(
+            config.decoder_hidden, key_size, config.attention_size, config.location_channels, config.location_kernel
+        )
         self.attentional_layer = nn.Linear(config.decoder_hidden + key_size, config.decoder_hidden, bias=False)
         self.dropout = nn.Dropout(config.dropout)
         self.output_layer = nn.Linear(config.decoder_hidden, config.tgt_vocab_size)
@@ -199,8 +215,14 @@ class LASRecognizer(nn.Module):
             log_probs = self._joint_scores(log_probs, prev_tokens, memory, state, new_state)
         return StepOutput(log_probs, new_state.weights, None, new_state)
 
-    def _joint_scores(self, log_probs: torch.Tensor, prev_tokens: torch.Tensor, memory: LASMemory,
-                      state: LASState, new_state: LASState) -> torch.Tensor:
+    def _joint_scores(
+        self,
+        log_probs: torch.Tensor,
+        prev_tokens: torch.Tensor,
+        memory: LASMemory,
+        state: LASState,
+        new_state: LASState,
+    ) -> torch.Tensor:
         """(1 - w) * attention + w * CTC prefix score, for the JOINT_CANDIDATES best tokens by that joint
         score and for EOS; every other token scores -inf. Stores the candidates' CTC variables in new_state.
 
@@ -209,8 +231,7 @@ class LASRecognizer(nn.Module):
         lengths, weight = memory.mask.sum(dim=1), self.config.ctc_decode_weight
         chosen = (state.ctc_candidates == prev_tokens[:, None]).int().argmax(dim=1)
         prefix = state.ctc_prefixes.pick(chosen)
-        ctc = (next_token_scores(prefix, prev_tokens, memory.ctc_probs, lengths)
-               - prefix.score[:, None]).float()
+        ctc = (next_token_scores(prefix, prev_tokens, memory.ctc_probs, lengths) - prefix.score[:, None]).float()
         specials = torch.tensor([CTC_BLANK, BOS_ID, EOS_ID], device=log_probs.device)
         ranked = ((1 - weight) * log_probs + weight * ctc).index_fill(1, specials, float("-inf"))
         candidates = ranked.topk(min(JOINT_CANDIDATES, ranked.size(1) - 3), dim=1).indices  # batch x k
@@ -255,8 +276,9 @@ class LASRecognizer(nn.Module):
     def internal_lm_state(self, memory: LASMemory) -> InternalLMState:
         return InternalLMState(*self._zero_speller_state(memory))
 
-    def internal_lm_step(self, prev_tokens: torch.Tensor, state: InternalLMState
-                         ) -> tuple[torch.Tensor, InternalLMState]:
+    def internal_lm_step(
+        self, prev_tokens: torch.Tensor, state: InternalLMState
+    ) -> tuple[torch.Tensor, InternalLMState]:
         """The speller with every attention context zeroed: an estimate of what it has learnt of the text
         alone (Meng et al., 2021, "internal language model estimation"). -> log-probs (batch, vocab), state."""
         embedded = self.embedding(prev_tokens)

@@ -69,8 +69,10 @@ class Lexicon:
             raise CorruptFileError(f"the word list {path} is damaged (not UTF-8 text): {error}") from error
         malformed = next((i for i, line in enumerate(lines, 1) if words_of(line) != [line]), None)
         if malformed is not None:
-            raise CorruptFileError(f"the word list {path} is damaged: line {malformed} is not one lower-case word "
-                                   f"({lines[malformed - 1][:40]!r})")
+            raise CorruptFileError(
+                f"the word list {path} is damaged: line {malformed} is not one lower-case word "
+                f"({lines[malformed - 1][:40]!r})"
+            )
         try:
             return cls(lines)
         except ValueError as error:
@@ -122,8 +124,7 @@ class LexiconPenalty(DecodingWrapper):
         previous = prev_tokens.tolist()
         words = tuple(self.advance(w, self.pieces[t])[0] for w, t in zip(state.words, previous, strict=True))
         penalties = torch.stack([self._row(w) for w in words]).to(out.log_probs.device)  # batch x vocab
-        return StepOutput(out.log_probs - penalties, out.attention, out.attention_heads,
-                          LexiconState(out.state, words))
+        return StepOutput(out.log_probs - penalties, out.attention, out.attention_heads, LexiconState(out.state, words))
 
     def advance(self, state: WordState, piece: str | None) -> tuple[WordState, int]:
         """The word state after one more piece (None: a token that neither spells nor ends a word),

@@ -113,7 +113,8 @@ def save_folder(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     joint = source_tokenizer_file is not None and (
-        Path(source_tokenizer_file).resolve() == Path(target_tokenizer_file).resolve())
+        Path(source_tokenizer_file).resolve() == Path(target_tokenizer_file).resolve()
+    )
     source_name = "" if source_tokenizer_file is None else ("joint.model" if joint else "source.model")
     target_name = "joint.model" if joint else "target.model"
     if source_tokenizer_file is not None:
@@ -124,8 +125,10 @@ def save_folder(
         stats_name = "features.json"
         _copy_if_needed(feature_stats_file, folder / stats_name)
     architecture = architecture_of(model)
-    tensors = {k: v.detach().to("cpu", dtype if v.is_floating_point() else v.dtype).contiguous()
-               for k, v in unique_state_dict(model).items()}
+    tensors = {
+        k: v.detach().to("cpu", dtype if v.is_floating_point() else v.dtype).contiguous()
+        for k, v in unique_state_dict(model).items()
+    }
     save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"architecture": architecture})
     config = FolderConfig(
         architecture=architecture,
@@ -173,8 +176,10 @@ def _copy_if_needed(source: str | Path, destination: Path) -> None:
 def default_card(config: FolderConfig, model: nn.Module) -> str:
     settings = "\n".join(f"- `{k}`: {v}" for k, v in config.model.items())
     metrics = "\n".join(f"- {k}: {v}" for k, v in config.metrics.items()) or "- none recorded"
-    titles = {"speech": f"{config.source_language or '?'} speech recognition",
-              "language-model": f"{config.source_language or '?'} language model"}
+    titles = {
+        "speech": f"{config.source_language or '?'} speech recognition",
+        "language-model": f"{config.source_language or '?'} language model",
+    }
     title = titles.get(config.task, f"{config.source_language or '?'} → {config.target_language or '?'}")
     return (
         f"# {title} ({config.architecture})\n\n"
@@ -265,8 +270,9 @@ def _require(folder: Path, name: str) -> Path:
 
 def _load_tokenizer(path: Path) -> Tokenizer | ByteBPETokenizer:
     """A SentencePiece model (.model), or a byte-level BPE tokenizer.json (converted checkpoints)."""
-    kind, load = ("tokenizer.json", ByteBPETokenizer.load) if path.suffix == ".json" else ("SentencePiece model",
-                                                                                           Tokenizer.load)
+    kind, load = (
+        ("tokenizer.json", ByteBPETokenizer.load) if path.suffix == ".json" else ("SentencePiece model", Tokenizer.load)
+    )
     try:
         return load(path)
     except (OSError, RuntimeError, ValueError) as error:
@@ -308,7 +314,8 @@ def _compare(path: Path, shapes: dict[str, tuple], expected: dict[str, tuple]) -
     for name, shape in shapes.items():
         if shape != expected[name]:
             raise ShapeMismatchError(
-                f"{path}: tensor {name} has shape {shape}, but config.json implies {expected[name]}")
+                f"{path}: tensor {name} has shape {shape}, but config.json implies {expected[name]}"
+            )
 
 
 def load_weights(model: nn.Module, path: Path) -> None:
@@ -338,6 +345,5 @@ def _check_vocab(model: nn.Module, source: Tokenizer | None, target: Tokenizer, 
     for side, tokenizer, size in sides:
         if tokenizer.vocab_size != size:
             raise ShapeMismatchError(
-                f"{folder}: the {side} tokenizer has {tokenizer.vocab_size} pieces "
-                f"but the model expects {size}"
+                f"{folder}: the {side} tokenizer has {tokenizer.vocab_size} pieces but the model expects {size}"
             )

@@ -40,8 +40,9 @@ def part_columns(widths: Sequence[int]) -> list[Columns]:
     return [Columns(int(offset), width, total) for offset, width in zip(offsets, widths, strict=True)]
 
 
-def stream_parts(streams: Iterable[Generator[Step, None, list[Hypothesis]]],
-                 columns: Sequence[Columns]) -> Generator[Step, None, list[Hypothesis]]:
+def stream_parts(
+    streams: Iterable[Generator[Step, None, list[Hypothesis]]], columns: Sequence[Columns]
+) -> Generator[Step, None, list[Hypothesis]]:
     """Each part's decoding in turn (`streams`: started one after another), as one: steps over the whole
     sentence's columns, a space before the first text of every part after the first; returns the joined
     n-best list (see `join_hypotheses`)."""
@@ -71,13 +72,15 @@ def join_hypotheses(nbests: Sequence[list[Hypothesis]], columns: Sequence[Column
         heads = None  # (tokens, layers, heads, total) when every part with tokens has them (a Transformer)
         if with_tokens and all(h.attention_heads is not None for h, _ in with_tokens):
             heads = np.concatenate([part.widen(h.attention_heads) for h, part in with_tokens])
-        joined.append(Hypothesis(
-            [t for h in chosen for t in h.token_ids],
-            [p for h in chosen for p in h.log_probs],
-            np.concatenate([part.widen(h.attention) for h, part in zip(chosen, columns, strict=True)]),
-            heads,
-            all(h.finished for h in chosen),
-            chosen[0].length_penalty,
-            any(h.looped for h in chosen),
-        ))
+        joined.append(
+            Hypothesis(
+                [t for h in chosen for t in h.token_ids],
+                [p for h in chosen for p in h.log_probs],
+                np.concatenate([part.widen(h.attention) for h, part in zip(chosen, columns, strict=True)]),
+                heads,
+                all(h.finished for h in chosen),
+                chosen[0].length_penalty,
+                any(h.looped for h in chosen),
+            )
+        )
     return joined

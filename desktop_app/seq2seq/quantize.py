@@ -31,6 +31,7 @@ def use_inference_threads(threads: int = INFERENCE_THREADS) -> None:
         raise ValueError(f"threads must be at least 1, not {threads}")
     torch.set_num_threads(threads)
 
+
 # torch.ao's notices about its own removal, silenced where int8 layers are made, on the torch version the
 # measurements were made with (torch is pinned in pyproject.toml). On any other version they show again, and
 # the tests turn them into errors, so an upgrade brings the question back: does torch.ao.quantization still

@@ -47,8 +47,7 @@ def rnn_step(rnn: nn.Module, x: torch.Tensor, hidden):
 
 def uses_cells(rnn: nn.Module, x: torch.Tensor) -> bool:
     """Float LSTM/GRU modules on the CPU step as cells; everything else calls the module."""
-    return (x.device.type == "cpu" and type(rnn) in CELLS and not rnn.bidirectional
-            and getattr(rnn, "proj_size", 0) == 0)
+    return x.device.type == "cpu" and type(rnn) in CELLS and not rnn.bidirectional and getattr(rnn, "proj_size", 0) == 0
 
 
 def _layer_weights(rnn: nn.Module, layer: int) -> dict[str, torch.Tensor]:

@@ -27,9 +27,7 @@ class Tokenizer:
             BOS_ID,
             EOS_ID,
         ):
-            raise ValueError(
-                "tokenizer has unexpected special ids; expected pad=0 unk=1 bos=2 eos=3"
-            )
+            raise ValueError("tokenizer has unexpected special ids; expected pad=0 unk=1 bos=2 eos=3")
 
     @classmethod
     def load(cls, path: str | Path) -> Tokenizer:

@@ -143,8 +143,9 @@ class EncoderLayer(nn.Module):
         self.dropout = nn.Dropout(c.dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        attended, _ = self.self_attention(*self.self_attention.queries_keys_values(self.self_norm(x)), mask,
-                                          need_weights=False)
+        attended, _ = self.self_attention(
+            *self.self_attention.queries_keys_values(self.self_norm(x)), mask, need_weights=False
+        )
         x = x + self.dropout(attended)
         return x + self.dropout(self.feed_forward(self.ff_norm(x)))
 
@@ -168,8 +169,9 @@ class DecoderLayer(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The whole target prefix at once (training): x (batch, tgt_len, d_model), self_mask causal.
         Returns the new x and the cross-attention weights (batch, heads, tgt_len, src_len) or None."""
-        attended, _ = self.self_attention(*self.self_attention.queries_keys_values(self.self_norm(x)),
-                                          self_mask, need_weights=False)
+        attended, _ = self.self_attention(
+            *self.self_attention.queries_keys_values(self.self_norm(x)), self_mask, need_weights=False
+        )
         x = x + self.dropout(attended)
         cross = self.cross_attention
         attended, cross_weights = cross(cross.queries(self.cross_norm(x)), *cross_kv, cross_mask, need_weights)
@@ -186,11 +188,17 @@ class DecoderLayer(nn.Module):
             projections = [_linear_function(m) for m in layers]
             qkv = lambda x: torch.cat([project(x) for project in projections], dim=-1)  # noqa: E731
         return StepKernels(
-            _norm_function(self.self_norm), qkv, _linear_function(self_attention.out),
-            _norm_function(self.cross_norm), _linear_function(cross_attention.query),
-            _linear_function(cross_attention.out), _norm_function(self.ff_norm),
-            _linear_function(self.feed_forward[0]), _linear_function(self.feed_forward[2]),
-            self_attention.heads, 1.0 / math.sqrt(self_attention.head_size),
+            _norm_function(self.self_norm),
+            qkv,
+            _linear_function(self_attention.out),
+            _norm_function(self.cross_norm),
+            _linear_function(cross_attention.query),
+            _linear_function(cross_attention.out),
+            _norm_function(self.ff_norm),
+            _linear_function(self.feed_forward[0]),
+            _linear_function(self.feed_forward[2]),
+            self_attention.heads,
+            1.0 / math.sqrt(self_attention.head_size),
             ACTIVATIONS[self.feed_forward.activation][1],
         )
 
@@ -258,8 +266,9 @@ def _linear_function(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]
 
 
 def _norm_function(norm: nn.LayerNorm) -> Callable[[torch.Tensor], torch.Tensor]:
-    return functools.partial(F.layer_norm, normalized_shape=norm.normalized_shape, weight=norm.weight,
-                             bias=norm.bias, eps=norm.eps)
+    return functools.partial(
+        F.layer_norm, normalized_shape=norm.normalized_shape, weight=norm.weight, bias=norm.bias, eps=norm.eps
+    )
 
 
 def _merge_heads(x: torch.Tensor) -> torch.Tensor:
@@ -355,8 +364,11 @@ class TransformerSeq2Seq(nn.Module):
         self._step_kernels = self._make_step_kernels()
 
     def _make_step_kernels(self) -> DecoderKernels:
-        return DecoderKernels([layer.step_kernels() for layer in self.decoder_layers],
-                              _norm_function(self.decoder_norm), _linear_function(self.output_layer))
+        return DecoderKernels(
+            [layer.step_kernels() for layer in self.decoder_layers],
+            _norm_function(self.decoder_norm),
+            _linear_function(self.output_layer),
+        )
 
     def initial_state(self, memory: TransformerMemory) -> TransformerState:
         batch = memory.mask.size(0)
@@ -370,9 +382,9 @@ class TransformerSeq2Seq(nn.Module):
         kernels = self._step_kernels or self._make_step_kernels()
         for i, layer_kernels in enumerate(kernels.layers):
             past = (state.self_keys[i], state.self_values[i])
-            x, weights, (keys, values) = decoder_step(layer_kernels, x, past,
-                                                      (memory.cross_keys[i], memory.cross_values[i]),
-                                                      memory.attend_mask)
+            x, weights, (keys, values) = decoder_step(
+                layer_kernels, x, past, (memory.cross_keys[i], memory.cross_values[i]), memory.attend_mask
+            )
             new_keys.append(keys)
             new_values.append(values)
             all_weights.append(weights)  # batch x heads x 1 x src_len

@@ -69,8 +69,9 @@ def output_warning(best: Hypothesis) -> str | None:
 
 
 class Translator:
-    def __init__(self, model: Seq2SeqModel, source_tokenizer: Tokenizer, target_tokenizer: Tokenizer,
-                 source_language: str = ""):
+    def __init__(
+        self, model: Seq2SeqModel, source_tokenizer: Tokenizer, target_tokenizer: Tokenizer, source_language: str = ""
+    ):
         """source_language: e.g. "en", for the conjunctions a long sentence may be cut before."""
         self.model = model
         self.source_tokenizer = source_tokenizer

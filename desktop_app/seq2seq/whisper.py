@@ -68,12 +68,25 @@ class WhisperConfig:
         if self.d_model % self.heads:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by heads ({self.heads})")
         for pair in self.alignment_heads:
-            if not (isinstance(pair, list) and len(pair) == 2 and 0 <= pair[0] < self.decoder_layers
-                    and 0 <= pair[1] < self.heads):
+            if not (
+                isinstance(pair, list)
+                and len(pair) == 2
+                and 0 <= pair[0] < self.decoder_layers
+                and 0 <= pair[1] < self.heads
+            ):
                 raise ValueError(f"alignment head {pair!r} is not a [layer, head] pair of this model")
-        ids = [self.eot_id, self.sot_id, self.transcribe_id, self.translate_id, self.no_speech_id,
-               self.no_timestamps_id, self.timestamp_begin_id, *self.language_ids.values(),
-               *self.suppress_ids, *self.suppress_at_begin]
+        ids = [
+            self.eot_id,
+            self.sot_id,
+            self.transcribe_id,
+            self.translate_id,
+            self.no_speech_id,
+            self.no_timestamps_id,
+            self.timestamp_begin_id,
+            *self.language_ids.values(),
+            *self.suppress_ids,
+            *self.suppress_at_begin,
+        ]
         if any(not isinstance(i, int) or not 0 <= i < self.tgt_vocab_size for i in ids):
             raise ValueError(f"a special token id lies outside the vocabulary of {self.tgt_vocab_size}")
 
@@ -122,8 +135,10 @@ class WhisperModel(nn.Module):
         x = F.gelu(self.conv1(src.transpose(1, 2)))
         x = F.gelu(self.conv2(x)).transpose(1, 2)  # batch x ceil(frames / 2) x d_model
         if x.size(1) > self.config.audio_positions:
-            raise ValueError(f"{src.size(1)} frames are more than the {2 * self.config.audio_positions} "
-                             "(30 s) the model can take at once")
+            raise ValueError(
+                f"{src.size(1)} frames are more than the {2 * self.config.audio_positions} "
+                "(30 s) the model can take at once"
+            )
         x = x + self.audio_positions[: x.size(1)].to(x.dtype)
         for layer in self.encoder_layers:
             x = layer(x, None)
@@ -141,8 +156,11 @@ class WhisperModel(nn.Module):
 
     def _make_step_kernels(self) -> DecoderKernels:
         weight = self.token_embedding.weight  # the output layer is the embedding, transposed
-        return DecoderKernels([layer.step_kernels() for layer in self.decoder_layers],
-                              _norm_function(self.decoder_norm), lambda x: F.linear(x, weight))
+        return DecoderKernels(
+            [layer.step_kernels() for layer in self.decoder_layers],
+            _norm_function(self.decoder_norm),
+            lambda x: F.linear(x, weight),
+        )
 
     def initial_state(self, memory: TransformerMemory) -> TransformerState:
         batch = memory.mask.size(0)
@@ -153,8 +171,9 @@ class WhisperModel(nn.Module):
     def _embed(self, tokens: torch.Tensor, start: int) -> torch.Tensor:
         """tokens (batch, len) -> (batch, len, d_model) with positions start.. added."""
         if start + tokens.size(1) > self.config.max_positions:
-            raise ValueError(f"{start + tokens.size(1)} tokens exceed the model's {self.config.max_positions} "
-                             "positions")
+            raise ValueError(
+                f"{start + tokens.size(1)} tokens exceed the model's {self.config.max_positions} positions"
+            )
         return self.token_embedding(tokens) + self.text_positions[start : start + tokens.size(1)]
 
     def step(self, prev_tokens: torch.Tensor, memory: TransformerMemory, state: TransformerState) -> StepOutput:
@@ -163,22 +182,31 @@ class WhisperModel(nn.Module):
         new_keys, new_values, all_weights = [], [], []
         for i, layer_kernels in enumerate(kernels.layers):
             x, weights, (keys, values) = decoder_step(
-                layer_kernels, x, (state.self_keys[i], state.self_values[i]),
-                (memory.cross_keys[i], memory.cross_values[i]), memory.attend_mask)
+                layer_kernels,
+                x,
+                (state.self_keys[i], state.self_values[i]),
+                (memory.cross_keys[i], memory.cross_values[i]),
+                memory.attend_mask,
+            )
             new_keys.append(keys)
             new_values.append(values)
             all_weights.append(weights)  # batch x heads x 1 x frames
         logits = kernels.output(kernels.final_norm(x[:, 0]))  # batch x vocab
         heads = torch.cat(all_weights, dim=2).transpose(1, 2)  # batch x layers x heads x frames
-        return StepOutput(torch.log_softmax(logits.float(), dim=-1), self._aligned(heads), heads,
-                          TransformerState(new_keys, new_values, state.position + 1))
+        return StepOutput(
+            torch.log_softmax(logits.float(), dim=-1),
+            self._aligned(heads),
+            heads,
+            TransformerState(new_keys, new_values, state.position + 1),
+        )
 
     def _aligned(self, heads: torch.Tensor) -> torch.Tensor:
         """(batch, layers, heads, frames) -> (batch, frames): the mean of the alignment heads."""
         return heads[:, self._alignment.to(heads.device)].mean(dim=1)
 
-    def forward(self, src: torch.Tensor, src_mask: torch.Tensor,
-                tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher forcing: tgt_in (batch, len) starting with the start tokens -> logits (batch, len, vocab),
         attention (batch, len, frames) of the alignment heads."""
         logits, heads = self._teacher_forced(self.encode(src, src_mask), tgt_in)

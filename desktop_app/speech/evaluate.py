@@ -24,8 +24,9 @@ def utterance_wer(reference: str, hypothesis: str) -> float:
     return 100 * jiwer.wer(reference, hypothesis)
 
 
-def paired_bootstrap(references: Sequence[str], baseline: Sequence[str], candidate: Sequence[str],
-                     samples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+def paired_bootstrap(
+    references: Sequence[str], baseline: Sequence[str], candidate: Sequence[str], samples: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
     """Corpus WER of `candidate` minus that of `baseline`, in points, with a 95% interval from the
     paired bootstrap (Koehn 2004): utterances are drawn with replacement and both systems are
     scored on the same draw. -> (difference, low, high); an interval that holds 0 is no measured change."""

@@ -84,8 +84,11 @@ def stream_audio(path: str | Path, block_seconds: float = 1.0) -> Iterator[np.nd
 
     path = Path(path)
     info = _checked_info(path)
-    resampler = None if info.samplerate == SAMPLE_RATE else soxr.ResampleStream(
-        info.samplerate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
+    resampler = (
+        None
+        if info.samplerate == SAMPLE_RATE
+        else soxr.ResampleStream(info.samplerate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
+    )
     block_frames = max(1, int(block_seconds * info.samplerate))
     seen = 0
     try:
@@ -115,8 +118,15 @@ def log_mel(audio: np.ndarray) -> np.ndarray:
     if audio.ndim != 1:
         raise AudioError(f"log_mel expects mono audio, got shape {audio.shape}")
     mel = librosa.feature.melspectrogram(
-        y=audio, sr=SAMPLE_RATE, n_fft=N_FFT, win_length=WIN_LENGTH, hop_length=HOP_LENGTH,
-        n_mels=N_MELS, power=2.0, center=True)
+        y=audio,
+        sr=SAMPLE_RATE,
+        n_fft=N_FFT,
+        win_length=WIN_LENGTH,
+        hop_length=HOP_LENGTH,
+        n_mels=N_MELS,
+        power=2.0,
+        center=True,
+    )
     return np.log(mel + LOG_FLOOR).T.astype(np.float32)  # frames x mels
 
 

@@ -47,8 +47,9 @@ def read_manifest_rows(path: str | Path) -> tuple[list[Utterance], list[tuple[st
             except ValueError:
                 damaged.append((name, f"the duration {row['duration']!r} is not a number"))
                 continue
-            utterances.append(Utterance(row["id"], (path.parent / row["path"]).resolve(), duration, row["text"],
-                                        row["voice"]))
+            utterances.append(
+                Utterance(row["id"], (path.parent / row["path"]).resolve(), duration, row["text"], row["voice"])
+            )
     return utterances, damaged
 
 

@@ -69,9 +69,13 @@ class Recognizer:
         self._lm_weight = self._lexicon_penalty = self._ilm_weight = 0.0
         self._beam_threshold: float | None = None
         self._length_penalty = SPEECH_DECODE.length_penalty
-        for name, setter in (("lm_weight", self.set_lm_weight), ("lexicon_penalty", self.set_lexicon_penalty),
-                             ("ilm_weight", self.set_ilm_weight),
-                             ("beam_threshold", self.set_beam_threshold), ("length_penalty", self.set_length_penalty)):
+        for name, setter in (
+            ("lm_weight", self.set_lm_weight),
+            ("lexicon_penalty", self.set_lexicon_penalty),
+            ("ilm_weight", self.set_ilm_weight),
+            ("beam_threshold", self.set_beam_threshold),
+            ("length_penalty", self.set_length_penalty),
+        ):
             try:
                 setter(getattr(loaded.config, name))
             except (TypeError, ValueError) as error:
@@ -112,8 +116,9 @@ class Recognizer:
         if penalty and self.lexicon is None:
             self.lexicon = _lexicon(self.loaded)
         if penalty and self.lexicon is None:
-            raise ValueError(f"{self.loaded.folder} has no word list to decode with "
-                             f"(a language-model folder with {LEXICON_FILE})")
+            raise ValueError(
+                f"{self.loaded.folder} has no word list to decode with (a language-model folder with {LEXICON_FILE})"
+            )
         self._set_decoder(self._lm_weight, penalty, self._ilm_weight)
 
     @property
@@ -149,8 +154,12 @@ class Recognizer:
         decoder = ShallowFusion(decoder, self.language_model, lm_weight) if lm_weight else decoder  # checks it
         if lexicon_penalty:
             decoder = LexiconPenalty(decoder, self.lexicon, self.tokenizer, lexicon_penalty)  # checks it
-        self.decoder, self._lm_weight, self._lexicon_penalty, self._ilm_weight = (decoder, lm_weight, lexicon_penalty,
-                                                                                  ilm_weight)
+        self.decoder, self._lm_weight, self._lexicon_penalty, self._ilm_weight = (
+            decoder,
+            lm_weight,
+            lexicon_penalty,
+            ilm_weight,
+        )
 
     @classmethod
     def from_folder(cls, folder: str | Path, precision: str = "auto") -> Recognizer | WhisperRecognizer:
@@ -181,8 +190,12 @@ class Recognizer:
     def options(self) -> DecodeOptions:
         """The folder's own search settings: SPEECH_DECODE with the beam width, threshold and length penalty
         chosen at bundling."""
-        return replace(SPEECH_DECODE, beam_size=max(1, self.loaded.config.beam_size),
-                       beam_threshold=self._beam_threshold, length_penalty=self._length_penalty)
+        return replace(
+            SPEECH_DECODE,
+            beam_size=max(1, self.loaded.config.beam_size),
+            beam_threshold=self._beam_threshold,
+            length_penalty=self._length_penalty,
+        )
 
     def decoding_summary(self, options: DecodeOptions | None = None) -> str:
         """How the folder decodes (with `options`, or its own search), for people: e.g. "beam 4 with its
@@ -197,13 +210,15 @@ class Recognizer:
             search += f", less its internal language model (weight {self.ilm_weight:g})"
         return search
 
-    def stream(self, audio: np.ndarray,
-               options: DecodeOptions | None = None) -> Generator[Step, None, list[Hypothesis]]:
+    def stream(
+        self, audio: np.ndarray, options: DecodeOptions | None = None
+    ) -> Generator[Step, None, list[Hypothesis]]:
         """options: None = the folder's own (`self.options`)."""
         return decode(self.decoder, self.features(audio), options or self.options, self.tokenizer)
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
-                   stop: Callable[[], bool] | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, options: DecodeOptions | None = None, stop: Callable[[], bool] | None = None
+    ) -> Transcript:
         """stop: asked before each decoded token; once it returns True, DecodingStopped is raised.
         Audio without a voice gives an empty transcript marked `no_speech`, and so does a transcript the CTC
         head does not bear out while it has a say in decoding (ctc_decode_weight > 0; see no_speech.py)."""
@@ -217,8 +232,9 @@ class Recognizer:
         return transcript
 
     def no_speech(self, audio: np.ndarray) -> Transcript:
-        return Transcript("", [], [], np.zeros((0, 0), np.float32), [], audio.size / SAMPLE_RATE, self.frame_seconds,
-                          no_speech=True)
+        return Transcript(
+            "", [], [], np.zeros((0, 0), np.float32), [], audio.size / SAMPLE_RATE, self.frame_seconds, no_speech=True
+        )
 
     def partial_text(self, audio: np.ndarray) -> str:
         """A partial result: the fast CTC transcript (`ctc_text`), or "" for audio without a voice."""
@@ -229,8 +245,15 @@ class Recognizer:
         pieces = self.tokenizer.pieces(best.token_ids)
         text = "".join(s.piece for s in steps)
         frame_seconds = self.frame_seconds
-        return Transcript(text, steps, pieces, best.attention, word_spans(pieces, best.attention, frame_seconds),
-                          duration, frame_seconds)
+        return Transcript(
+            text,
+            steps,
+            pieces,
+            best.attention,
+            word_spans(pieces, best.attention, frame_seconds),
+            duration,
+            frame_seconds,
+        )
 
     @property
     def frame_seconds(self) -> float:
@@ -272,8 +295,10 @@ def _language_model(loaded: LoadedModel, precision: str):
     if lm.config.task != "language-model":
         raise ConfigError(f"{lm.folder} is a {lm.config.task} model, not a language model")
     if lm.model.config.tgt_vocab_size != loaded.model.config.tgt_vocab_size:
-        raise ShapeMismatchError(f"{lm.folder} has {lm.model.config.tgt_vocab_size} units but "
-                                 f"{loaded.folder} has {loaded.model.config.tgt_vocab_size}")
+        raise ShapeMismatchError(
+            f"{lm.folder} has {lm.model.config.tgt_vocab_size} units but "
+            f"{loaded.folder} has {loaded.model.config.tgt_vocab_size}"
+        )
     return model_for_inference(lm.model, precision, loaded.config.int8_inference)
 
 

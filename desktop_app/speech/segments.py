@@ -13,8 +13,9 @@ from .streaming import Final, StreamingRecognizer
 CHUNK = SAMPLE_RATE // 10  # 100 ms
 
 
-def transcribe_long(recognizer: Recognizer, audio: np.ndarray, options: DecodeOptions | None = None,
-                    partials: bool = False) -> list[Final]:
+def transcribe_long(
+    recognizer: Recognizer, audio: np.ndarray, options: DecodeOptions | None = None, partials: bool = False
+) -> list[Final]:
     """Final results of every speech segment in `audio` (silence gives none)."""
     stream = StreamingRecognizer(recognizer, options=options, partial_interval=1e9 if not partials else 0.5)
     finals: list[Final] = []

@@ -30,4 +30,3 @@ def search_options(options: DecodeOptions, speed: str) -> DecodeOptions:
     threshold = min(options.beam_threshold or BALANCED_THRESHOLD, BALANCED_THRESHOLD)
     beam = min(options.beam_size, FAST_BEAM) if speed == "fast" else options.beam_size
     return replace(options, beam_size=beam, beam_threshold=threshold)
-

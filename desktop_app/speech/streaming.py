@@ -78,10 +78,19 @@ class VoiceActivity:
 
 
 class StreamingRecognizer:
-    def __init__(self, recognizer: Recognizer, partial_interval: float = 0.5, start_speech: float = 0.12,
-                 end_silence: float = 0.6, pre_roll: float = 0.3, max_segment: float = 20.0,
-                 vad: VoiceActivity | None = None, options: DecodeOptions | None = None,
-                 finals_in_background: bool = False, should_stop: Callable[[], bool] | None = None):
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        partial_interval: float = 0.5,
+        start_speech: float = 0.12,
+        end_silence: float = 0.6,
+        pre_roll: float = 0.3,
+        max_segment: float = 20.0,
+        vad: VoiceActivity | None = None,
+        options: DecodeOptions | None = None,
+        finals_in_background: bool = False,
+        should_stop: Callable[[], bool] | None = None,
+    ):
         """should_stop: asked between the tokens of a final decoding (e.g. whether the caller's job is still wanted)."""
         self.recognizer, self.options = recognizer, options
         self._should_stop = should_stop
@@ -173,8 +182,11 @@ class StreamingRecognizer:
             return self._final(closed)
         self._finals.submit(closed)
         text, stable = self._agreement.add(self.recognizer.partial_text(closed.audio))
-        return Partial(closed.segment, text, closed.start, self._samples_seen / SAMPLE_RATE, stable) \
-            if text.strip() else None
+        return (
+            Partial(closed.segment, text, closed.start, self._samples_seen / SAMPLE_RATE, stable)
+            if text.strip()
+            else None
+        )
 
     def _final(self, closed: _ClosedSegment) -> Final | None:
         """The segment's final result; None for no text, or when the decoding was stopped."""
@@ -184,8 +196,14 @@ class StreamingRecognizer:
             return None
         if not transcript.text.strip():
             return None
-        return Final(closed.segment, transcript.text, closed.start,
-                     closed.start + closed.audio.size / SAMPLE_RATE, transcript, closed.audio)
+        return Final(
+            closed.segment,
+            transcript.text,
+            closed.start,
+            closed.start + closed.audio.size / SAMPLE_RATE,
+            transcript,
+            closed.audio,
+        )
 
 
 class _LocalAgreement:
@@ -207,7 +225,7 @@ class _LocalAgreement:
         if agreed > len(self.committed) and words[: len(self.committed)] == self.committed:
             self.committed = words[:agreed]
         self.previous = words
-        return " ".join(self.committed + words[len(self.committed):]), " ".join(self.committed)
+        return " ".join(self.committed + words[len(self.committed) :]), " ".join(self.committed)
 
 
 class _BackgroundFinals:

@@ -25,8 +25,9 @@ PUNCTUATION_SYMBOLS = frozenset(SPOKEN_PUNCTUATION.values())
 
 _ABBREVIATIONS = {"mr": "mister", "mrs": "missus", "dr": "doctor"}
 _CURRENCIES = {"$": ("dollar", "dollars", "cents"), "£": ("pound", "pounds", "pence"), "€": ("euro", "euros", "cents")}
-_TRANSLATE = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"',
-                            "–": " - ", "—": " - ", "…": "...", "\u00a0": " "})
+_TRANSLATE = str.maketrans(
+    {"‘": "'", "’": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"', "–": " - ", "—": " - ", "…": "...", "\u00a0": " "}
+)
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CURRENCY_RE = re.compile(rf"([$£€])\s?({_NUMBER})")
 _PERCENT_RE = re.compile(rf"({_NUMBER})\s?%")
@@ -127,7 +128,7 @@ def dictation_target(spoken_text: str) -> str:
     output: list[str] = []
     index = 0
     while index < len(words):
-        two = " ".join(words[index:index + 2])
+        two = " ".join(words[index : index + 2])
         if two in SPOKEN_PUNCTUATION:
             symbol, index = SPOKEN_PUNCTUATION[two], index + 2
         elif words[index] in SPOKEN_PUNCTUATION:
@@ -144,5 +145,5 @@ def dictation_target(spoken_text: str) -> str:
 def has_spoken_punctuation(text: str) -> bool:
     """Whether `text` already says a punctuation word ("a long period"): such text cannot be dictated."""
     words = normalize_transcript(text).split()
-    pairs = {" ".join(words[i:i + 2]) for i in range(len(words))}
+    pairs = {" ".join(words[i : i + 2]) for i in range(len(words))}
     return any(word in SPOKEN_PUNCTUATION for word in words) or bool(pairs & SPOKEN_PUNCTUATION.keys())

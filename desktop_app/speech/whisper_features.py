@@ -50,8 +50,9 @@ def whisper_log_mel(audio: np.ndarray, n_mels: int = N_MELS) -> np.ndarray:
         return np.zeros((0, n_mels), dtype=np.float32)
     if audio.shape[0] < N_FFT:  # too short to reflect-pad by half a window; silence after it, as Whisper pads
         audio = np.pad(audio, (0, N_FFT - audio.shape[0]))
-    spectrum = librosa.stft(audio, n_fft=N_FFT, hop_length=HOP_LENGTH, window="hann", center=True,
-                            pad_mode="reflect")[:, :frames]  # (N_FFT // 2 + 1, frames) complex
+    spectrum = librosa.stft(audio, n_fft=N_FFT, hop_length=HOP_LENGTH, window="hann", center=True, pad_mode="reflect")[
+        :, :frames
+    ]  # (N_FFT // 2 + 1, frames) complex
     power = np.abs(spectrum) ** 2
     mel = mel_filters(n_mels) @ power  # (n_mels, frames)
     log_mel = np.log10(np.maximum(mel, 1e-10))

@@ -61,8 +61,10 @@ class WhisperRecognizer:
     def set_language(self, language: str | None) -> None:
         """language: a code from `languages`, or None to detect it from the audio (multilingual models)."""
         if language is not None and language not in self.languages:
-            raise ValueError(f"{self.loaded.name} does not know the language {language!r}; it knows "
-                             f"{', '.join(self.languages[:12])}{' ...' if len(self.languages) > 12 else ''}")
+            raise ValueError(
+                f"{self.loaded.name} does not know the language {language!r}; it knows "
+                f"{', '.join(self.languages[:12])}{' ...' if len(self.languages) > 12 else ''}"
+            )
         if language is None and not self.config.language_ids:
             raise ValueError(f"{self.loaded.name} is English-only: it cannot detect a language")
         self.language = language
@@ -122,10 +124,15 @@ class WhisperRecognizer:
         if not self.timestamps:
             start.append(c.no_timestamps_id)
         detect = tuple(c.language_ids.values()) if c.language_ids and self.language is None else ()
-        return DecodeOptions(beam_size=max(1, self.loaded.config.beam_size), max_tokens=MAX_OUTPUT_TOKENS,
-                             beam_threshold=self._beam_threshold, length_penalty=self._length_penalty,
-                             start_ids=tuple(start), choose_after_start=detect,
-                             token_rules=WhisperRules(c, self.timestamps))
+        return DecodeOptions(
+            beam_size=max(1, self.loaded.config.beam_size),
+            max_tokens=MAX_OUTPUT_TOKENS,
+            beam_threshold=self._beam_threshold,
+            length_penalty=self._length_penalty,
+            start_ids=tuple(start),
+            choose_after_start=detect,
+            token_rules=WhisperRules(c, self.timestamps),
+        )
 
     def decoding_summary(self, options: DecodeOptions | None = None) -> str:
         options = options or self.options
@@ -138,13 +145,15 @@ class WhisperRecognizer:
         Recognizer._check(audio)
         return whisper_log_mel(pad_or_trim(audio), self.config.n_mels)
 
-    def stream(self, audio: np.ndarray,
-               options: DecodeOptions | None = None) -> Generator[Step, None, list[Hypothesis]]:
+    def stream(
+        self, audio: np.ndarray, options: DecodeOptions | None = None
+    ) -> Generator[Step, None, list[Hypothesis]]:
         """The steps of the first 30 s of `audio` (attention over all 1500 frames of the window)."""
         return decode(self.decoder, self.features(audio), options or self.options, self.tokenizer)
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
-                   stop: Callable[[], bool] | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, options: DecodeOptions | None = None, stop: Callable[[], bool] | None = None
+    ) -> Transcript:
         """stop: asked before each decoded token; once it returns True, DecodingStopped is raised."""
         Recognizer._check(audio)
         if not has_voice(audio):
@@ -158,8 +167,7 @@ class WhisperRecognizer:
     def _window(self, audio: np.ndarray, options: DecodeOptions | None, stop) -> Transcript:
         features = self.features(audio)  # 3000 x n_mels
         memory = encode(self.model, features)  # encoded once: decoded, then aligned for the word times
-        steps, nbest = run_to_end(decode(self.decoder, features, options or self.options, self.tokenizer, memory),
-                                  stop)
+        steps, nbest = run_to_end(decode(self.decoder, features, options or self.options, self.tokenizer, memory), stop)
         best = nbest[0]
         if _silent(best, self.config.no_speech_id):
             return self.no_speech(audio)
@@ -169,19 +177,19 @@ class WhisperRecognizer:
         return transcript
 
     def no_speech(self, audio: np.ndarray) -> Transcript:
-        return Transcript("", [], [], np.zeros((0, 0), np.float32), [], audio.size / SAMPLE_RATE, FRAME_SECONDS,
-                          no_speech=True)
+        return Transcript(
+            "", [], [], np.zeros((0, 0), np.float32), [], audio.size / SAMPLE_RATE, FRAME_SECONDS, no_speech=True
+        )
 
     def partial_text(self, audio: np.ndarray) -> str:
         """A quick look at the text so far: greedy, on the last 30 s (no CTC head to ask)."""
         Recognizer._check(audio)
         if not has_voice(audio):
             return ""
-        steps, _ = run_to_end(self.stream(audio[-CHUNK_SECONDS * SAMPLE_RATE:], replace(self.options, beam_size=1)))
+        steps, _ = run_to_end(self.stream(audio[-CHUNK_SECONDS * SAMPLE_RATE :], replace(self.options, beam_size=1)))
         return "".join(s.piece for s in steps).strip()
 
-    def transcript(self, steps: list[Step], best: Hypothesis, duration: float,
-                   memory=None) -> Transcript:
+    def transcript(self, steps: list[Step], best: Hypothesis, duration: float, memory=None) -> Transcript:
         """Text pieces without Whisper's control tokens (timestamps), attention cut to the audio's frames.
         memory: the encoded window `best` was decoded from; with it the words are timed by
         dynamic time warping over the alignment heads (word_timing.py), without them by each token's

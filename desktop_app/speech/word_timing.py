@@ -32,8 +32,15 @@ MEDIAN_WIDTH = 7  # encoder frames (140 ms): openai/whisper's and CTranslate2's 
 OPENING = set("\"'“‘«¿¡([{")  # a mark that, after a space, opens the next word rather than ending the last
 
 
-def word_timings(model, memory, start_ids: Sequence[int], text_ids: Sequence[int],
-                 pieces: Sequence[str], frames: int, frame_seconds: float) -> list[WordSpan]:
+def word_timings(
+    model,
+    memory,
+    start_ids: Sequence[int],
+    text_ids: Sequence[int],
+    pieces: Sequence[str],
+    frames: int,
+    frame_seconds: float,
+) -> list[WordSpan]:
     """The words of `pieces` with their times in the window, in seconds.
 
     model: a WhisperModel; start_ids: the start tokens the text was decoded after (with or without

@@ -74,6 +74,7 @@ class FeatureCache:
 
 def _exit_with_parent(parent: int) -> None:
     """A feature worker ends when the training process that started it is killed (no orphans left computing)."""
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1)
@@ -122,8 +123,12 @@ class SpeechTask(FileTask):
         tokenizer_file, stats_file = out / "units.model", out / "features.json"
         if is_main and not tokenizer_file.exists():
             texts = sorted({u.text for u in self.train_items})
-            Tokenizer.train(texts, tokenizer_file, vocab_size=self.config.tokenizer.vocab_size,
-                            model_type=self.config.tokenizer.model_type)
+            Tokenizer.train(
+                texts,
+                tokenizer_file,
+                vocab_size=self.config.tokenizer.vocab_size,
+                model_type=self.config.tokenizer.model_type,
+            )
         if is_main and not stats_file.exists():
             sample = random.Random(0).sample(self.train_items, min(3000, len(self.train_items)))
             FeatureNormalizer.fit(self.features[u.path] for u in sample).save(stats_file)
@@ -133,13 +138,20 @@ class SpeechTask(FileTask):
         self.targets = [self.tokenizer.encode(u.text) for u in self.train_items]
         self.augmenter = Augmenter(self.config.augment, self.noises, self.rng)
         hours = sum(u.duration for u in self.train_items) / 3600
-        self.log(f"{len(self.train_items):,} training utterances ({hours:.1f} h with repeats), "
-                 f"{len(unique):,} audio files, {len(self.noises)} noise recordings")
+        self.log(
+            f"{len(self.train_items):,} training utterances ({hours:.1f} h with repeats), "
+            f"{len(unique):,} audio files, {len(self.noises)} noise recordings"
+        )
 
     def adopt_folder(self, folder: Path, out: Path) -> None:
         """Take a speech model folder's units and feature statistics, so its weights read the same input."""
-        self._copy_from_folder(folder, out, "speech", "a speech recognizer",
-                               {"target_tokenizer": "units.model", "feature_stats": "features.json"})
+        self._copy_from_folder(
+            folder,
+            out,
+            "speech",
+            "a speech recognizer",
+            {"target_tokenizer": "units.model", "feature_stats": "features.json"},
+        )
 
     def _fill_cache(self, cache: FeatureCache, paths: list[Path]) -> None:
         """Compute the missing features, in as many processes as training has threads."""
@@ -151,8 +163,12 @@ class SpeechTask(FileTask):
                 _cache_one(cache.folder, path)
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
+            with ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:
                 for _ in pool.map(_cache_one, [cache.folder] * len(missing), missing, chunksize=64):
                     bar.update(1)
         bar.close()
@@ -203,27 +219,47 @@ class SpeechTask(FileTask):
 
         scores = {}
         for name, items in self.dev_sets.items():
-            hypotheses = [decode_features(model, self.normalizer(self.features[u.path]), self.tokenizer,
-                                          SPEECH_DECODE) for u in items]
+            hypotheses = [
+                decode_features(model, self.normalizer(self.features[u.path]), self.tokenizer, SPEECH_DECODE)
+                for u in items
+            ]
             rates = word_error_rates([u.text for u in items], hypotheses)
             scores[f"{name}_wer"] = round(100 * rates["wer"], 2)
         scores["score"] = -float(np.mean([v for k, v in scores.items()]))
         return scores
 
     def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path:
-        return save_folder(folder, model, None, self.out / "units.model", self.config.language, "",
-                           dtype=dtype, metrics=metrics, training=training, task="speech",
-                           feature_stats_file=self.out / "features.json")
+        return save_folder(
+            folder,
+            model,
+            None,
+            self.out / "units.model",
+            self.config.language,
+            "",
+            dtype=dtype,
+            metrics=metrics,
+            training=training,
+            task="speech",
+            feature_stats_file=self.out / "features.json",
+        )
 
 
-def joint_loss(model: nn.Module, batch: SpeechBatch, ctc_weight: float,
-               smoothing: float) -> tuple[torch.Tensor, float, int]:
+def joint_loss(
+    model: nn.Module, batch: SpeechBatch, ctc_weight: float, smoothing: float
+) -> tuple[torch.Tensor, float, int]:
     """LAS training loss: (1 - w) x label-smoothed attention CE + w x CTC, summed. -> (loss, nll sum, tokens)"""
     logits, _, ctc_log_probs, frame_lengths = model(batch.src, batch.src_mask, batch.tgt_in, with_ctc=True)
     attention_loss, nll = label_smoothed_nll(logits, batch.tgt_out, smoothing)
     targets, target_lengths = ctc_targets(batch.tgt_out)
-    ctc = F.ctc_loss(ctc_log_probs.transpose(0, 1), targets, frame_lengths, target_lengths, blank=CTC_BLANK,
-                     reduction="sum", zero_infinity=True)
+    ctc = F.ctc_loss(
+        ctc_log_probs.transpose(0, 1),
+        targets,
+        frame_lengths,
+        target_lengths,
+        blank=CTC_BLANK,
+        reduction="sum",
+        zero_infinity=True,
+    )
     return (1 - ctc_weight) * attention_loss + ctc_weight * ctc, float(nll), batch.target_tokens
 
 

@@ -26,18 +26,29 @@ class CorpusScore:
         return self.sentences / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict:
-        return {"bleu": round(self.bleu, 2), "chrf": round(self.chrf, 2), "sentences": self.sentences,
-                "sentences_per_second": round(self.sentences_per_second, 1),
-                "bleu_signature": self.bleu_signature, "chrf_signature": self.chrf_signature}
+        return {
+            "bleu": round(self.bleu, 2),
+            "chrf": round(self.chrf, 2),
+            "sentences": self.sentences,
+            "sentences_per_second": round(self.sentences_per_second, 1),
+            "bleu_signature": self.bleu_signature,
+            "chrf_signature": self.chrf_signature,
+        }
 
 
-def translate_all(translator: Translator, sources: Sequence[str], options: DecodeOptions,
-                  progress: bool = False, failures: list[tuple[int, str]] | None = None) -> list[str]:
+def translate_all(
+    translator: Translator,
+    sources: Sequence[str],
+    options: DecodeOptions,
+    progress: bool = False,
+    failures: list[tuple[int, str]] | None = None,
+) -> list[str]:
     """One line out per line in; a line that cannot be translated (e.g. empty) gives ''.
     failures: gets (line number from 1, why) of each such line that is not blank."""
     outputs = []
-    for number, sentence in enumerate(tqdm(sources, desc="translating", unit="sent", disable=not progress,
-                                           mininterval=5), start=1):
+    for number, sentence in enumerate(
+        tqdm(sources, desc="translating", unit="sent", disable=not progress, mininterval=5), start=1
+    ):
         try:
             outputs.append(translator.translate(sentence, options).text)
         except InputError as error:
@@ -54,12 +65,24 @@ def score_corpus(hypotheses: Sequence[str], references: Sequence[str], seconds: 
     chrf = sacrebleu.metrics.CHRF()
     bleu_score = bleu.corpus_score(list(hypotheses), [list(references)])
     chrf_score = chrf.corpus_score(list(hypotheses), [list(references)])
-    return CorpusScore(bleu_score.score, chrf_score.score, str(bleu.get_signature()), str(chrf.get_signature()),
-                       len(hypotheses), seconds)
+    return CorpusScore(
+        bleu_score.score,
+        chrf_score.score,
+        str(bleu.get_signature()),
+        str(chrf.get_signature()),
+        len(hypotheses),
+        seconds,
+    )
 
 
-def evaluate(translator: Translator, sources: Sequence[str], references: Sequence[str], options: DecodeOptions,
-             progress: bool = False, failures: list[tuple[int, str]] | None = None) -> tuple[CorpusScore, list[str]]:
+def evaluate(
+    translator: Translator,
+    sources: Sequence[str],
+    references: Sequence[str],
+    options: DecodeOptions,
+    progress: bool = False,
+    failures: list[tuple[int, str]] | None = None,
+) -> tuple[CorpusScore, list[str]]:
     start = time.perf_counter()
     hypotheses = translate_all(translator, sources, options, progress, failures)
     return score_corpus(hypotheses, references, time.perf_counter() - start), hypotheses

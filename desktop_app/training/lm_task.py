@@ -76,8 +76,10 @@ class LanguageModelTask(FileTask):
         self.train = [ids for ids in self.tokenizer.encode_batch(train) if 0 < len(ids) <= data.max_length]
         self.dev = [ids for ids in self.tokenizer.encode_batch(self._sentences(data.dev)) if ids]
         units = sum(len(s) for s in self.train)
-        self.log(f"{len(self.train):,} distinct training sentences ({units:,} units, {len(self.lexicon):,} words), "
-                 f"{len(self.dev):,} dev; {excluded:,} dev/test sentences kept out")
+        self.log(
+            f"{len(self.train):,} distinct training sentences ({units:,} units, {len(self.lexicon):,} words), "
+            f"{len(self.dev):,} dev; {excluded:,} dev/test sentences kept out"
+        )
 
     def adopt_folder(self, folder: Path, out: Path) -> None:
         """Take a language-model folder's units, so its weights read the same text."""
@@ -119,14 +121,27 @@ class LanguageModelTask(FileTask):
                 _, batch_nll = label_smoothed_nll(model(batch.tokens_in), batch.tokens_out)
                 nll, tokens = nll + float(batch_nll), tokens + batch.target_tokens
         per_unit = nll / max(tokens, 1)
-        return {"perplexity": round(math.exp(per_unit), 3), "bits_per_unit": round(per_unit / math.log(2), 4),
-                "score": -per_unit}
+        return {
+            "perplexity": round(math.exp(per_unit), 3),
+            "bits_per_unit": round(per_unit / math.log(2), 4),
+            "score": -per_unit,
+        }
 
     def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path:
         metrics = {"dev": {k: v for k, v in metrics["dev"].items() if k != "beam"}}
-        save_folder(folder, model, None, self.out / UNITS_FILE, self.config.language, "", dtype=dtype,
-                    metrics=metrics, training=training, task="language-model",
-                    card=language_model_card(model, metrics, training, len(self.lexicon)))
+        save_folder(
+            folder,
+            model,
+            None,
+            self.out / UNITS_FILE,
+            self.config.language,
+            "",
+            dtype=dtype,
+            metrics=metrics,
+            training=training,
+            task="language-model",
+            card=language_model_card(model, metrics, training, len(self.lexicon)),
+        )
         self.lexicon.save(folder / LEXICON_FILE)
         return folder
 
@@ -141,18 +156,18 @@ def language_model_card(model: nn.Module, metrics: dict, training: dict, words: 
 {parameter_count(model):,} parameters ({settings}), over the speech recognizer's own units
 (`target.model`). The recognizer adds its log-probabilities to each token's score in beam search.
 
-Dev perplexity **{dev['perplexity']}** per unit ({dev['bits_per_unit']} bits), on {', '.join(data['dev'])}.
+Dev perplexity **{dev["perplexity"]}** per unit ({dev["bits_per_unit"]} bits), on {", ".join(data["dev"])}.
 
-Trained on text only: {', '.join(data['train'])} (plain text is put into transcript form:
+Trained on text only: {", ".join(data["train"])} (plain text is put into transcript form:
 numbers spelled out, lower case, no punctuation). Never trained on a sentence of
-{', '.join(data['exclude'] + data['dev'])}: a line whose normalised form matches one is dropped.
+{", ".join(data["exclude"] + data["dev"])}: a line whose normalised form matches one is dropped.
 
-    {training['command']}
+    {training["command"]}
 
 `{LEXICON_FILE}` lists the {words:,} distinct words of that training text; a recognizer can
 steer its beam search toward them (a lexicon penalty, see `desktop_app/seq2seq/lexicon.py`).
 
-Selected: {training['selected']}; {training['epochs']} epochs, {training['train_hours']} h on {training['device']}.
+Selected: {training["selected"]}; {training["epochs"]} epochs, {training["train_hours"]} h on {training["device"]}.
 
 Credits: Tatoeba (tatoeba.org) English sentences as packaged by manythings.org/anki, CC-BY 2.0;
 the speech transcripts' sources are credited in the speech model's card.

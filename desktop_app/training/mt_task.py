@@ -49,8 +49,12 @@ class TranslationTask(FileTask):
 
     def _train_tokenizers(self, train, source_file: Path, target_file: Path) -> None:
         settings = self.config.tokenizer
-        kwargs = dict(vocab_size=settings.vocab_size, model_type=settings.model_type,
-                      character_coverage=settings.character_coverage, byte_fallback=settings.byte_fallback)
+        kwargs = dict(
+            vocab_size=settings.vocab_size,
+            model_type=settings.model_type,
+            character_coverage=settings.character_coverage,
+            byte_fallback=settings.byte_fallback,
+        )
         if settings.joint:
             Tokenizer.train(train.sources + train.targets, source_file, **kwargs)
         else:
@@ -58,8 +62,11 @@ class TranslationTask(FileTask):
             Tokenizer.train(train.targets, target_file, **kwargs)
 
     def build_model(self) -> nn.Module:
-        settings = dict(self.config.model_settings, src_vocab_size=self.source_tokenizer.vocab_size,
-                        tgt_vocab_size=self.target_tokenizer.vocab_size)
+        settings = dict(
+            self.config.model_settings,
+            src_vocab_size=self.source_tokenizer.vocab_size,
+            tgt_vocab_size=self.target_tokenizer.vocab_size,
+        )
         return build_model(self.config.architecture, settings)
 
     def batches(self, seed: int) -> list[list[int]]:
@@ -75,11 +82,21 @@ class TranslationTask(FileTask):
 
     def dev_score(self, model: nn.Module) -> dict[str, float]:
         translator = Translator(model, self.source_tokenizer, self.target_tokenizer)
-        score, _ = evaluate(translator, self.dev_sources, self.dev_references,
-                            DecodeOptions(beam_size=self.config.training.dev_beam))
+        score, _ = evaluate(
+            translator, self.dev_sources, self.dev_references, DecodeOptions(beam_size=self.config.training.dev_beam)
+        )
         return {"bleu": round(score.bleu, 2), "chrf": round(score.chrf, 2), "score": score.bleu + score.chrf}
 
     def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path:
         source_file, target_file = self.tokenizer_files(self.out)
-        return save_folder(folder, model, source_file, target_file, self.config.source_language,
-                           self.config.target_language, dtype=dtype, metrics=metrics, training=training)
+        return save_folder(
+            folder,
+            model,
+            source_file,
+            target_file,
+            self.config.source_language,
+            self.config.target_language,
+            dtype=dtype,
+            metrics=metrics,
+            training=training,
+        )

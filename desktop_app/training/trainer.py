@@ -111,8 +111,17 @@ def start_distributed(device: torch.device) -> Distributed:
 
 
 class Trainer:
-    def __init__(self, task: Task, options: OptimConfig, config_dict: dict, out: Path, device: str = "cpu",
-                 log=print, precision: str = "auto", init_from: str | Path | None = None):
+    def __init__(
+        self,
+        task: Task,
+        options: OptimConfig,
+        config_dict: dict,
+        out: Path,
+        device: str = "cpu",
+        log=print,
+        precision: str = "auto",
+        init_from: str | Path | None = None,
+    ):
         self.task, self.options, self.config_dict = task, options, config_dict
         self.init_from = Path(init_from) if init_from else None  # a model folder a new run starts from
         self.precision = precision  # auto (bfloat16 autocast on CUDA only), bfloat16 or float32
@@ -134,11 +143,16 @@ class Trainer:
         self.task.prepare(self.out, self.dist.is_main, self._barrier)
         torch.manual_seed(self.options.seed)
         self.model = self.task.build_model().to(self.device)
-        self.log(f"{type(self.model).__name__} with {parameter_count(self.model):,} parameters, "
-                 f"training in {self._precision_name} on {describe_device(self.device)}")
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.options.learning_rate,
-                                           betas=tuple(self.options.adam_betas),
-                                           weight_decay=self.options.weight_decay)
+        self.log(
+            f"{type(self.model).__name__} with {parameter_count(self.model):,} parameters, "
+            f"training in {self._precision_name} on {describe_device(self.device)}"
+        )
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(),
+            lr=self.options.learning_rate,
+            betas=tuple(self.options.adam_betas),
+            weight_decay=self.options.weight_decay,
+        )
         self.progress = Progress()
         self._resume()
         if starting_from_folder:
@@ -160,12 +174,16 @@ class Trainer:
         self.progress = Progress(**json.loads(state["progress"]))
         if "rng" in state:
             torch.set_rng_state(state["rng"].cpu())
-        self.log(f"resumed from {path}: epoch {self.progress.epoch}, batch {self.progress.batches_done}, "
-                 f"step {self.progress.step}")
+        self.log(
+            f"resumed from {path}: epoch {self.progress.epoch}, batch {self.progress.batches_done}, "
+            f"step {self.progress.step}"
+        )
         trained_at = float(state.get("learning_rate", self.options.learning_rate))  # absent in older checkpoints
         if trained_at != self.options.learning_rate:
-            self.log(f"warning: this run trained at peak learning rate {trained_at:g} and goes on at "
-                     f"{self.options.learning_rate:g}; to keep the rate, resume with --learning-rate {trained_at:g}")
+            self.log(
+                f"warning: this run trained at peak learning rate {trained_at:g} and goes on at "
+                f"{self.options.learning_rate:g}; to keep the rate, resume with --learning-rate {trained_at:g}"
+            )
 
     def _start_from_folder(self, folder: Path) -> None:
         """Begin with an exported model's weights and carry on its epoch count, steps and history.
@@ -178,23 +196,33 @@ class Trainer:
         try:
             load_weights(self.model, folder / WEIGHTS_FILE)
         except ModelFolderError as error:
-            raise ModelFolderError(f"cannot start from {folder}: its weights do not fit this config's model "
-                                   f"({error})") from error
+            raise ModelFolderError(
+                f"cannot start from {folder}: its weights do not fit this config's model ({error})"
+            ) from error
         epochs, steps = int(training.get("epochs", 0)), int(training.get("steps", 0))
-        self.progress = Progress(epoch=epochs + 1, step=steps, warmup_start=steps,
-                                 train_seconds=3600 * float(training.get("train_hours", 0.0)),
-                                 history=list(training.get("history", [])),
-                                 started_from={"folder": str(folder), "epochs": epochs,
-                                               "selected": training.get("selected", "")})
-        self.log(f"starting from {folder} ({training.get('selected') or 'its weights'}, {epochs} epochs, "
-                 f"{steps} steps): epoch {epochs + 1} is next; the learning rate warms up again")
+        self.progress = Progress(
+            epoch=epochs + 1,
+            step=steps,
+            warmup_start=steps,
+            train_seconds=3600 * float(training.get("train_hours", 0.0)),
+            history=list(training.get("history", [])),
+            started_from={"folder": str(folder), "epochs": epochs, "selected": training.get("selected", "")},
+        )
+        self.log(
+            f"starting from {folder} ({training.get('selected') or 'its weights'}, {epochs} epochs, "
+            f"{steps} steps): epoch {epochs + 1} is next; the learning rate warms up again"
+        )
 
     def save_checkpoint(self) -> None:
         if not self.dist.is_main:
             return
-        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                 "progress": json.dumps(self.progress.__dict__), "rng": torch.get_rng_state(),
-                 "learning_rate": self.options.learning_rate}
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "progress": json.dumps(self.progress.__dict__),
+            "rng": torch.get_rng_state(),
+            "learning_rate": self.options.learning_rate,
+        }
         temporary = self.out / "checkpoint.pt.tmp"
         torch.save(state, temporary)
         os.replace(temporary, self.out / "checkpoint.pt")
@@ -240,8 +268,15 @@ class Trainer:
     def train_epoch(self) -> None:
         batches = self._my_batches()
         p = self.progress
-        bar = tqdm(total=len(batches), initial=p.batches_done, desc=f"epoch {p.epoch}", unit="batch",
-                   disable=not self.dist.is_main, mininterval=1 if sys.stderr.isatty() else 60, file=sys.stderr)
+        bar = tqdm(
+            total=len(batches),
+            initial=p.batches_done,
+            desc=f"epoch {p.epoch}",
+            unit="batch",
+            disable=not self.dist.is_main,
+            mininterval=1 if sys.stderr.isatty() else 60,
+            file=sys.stderr,
+        )
         tokens = nll_sum = 0.0
         lr = self.learning_rate(max(1, p.step))
         started = last_checkpoint = time.time()
@@ -255,8 +290,12 @@ class Trainer:
             tokens += batch_tokens
             p.batches_done += 1
             bar.update(1)
-            bar.set_postfix(nll=f"{nll_sum / max(tokens, 1):.3f}", lr=f"{lr:.2e}",
-                            tok_s=f"{tokens / (time.time() - started):.0f}", refresh=False)
+            bar.set_postfix(
+                nll=f"{nll_sum / max(tokens, 1):.3f}",
+                lr=f"{lr:.2e}",
+                tok_s=f"{tokens / (time.time() - started):.0f}",
+                refresh=False,
+            )
             if time.time() - last_checkpoint > 60 * self.options.checkpoint_minutes:
                 p.train_seconds += time.time() - last_checkpoint
                 last_checkpoint = time.time()
@@ -295,8 +334,15 @@ class Trainer:
                 if self.options.schedule == "plateau" and p.epochs_without_improvement % patience == 0:
                     p.lr_scale *= self.options.plateau_factor
             dev = {f"dev_{k}": v for k, v in score.items() if k != "score"}
-            record = {"epoch": p.epoch, "step": p.step, **self._epoch_stats, **dev, "best_epoch": p.best_epoch,
-                      "train_seconds": round(p.train_seconds), "precision": self._precision_name}
+            record = {
+                "epoch": p.epoch,
+                "step": p.step,
+                **self._epoch_stats,
+                **dev,
+                "best_epoch": p.best_epoch,
+                "train_seconds": round(p.train_seconds),
+                "precision": self._precision_name,
+            }
             p.history.append(record)
             with (self.out / "log.jsonl").open("a") as log_file:
                 log_file.write(json.dumps(record) + "\n")
@@ -348,17 +394,24 @@ class Trainer:
         winner = max(scored, key=lambda k: scored[k]["score"])
         self._load_weights(candidates[winner])
         training = {
-            "command": command, "selected": winner, "epochs": self.progress.epoch - 1, "steps": self.progress.step,
-            "train_hours": round(self.progress.train_seconds / 3600, 2), "device": describe_device(self.device),
-            "processes": self.dist.world_size, "precision": self._precision_name,
-            "config": self.config_dict, "history": self.progress.history,
+            "command": command,
+            "selected": winner,
+            "epochs": self.progress.epoch - 1,
+            "steps": self.progress.step,
+            "train_hours": round(self.progress.train_seconds / 3600, 2),
+            "device": describe_device(self.device),
+            "processes": self.dist.world_size,
+            "precision": self._precision_name,
+            "config": self.config_dict,
+            "history": self.progress.history,
         }
         if self.progress.started_from:
             training["started_from"] = self.progress.started_from
         dev = {k: v for k, v in scored[winner].items() if k != "score"}
         metrics = {"dev": {**dev, "beam": self.options.dev_beam}}
-        folder = self.task.export(self.model.eval(), self.out / "model", getattr(torch, self.options.export_dtype),
-                                  metrics, training)
+        folder = self.task.export(
+            self.model.eval(), self.out / "model", getattr(torch, self.options.export_dtype), metrics, training
+        )
         self.log(f"exported {folder} ({winner})")
         return folder
 

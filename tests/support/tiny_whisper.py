@@ -17,8 +17,18 @@ from tokenizers.trainers import BpeTrainer
 from desktop_app.seq2seq.model_folder import FolderConfig, unique_state_dict
 from desktop_app.seq2seq.whisper import WhisperConfig, WhisperModel
 
-SPECIALS = ["<|endoftext|>", "<|startoftranscript|>", "<|en|>", "<|de|>", "<|translate|>", "<|transcribe|>",
-            "<|startoflm|>", "<|startofprev|>", "<|nocaptions|>", "<|notimestamps|>"]
+SPECIALS = [
+    "<|endoftext|>",
+    "<|startoftranscript|>",
+    "<|en|>",
+    "<|de|>",
+    "<|translate|>",
+    "<|transcribe|>",
+    "<|startoflm|>",
+    "<|startofprev|>",
+    "<|nocaptions|>",
+    "<|notimestamps|>",
+]
 TEXT = ["the white cliffs of dover", "please call stella", "guten morgen"]
 
 
@@ -33,19 +43,38 @@ def make_tiny_whisper(folder: Path, multilingual: bool = True) -> Path:
     tokenizer.save(str(folder / "tokenizer.json"))
     ids = {name: tokenizer.token_to_id(name) for name in SPECIALS}
     config = WhisperConfig(
-        tgt_vocab_size=ids["<|notimestamps|>"] + 1 + 1501, eot_id=ids["<|endoftext|>"],
-        sot_id=ids["<|startoftranscript|>"], transcribe_id=ids["<|transcribe|>"], translate_id=ids["<|translate|>"],
-        no_speech_id=ids["<|nocaptions|>"], no_timestamps_id=ids["<|notimestamps|>"],
-        timestamp_begin_id=ids["<|notimestamps|>"] + 1, d_model=32, heads=2, encoder_layers=1, decoder_layers=2,
-        ff_size=64, max_positions=64, language_ids={"en": ids["<|en|>"], "de": ids["<|de|>"]} if multilingual else {},
-        alignment_heads=[[1, 0], [1, 1]], suppress_ids=[ids["<|startoflm|>"]], suppress_at_begin=[ids["<|endoftext|>"]])
+        tgt_vocab_size=ids["<|notimestamps|>"] + 1 + 1501,
+        eot_id=ids["<|endoftext|>"],
+        sot_id=ids["<|startoftranscript|>"],
+        transcribe_id=ids["<|transcribe|>"],
+        translate_id=ids["<|translate|>"],
+        no_speech_id=ids["<|nocaptions|>"],
+        no_timestamps_id=ids["<|notimestamps|>"],
+        timestamp_begin_id=ids["<|notimestamps|>"] + 1,
+        d_model=32,
+        heads=2,
+        encoder_layers=1,
+        decoder_layers=2,
+        ff_size=64,
+        max_positions=64,
+        language_ids={"en": ids["<|en|>"], "de": ids["<|de|>"]} if multilingual else {},
+        alignment_heads=[[1, 0], [1, 1]],
+        suppress_ids=[ids["<|startoflm|>"]],
+        suppress_at_begin=[ids["<|endoftext|>"]],
+    )
     torch.manual_seed(0)
     model = WhisperModel(config)
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in unique_state_dict(model).items()}
     save_file(tensors, str(folder / "model.safetensors"), metadata={"architecture": "whisper"})
-    folder_config = FolderConfig(architecture="whisper", model=dataclasses.asdict(config), task="speech",
-                                 source_language="multilingual" if multilingual else "en", source_tokenizer="",
-                                 target_tokenizer="tokenizer.json", weights_dtype="float16")
+    folder_config = FolderConfig(
+        architecture="whisper",
+        model=dataclasses.asdict(config),
+        task="speech",
+        source_language="multilingual" if multilingual else "en",
+        source_tokenizer="",
+        target_tokenizer="tokenizer.json",
+        weights_dtype="float16",
+    )
     (folder / "config.json").write_text(json.dumps(dataclasses.asdict(folder_config), indent=2) + "\n")
     (folder / "README.md").write_text("# tiny-whisper\n\nRandom weights, for tests.\n")
     return folder

@@ -26,9 +26,22 @@ CREDITS = """- Sentences: Tatoeba (tatoeba.org) English, as packaged by manythin
   audio was used; no engine ships."""
 
 
-def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tuple[str, str], corpus: Path,
-         decoding: Decoding, parameters: int, size_mb: float, lm_config: dict | None, errors: list[dict],
-         run_notes: str = "", change: str = "", record: str = "") -> str:
+def card(
+    config: dict,
+    name: str,
+    results: dict,
+    evaluation: str,
+    benchmark: tuple[str, str],
+    corpus: Path,
+    decoding: Decoding,
+    parameters: int,
+    size_mb: float,
+    lm_config: dict | None,
+    errors: list[dict],
+    run_notes: str = "",
+    change: str = "",
+    record: str = "",
+) -> str:
     """The model card (hub-style, at most about 100 lines). The tuning history, per-voice scores, error samples,
     the full speed printout and the run's history go to the training record (`training_record`, at `record`)."""
     training = config["training"]
@@ -40,24 +53,27 @@ def card(config: dict, name: str, results: dict, evaluation: str, benchmark: tup
     held_out = results.get(str(corpus / "test-voices.tsv"), {}).get("wer", 100.0)
     real = results.get(str(corpus / "real-dev.tsv"), {}).get("wer")
     search = f"beam {decoding.beam} with the language model" if lm_config else "greedy decoding"
-    record_link = (f"\nThe full record (decoding choices, WER per voice, error samples, the whole speed printout, "
-                   f"training voices and the run's history): [{Path(record).name}](../../{record}).\n"
-                   if record else "")
+    record_link = (
+        f"\nThe full record (decoding choices, WER per voice, error samples, the whole speed printout, "
+        f"training voices and the run's history): [{Path(record).name}](../../{record}).\n"
+        if record
+        else ""
+    )
     return f"""# {name}: English speech recognizer (listen, attend and spell)
 
 An attention-based speech recognizer for English dictation, bundled with Attend: the Dictate tab and
 `attend transcribe` use it, and its attention over the spectrogram is what the app draws.
-Architecture: **{config['architecture']}**, {parameters:,} parameters, {config['weights_dtype']} safetensors,
-{size_mb:.1f} MB on disk{' (with the language model in `lm/`)' if lm_config else ''}.
+Architecture: **{config["architecture"]}**, {parameters:,} parameters, {config["weights_dtype"]} safetensors,
+{size_mb:.1f} MB on disk{" (with the language model in `lm/`)" if lm_config else ""}.
 Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), normalised with
-`{config.get('feature_stats')}`. Output: SentencePiece units (`{config['target_tokenizer']}`).
-{status_section(held_out, training.get('history', []))}
+`{config.get("feature_stats")}`. Output: SentencePiece units (`{config["target_tokenizer"]}`).
+{status_section(held_out, training.get("history", []))}
 ## Intended use and limits
 
 - Use: dictating short English sentences on a CPU (a desktop or laptop), and showing how an
   attention model lines up text with audio. Output is lower-case words without punctuation.
 - Trained mostly on synthetic voices (speech engines): on real recordings it is much weaker
-  (real-dev WER {real if real is not None else '?'}%). English only; no speaker adaptation.
+  (real-dev WER {real if real is not None else "?"}%). English only; no speaker adaptation.
 - Not for anything where a wrong word matters (medical, legal, captions that must be exact).
 
 ## Measured quality (jiwer, {search}, {EVAL_THREADS} thread; measured once, after training)
@@ -83,19 +99,20 @@ Input: 16 kHz mono audio, 80-band log-mel features (25 ms window, 10 ms hop), no
 
 A synthetic corpus built with `attend make-speech-corpus --out {corpus}` (recipe in its
 `corpus.json`), plus real recordings from `../shared/data/speech` (over-sampled); {
-    len(voices.get('held_out', []))} voices are held out, never trained on.
+        len(voices.get("held_out", []))
+    } voices are held out, never trained on.
 
 | split | utterances | hours |
 |---|---|---|
 {split_rows}
 
-Augmentation during training: {augmentation_text(training.get('config', {}).get('augment', {}))}.
+Augmentation during training: {augmentation_text(training.get("config", {}).get("augment", {}))}.
 
-    {training.get('command', '?')}
+    {training.get("command", "?")}
 
-Selected: {training.get('selected', '?')}. Epochs: {training.get('epochs')}, updates: {training.get('steps')},
-training time: {training.get('train_hours')} h on {training.get('device')}
-({process_count(training.get('processes'))}).
+Selected: {training.get("selected", "?")}. Epochs: {training.get("epochs")}, updates: {training.get("steps")},
+training time: {training.get("train_hours")} h on {training.get("device")}
+({process_count(training.get("processes"))}).
 {record_link}
 ## License and credits
 
@@ -110,8 +127,9 @@ def score_table(results: dict, corpus: Path) -> str:
     for label, name in TEST_SETS.items():
         r = results.get(str(corpus / name))
         if r:
-            rows.append(f"| {label} (`{name}`) | {r['utterances']} | {r['wer']:.1f} | {r['cer']:.1f} "
-                        f"| {r['rtf']:.3f} |")
+            rows.append(
+                f"| {label} (`{name}`) | {r['utterances']} | {r['wer']:.1f} | {r['cer']:.1f} | {r['rtf']:.3f} |"
+            )
     return "\n".join(rows)
 
 
@@ -154,8 +172,11 @@ AUGMENTATIONS = (  # (probability field in the training config's augment section
 
 def augmentation_text(augment: dict) -> str:
     """The augmentations a run used, with how often each was applied, as card prose."""
-    used = [f"{name} ({how + ', ' if how else ''}{augment[field]:.0%} of utterances)"
-            for field, name, how in AUGMENTATIONS if augment.get(field)]
+    used = [
+        f"{name} ({how + ', ' if how else ''}{augment[field]:.0%} of utterances)"
+        for field, name, how in AUGMENTATIONS
+        if augment.get(field)
+    ]
     return ", ".join([*used, "gain changes", "SpecAugment"])
 
 

@@ -7,20 +7,33 @@ from desktop_app.commands._options import INFERENCE_THREADS  # torch-free: the a
 
 from .asr_tuning import INT8_TOLERANCE, LM_BEAM, TARGET_RTF, Decoding
 
-DEV_SET_NAMES = {"dev.tsv": "synthetic dev (training voices)",
-                 "dev-voices.tsv": "dev-voices (the dev sentences in the held-out voices)",
-                 "real-dev.tsv": "real-dev (real speech)"}
+DEV_SET_NAMES = {
+    "dev.tsv": "synthetic dev (training voices)",
+    "dev-voices.tsv": "dev-voices (the dev sentences in the held-out voices)",
+    "real-dev.tsv": "real-dev (real speech)",
+}
 
 
 # field: (bundle_asr flag, card wording, what measured its dev figures)
-SEARCH_CHANGES = {"beam": ("--beam", "the beam width of {:g}", "`benchmarks/beam_threshold.py`"),
-                  "threshold": ("--beam-threshold", "the beam threshold of {:g}", "`benchmarks/beam_threshold.py`"),
-                  "length_penalty": ("--length-penalty", "the length penalty of {:g}",
-                                     "`attend eval-asr --length-penalty` on the three dev sets"),
-                  "lm": ("--lm-weight", "the language-model weight of {:g}",
-                         "`attend eval-asr --lm-weight --ilm-weight` on the four dev sets"),
-                  "ilm": ("--ilm-weight", "the internal language-model weight of {:g}",
-                          "`attend eval-asr --lm-weight --ilm-weight` on the four dev sets")}
+SEARCH_CHANGES = {
+    "beam": ("--beam", "the beam width of {:g}", "`benchmarks/beam_threshold.py`"),
+    "threshold": ("--beam-threshold", "the beam threshold of {:g}", "`benchmarks/beam_threshold.py`"),
+    "length_penalty": (
+        "--length-penalty",
+        "the length penalty of {:g}",
+        "`attend eval-asr --length-penalty` on the three dev sets",
+    ),
+    "lm": (
+        "--lm-weight",
+        "the language-model weight of {:g}",
+        "`attend eval-asr --lm-weight --ilm-weight` on the four dev sets",
+    ),
+    "ilm": (
+        "--ilm-weight",
+        "the internal language-model weight of {:g}",
+        "`attend eval-asr --lm-weight --ilm-weight` on the four dev sets",
+    ),
+}
 
 
 def code_block(commands: list[str]) -> str:
@@ -61,14 +74,14 @@ def language_model_text(lm_config: dict) -> str:
     lm_training, lm_dev = lm_config.get("training", {}), lm_config.get("metrics", {}).get("dev", {})
     lm_model = ", ".join(f"{k}={v}" for k, v in lm_config["model"].items())
     return f"""
-The language model (`lm/`, architecture {lm_config['architecture']}: {lm_model}) reads the same
+The language model (`lm/`, architecture {lm_config["architecture"]}: {lm_model}) reads the same
 character units. It was trained on text only: the English side of the Tatoeba training
 text and the training transcripts, never a sentence of the dev or test sets (they are
 excluded by their normalised form; see `exclude` in its config). Dev perplexity
-{lm_dev.get('perplexity')} per unit ({lm_dev.get('bits_per_unit')} bits),
-{lm_training.get('epochs')} epochs, {lm_training.get('train_hours')} h on {lm_training.get('device')}:
+{lm_dev.get("perplexity")} per unit ({lm_dev.get("bits_per_unit")} bits),
+{lm_training.get("epochs")} epochs, {lm_training.get("train_hours")} h on {lm_training.get("device")}:
 
-    {lm_training.get('command', '?')}
+    {lm_training.get("command", "?")}
 """
 
 
@@ -88,17 +101,28 @@ With that weight at beam {LM_BEAM}, the CTC weight was tried again beside its gr
 def kept_decoding_section(d: Decoding, lm_config: dict | None) -> str:
     """--keep-decoding: the settings the replaced folder decoded with, spelled out, and where they were tuned."""
     k = d.kept
-    search = (f"Beam search (width **{k.beam}**{threshold_text(k.threshold)}{length_penalty_text(k.length_penalty)})"
-              if k.beam > 1 else "Greedy search")
-    lm = (f" and **{k.lm}** x the log-probability of the token under the language model in `lm/`, less "
-          f"**{k.lexicon}** per word outside its word list (`lm/words.txt`)") if lm_config else ""
+    search = (
+        f"Beam search (width **{k.beam}**{threshold_text(k.threshold)}{length_penalty_text(k.length_penalty)})"
+        if k.beam > 1
+        else "Greedy search"
+    )
+    lm = (
+        (
+            f" and **{k.lm}** x the log-probability of the token under the language model in `lm/`, less "
+            f"**{k.lexicon}** per word outside its word list (`lm/words.txt`)"
+        )
+        if lm_config
+        else ""
+    )
     if k.ilm:
-        lm += (f", less **{k.ilm:g}** x its log-probability under the recognizer's internal language model (the "
-               "decoder with its attention context zeroed, an estimate of what it learnt from the training "
-               "transcripts alone)")
+        lm += (
+            f", less **{k.ilm:g}** x its log-probability under the recognizer's internal language model (the "
+            "decoder with its attention context zeroed, an estimate of what it learnt from the training "
+            "transcripts alone)"
+        )
     text = f"""{search} over the attention decoder's scores joined with CTC prefix scores,
 token score = (1 - w) x attention log-probability + w x CTC prefix score, w = **{k.ctc}**,{lm};
-precision **{precision_text(k.precision == 'int8')}**. These settings were not tuned for this folder:
+precision **{precision_text(k.precision == "int8")}**. These settings were not tuned for this folder:
 they are the ones the folder it replaced decoded with (`scripts/bundle_asr.py --keep-decoding`), tuned
 on dev WER as that folder's card shows (`{d.kept_card}`){search_changes_text(d)}.
 """
@@ -110,15 +134,17 @@ def threshold_text(threshold: float) -> str:
 
 
 def length_penalty_text(alpha: float) -> str:
-    return (f", ranking hypotheses by summed log-probability / length ^ **{alpha:g}**" if alpha != 1 else "")
+    return f", ranking hypotheses by summed log-probability / length ^ **{alpha:g}**" if alpha != 1 else ""
 
 
 def search_changes_text(d: Decoding) -> str:
     """What --keep-decoding changed of the kept search, and where its figures come from."""
     if not d.search_changes:
         return ""
-    what = " and ".join("no beam threshold" if name == "threshold" and not value
-                        else SEARCH_CHANGES[name][1].format(value) for name, value in d.search_changes.items())
+    what = " and ".join(
+        "no beam threshold" if name == "threshold" and not value else SEARCH_CHANGES[name][1].format(value)
+        for name, value in d.search_changes.items()
+    )
     flags = ", ".join(f"`{SEARCH_CHANGES[name][0]}`" for name in d.search_changes)
     sources = " and ".join(dict.fromkeys(SEARCH_CHANGES[name][2] for name in d.search_changes))
     return f", except {what}, set at bundling ({flags}) from the dev figures of {sources} (see docs/experiments/)"
@@ -133,8 +159,8 @@ def choices_section(d: Decoding) -> str:
     if not d.int8:
         return ""
     text = f"""
-Precision at inference: **{precision_text(d.uses_int8)}**. Mean dev WER {d.int8['float32']}% in float32 and
-{d.int8['int8']}% in int8; int8 is used when it loses at most {INT8_TOLERANCE} points:
+Precision at inference: **{precision_text(d.uses_int8)}**. Mean dev WER {d.int8["float32"]}% in float32 and
+{d.int8["int8"]}% in int8; int8 is used when it loses at most {INT8_TOLERANCE} points:
 
 {code_block(d.int8_commands)}
 """

@@ -21,12 +21,15 @@ def held_out_change(candidate: list[dict], bundled: list[dict], manifest: str) -
         count, difference, low, high = change(candidate, bundled, [manifest])
     except ValueError:
         return ""
-    return (f"{difference:+.2f} WER points on the same {count} held-out-voice utterances, "
-            f"95% paired-bootstrap interval {low:+.2f} to {high:+.2f} ({verdict(low, high)})")
+    return (
+        f"{difference:+.2f} WER points on the same {count} held-out-voice utterances, "
+        f"95% paired-bootstrap interval {low:+.2f} to {high:+.2f} ({verdict(low, high)})"
+    )
 
 
-def compare_with_bundled(destination: Path, voices: str, errors: list[dict],
-                         bundled_errors: Path) -> tuple[float | None, str]:
+def compare_with_bundled(
+    destination: Path, voices: str, errors: list[dict], bundled_errors: Path
+) -> tuple[float | None, str]:
     """Decodes the held-out voices with the bundled `destination` as its folder says, writing its error table to
     `bundled_errors`. -> (its held-out-voice WER, the candidate's change against it (`held_out_change`)), or
     (None, '') when there is no bundled model or it gave no score: an informative figure never blocks a bundle."""
@@ -49,8 +52,11 @@ def bar(card_wer: float, remeasured: float | None) -> float:
     if remeasured is None:
         return card_wer
     if remeasured != card_wer:
-        print(f"the bundled model scores {remeasured} on these held-out voices (its card: {card_wer}); "
-              f"the candidate must beat {remeasured}", flush=True)
+        print(
+            f"the bundled model scores {remeasured} on these held-out voices (its card: {card_wer}); "
+            f"the candidate must beat {remeasured}",
+            flush=True,
+        )
     return remeasured
 
 

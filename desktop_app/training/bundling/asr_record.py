@@ -16,8 +16,16 @@ def record_path(name: str, day: str) -> str:
     return f"docs/experiments/{day}-{name}-training-record.md"
 
 
-def training_record(config: dict, name: str, benchmark: tuple[str, str], corpus: Path, decoding: Decoding,
-                    errors: list[dict], run_notes: str = "", day: str = "") -> str:
+def training_record(
+    config: dict,
+    name: str,
+    benchmark: tuple[str, str],
+    corpus: Path,
+    decoding: Decoding,
+    errors: list[dict],
+    run_notes: str = "",
+    day: str = "",
+) -> str:
     """The long part of a bundle's record, for docs/experiments/: the decoding choices with their dev figures, WER
     per voice family, error samples, the whole speed printout, the voices, and the run's history and notes."""
     training = config["training"]
@@ -57,9 +65,9 @@ What the errors look like: held-out-voice utterances at evenly spaced ranks, wor
 
 ## Voices
 
-{training_voices_text(training.get('config', {}), voices.get('training', []))}
+{training_voices_text(training.get("config", {}), voices.get("training", []))}
 
-Held-out voices, never trained on ({len(voices.get('held_out', []))}): {', '.join(voices.get('held_out', []))}.
+Held-out voices, never trained on ({len(voices.get("held_out", []))}): {", ".join(voices.get("held_out", []))}.
 
 ## Training history
 {history_note(training, run_notes)}
@@ -85,8 +93,13 @@ def voice_table(rows: list[dict], held_out: set[str]) -> str:
     for family, members in sorted(families.items(), key=lambda item: (item[0] not in held_out, item[0])):
         wer = 100 * word_error_rates([r["reference"] for r in members], [r["hypothesis"] for r in members])["wer"]
         variants = len({r["voice"] for r in members})
-        role = ("held out" if family in held_out else "real speech, held-out speakers" if family.startswith("real:")
-                else "training voice")
+        role = (
+            "held out"
+            if family in held_out
+            else "real speech, held-out speakers"
+            if family.startswith("real:")
+            else "training voice"
+        )
         lines.append(f"| {family} | {role} | {variants} | {len(members)} | {wer:.1f} |")
     return "\n".join(lines)
 
@@ -112,17 +125,30 @@ def continuation_note(training: dict) -> str:
     start = training.get("started_from")
     if not start:
         return ""
-    return (f"\nEpochs {start['epochs'] + 1}-{training.get('epochs')} continued from the exported model of epoch "
-            f"{start['epochs']} ({start.get('selected') or 'its weights'}, `--init-from {start['folder']}`), with a "
-            "fresh optimizer whose learning rate warmed up again.")
+    return (
+        f"\nEpochs {start['epochs'] + 1}-{training.get('epochs')} continued from the exported model of epoch "
+        f"{start['epochs']} ({start.get('selected') or 'its weights'}, `--init-from {start['folder']}`), with a "
+        "fresh optimizer whose learning rate warmed up again."
+    )
 
 
 def history_table(history: list[dict]) -> str:
     """One row per epoch: training loss, the learning rate it trained at, each dev set's WER."""
     dev_keys = sorted({k for h in history for k in h if k.startswith("dev_")})
     header = " | ".join(f"{k[4:].replace('_wer', '')} WER %" for k in dev_keys)
-    rows = [" | ".join(["", str(h["epoch"]), f"{h['train_nll']:.3f}", str(h.get("lr", "")),
-                        *(str(h.get(k, "")) for k in dev_keys), ""]).strip() for h in history]
+    rows = [
+        " | ".join(
+            [
+                "",
+                str(h["epoch"]),
+                f"{h['train_nll']:.3f}",
+                str(h.get("lr", "")),
+                *(str(h.get(k, "")) for k in dev_keys),
+                "",
+            ]
+        ).strip()
+        for h in history
+    ]
     rule = "|---|---|---|" + "---|" * len(dev_keys)
     return "\n".join([f"| epoch | train nll | learning rate | {header} |", rule, *rows])
 
@@ -132,17 +158,22 @@ def training_voices_text(training_config: dict, corpus_voices: list[str]) -> str
     the count of the others: a split added to the corpus after the weights were trained is not theirs."""
     from desktop_app.speech.manifest import read_manifest
 
-    manifests = [Path(entry["path"] if isinstance(entry, dict) else entry)
-                 for entry in training_config.get("data", {}).get("train", [])]
+    manifests = [
+        Path(entry["path"] if isinstance(entry, dict) else entry)
+        for entry in training_config.get("data", {}).get("train", [])
+    ]
     if not manifests or not all(path.exists() for path in manifests):  # cannot tell: the corpus's list
         return f"Training voices ({len(corpus_voices)}): {', '.join(corpus_voices)}."
     in_training = {item.voice for path in manifests for item in read_manifest(path)}
     heard = [voice for voice in corpus_voices if voice in in_training]
     names = ", ".join(f"`{path.name}`" for path in manifests)
-    text = (f"Training voices ({len(heard)}, those of {names}, the manifests these weights trained on): "
-            f"{', '.join(heard)}.")
+    text = (
+        f"Training voices ({len(heard)}, those of {names}, the manifests these weights trained on): {', '.join(heard)}."
+    )
     unheard = len(corpus_voices) - len(heard)
     if unheard:
-        text += (f" The corpus holds {unheard} more training voices, in splits that later training runs read "
-                 "(see the run notes); these weights never heard them.")
+        text += (
+            f" The corpus holds {unheard} more training voices, in splits that later training runs read "
+            "(see the run notes); these weights never heard them."
+        )
     return text

@@ -16,8 +16,11 @@ from desktop_app.commands._options import INFERENCE_THREADS  # torch-free: eval-
 from . import ROOT
 from .scores import NoScore, run_scores
 
-TEST_SETS = {"held-out voices": "test-voices.tsv", "held-out sentences": "test-sentences.tsv",
-             "real speech, held-out speakers": "real-dev.tsv"}
+TEST_SETS = {
+    "held-out voices": "test-voices.tsv",
+    "held-out sentences": "test-sentences.tsv",
+    "real speech, held-out speakers": "real-dev.tsv",
+}
 DEV_SETS = ("dev.tsv", "dev-voices.tsv", "real-dev.tsv")  # the sets whose mean WER tunes decoding (those present)
 EVAL_JOBS = max(1, min(2, os.cpu_count() or 1))  # bundling pauses training: every core decodes
 EVAL_THREADS = INFERENCE_THREADS  # each job decodes on the app's threads (eval-asr's default), as the card says
@@ -38,18 +41,38 @@ class Setting:
     ilm: float = 0.0  # weight of the internal language-model estimate, subtracted (0 = none)
 
     def options(self) -> list[str]:
-        return ["--beam", str(self.beam), "--ctc-weight", str(self.ctc), "--lm-weight", str(self.lm),
-                "--lexicon-penalty", str(self.lexicon), "--precision", self.precision,
-                "--beam-threshold", str(self.threshold), "--length-penalty", str(self.length_penalty),
-                "--ilm-weight", str(self.ilm)]
+        return [
+            "--beam",
+            str(self.beam),
+            "--ctc-weight",
+            str(self.ctc),
+            "--lm-weight",
+            str(self.lm),
+            "--lexicon-penalty",
+            str(self.lexicon),
+            "--precision",
+            self.precision,
+            "--beam-threshold",
+            str(self.threshold),
+            "--length-penalty",
+            str(self.length_penalty),
+            "--ilm-weight",
+            str(self.ilm),
+        ]
 
 
 def folder_setting(config: dict) -> Setting:
     """The decoding a model folder's config asks for."""
-    return Setting(ctc=config["model"].get("ctc_decode_weight", 0.0), lm=config.get("lm_weight", 0.0),
-                   beam=config.get("beam_size", 1), precision="int8" if config.get("int8_inference") else "float32",
-                   lexicon=config.get("lexicon_penalty", 0.0), threshold=config.get("beam_threshold") or 0.0,
-                   length_penalty=config.get("length_penalty", 1.0), ilm=config.get("ilm_weight", 0.0))
+    return Setting(
+        ctc=config["model"].get("ctc_decode_weight", 0.0),
+        lm=config.get("lm_weight", 0.0),
+        beam=config.get("beam_size", 1),
+        precision="int8" if config.get("int8_inference") else "float32",
+        lexicon=config.get("lexicon_penalty", 0.0),
+        threshold=config.get("beam_threshold") or 0.0,
+        length_penalty=config.get("length_penalty", 1.0),
+        ilm=config.get("ilm_weight", 0.0),
+    )
 
 
 def eval_asr_command(model: Path, manifests: list[str], *options: str) -> list[str]:
@@ -66,8 +89,10 @@ def run_json(command: list[str]) -> dict:
     scores = run_scores([*command, *jobs], ROOT)
     unscored = [m for m in manifests_of(command) if m not in scores.get("results", {})]
     if unscored:
-        raise NoScore(f"attend eval-asr gave no score for {', '.join(unscored)} (none of its utterances could be "
-                      f"read)  [attend {' '.join(command)}]")
+        raise NoScore(
+            f"attend eval-asr gave no score for {', '.join(unscored)} (none of its utterances could be "
+            f"read)  [attend {' '.join(command)}]"
+        )
     return scores
 
 
@@ -75,8 +100,8 @@ def manifests_of(command: list[str]) -> list[str]:
     """The manifests an eval-asr command line names (none for another command)."""
     if command[0] != "eval-asr" or "--manifest" not in command:
         return []
-    after = command[command.index("--manifest") + 1:]
-    return after[:next((i for i, word in enumerate(after) if word.startswith("--")), len(after))]
+    after = command[command.index("--manifest") + 1 :]
+    return after[: next((i for i, word in enumerate(after) if word.startswith("--")), len(after))]
 
 
 def evaluate(model: Path, corpus: Path, extra: tuple[str, ...] = (), errors: Path | None = None) -> tuple[dict, str]:
@@ -112,6 +137,9 @@ class DevScores:
             results = self.runner(self.command(setting, missing))["results"]
             self.wers.update({(setting, m): results[m]["wer"] for m in missing})
         wer = round(sum(self.wers[setting, m] for m in manifests) / len(manifests), 2)
-        print(f"dev WER ({' + '.join(sets)}) {' '.join(setting.options())}: {wer}"
-              + ("" if missing else " (measured earlier)"), flush=True)
+        print(
+            f"dev WER ({' + '.join(sets)}) {' '.join(setting.options())}: {wer}"
+            + ("" if missing else " (measured earlier)"),
+            flush=True,
+        )
         return wer, "attend " + " ".join(self.command(setting, manifests))

@@ -75,7 +75,7 @@ def tune(scores: DevScores, field_name: str, values: tuple, base: Setting, sets:
 def beside(values: tuple, chosen) -> tuple:
     """`chosen` first (it wins ties), then its neighbours in `values`: (0.0, 0.3, 0.5), 0.3 -> (0.3, 0.0, 0.5)"""
     at = values.index(chosen)
-    return (chosen, *values[max(0, at - 1):at], *values[at + 1:at + 2])
+    return (chosen, *values[max(0, at - 1) : at], *values[at + 1 : at + 2])
 
 
 def choose_precision(scores: DevScores, decoding: Decoding, base: Setting) -> Setting:
@@ -146,8 +146,9 @@ def tune_decoding(staged: Path, config: dict, lm: Path | None, corpus: Path) -> 
     return decoding, lm_config, benchmark
 
 
-def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None,
-                  corpus: Path, search_changes: dict | None = None) -> tuple[Decoding, dict | None]:
+def keep_decoding(
+    staged: Path, config: dict, destination: Path, lm: Path | None, corpus: Path, search_changes: dict | None = None
+) -> tuple[Decoding, dict | None]:
     """--keep-decoding: the staged folder decodes as the bundled `destination` does, nothing tuned
     (a new language model or acoustic weights scored at the settings that were tuned before);
     `search_changes`: but with this beam width, threshold, length penalty, language-model and/or internal
@@ -160,15 +161,26 @@ def keep_decoding(staged: Path, config: dict, destination: Path, lm: Path | None
     kept = folder_setting(json.loads((destination / "config.json").read_text()))
     search_changes = search_changes or {}
     kept = replace(kept, **search_changes)
-    card_commit = subprocess.run(["git", "log", "-1", "--format=%h", "--", str(destination / "README.md")],
-                                 capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    card_commit = subprocess.run(
+        ["git", "log", "-1", "--format=%h", "--", str(destination / "README.md")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
     where = destination.relative_to(ROOT) if destination.is_relative_to(ROOT) else destination
     card = f"git show {card_commit or 'HEAD'}:{where}/README.md"  # the card with the figures the settings came from
-    decoding = Decoding(ctc=(kept.ctc, {}, []), beam=kept.beam, kept=kept, kept_card=card,
-                        search_changes=search_changes)
+    decoding = Decoding(
+        ctc=(kept.ctc, {}, []), beam=kept.beam, kept=kept, kept_card=card, search_changes=search_changes
+    )
     config["model"]["ctc_decode_weight"] = kept.ctc
-    config.update(beam_size=kept.beam, int8_inference=kept.precision == "int8", lexicon_penalty=kept.lexicon,
-                  beam_threshold=kept.threshold or None, length_penalty=kept.length_penalty, ilm_weight=kept.ilm)
+    config.update(
+        beam_size=kept.beam,
+        int8_inference=kept.precision == "int8",
+        lexicon_penalty=kept.lexicon,
+        beam_threshold=kept.threshold or None,
+        length_penalty=kept.length_penalty,
+        ilm_weight=kept.ilm,
+    )
     lm_config = None
     if lm:
         attach_language_model(staged, lm, kept.lm)

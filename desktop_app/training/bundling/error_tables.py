@@ -21,8 +21,9 @@ def change(candidate: list[dict], baseline: list[dict], manifests: list[str]) ->
     pairs = [(r, before[r["manifest"], r["id"]]) for r in candidate if (r["manifest"], r["id"]) in before]
     if not pairs:
         raise ValueError(f"no utterance of {', '.join(manifests)} is in both tables")
-    difference, low, high = paired_bootstrap([c["reference"] for c, _ in pairs], [b["hypothesis"] for _, b in pairs],
-                                             [c["hypothesis"] for c, _ in pairs])
+    difference, low, high = paired_bootstrap(
+        [c["reference"] for c, _ in pairs], [b["hypothesis"] for _, b in pairs], [c["hypothesis"] for c, _ in pairs]
+    )
     return len(pairs), difference, low, high
 
 
@@ -33,5 +34,7 @@ def verdict(low: float, high: float) -> str:
 def line(name: str, figures: tuple[int, float, float, float]) -> str:
     """One line of `scripts/compare_errors.py`'s report."""
     count, difference, low, high = figures
-    return (f"{name}: {difference:+.2f} WER points on {count} utterances, 95% paired-bootstrap interval "
-            f"{low:+.2f} to {high:+.2f} ({verdict(low, high)})")
+    return (
+        f"{name}: {difference:+.2f} WER points on {count} utterances, 95% paired-bootstrap interval "
+        f"{low:+.2f} to {high:+.2f} ({verdict(low, high)})"
+    )

@@ -25,16 +25,18 @@ class NoScore(RuntimeError):
 
 def run_scores(command: list[str], cwd: Path, runner=None) -> dict:
     """The JSON scores that `attend COMMAND...` prints (run as `python -m desktop_app`), or NoScore."""
-    result = (runner or subprocess.run)([sys.executable, "-m", "desktop_app", *command], capture_output=True,
-                                        text=True, cwd=cwd)
+    result = (runner or subprocess.run)(
+        [sys.executable, "-m", "desktop_app", *command], capture_output=True, text=True, cwd=cwd
+    )
     ours = [line.strip() for line in result.stderr.splitlines() if line.startswith(f"attend {command[0]}:")]
     crashed = "Traceback (most recent call last)" in result.stderr
     scores = _scores(result.stdout) if result.returncode in (EVERY_ITEM, SKIPPED) and not crashed else None
     if scores is None:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         why = ours[-1] if ours and not crashed else (lines[-1] if lines else "it printed no message")
-        raise NoScore(f"attend {command[0]} gave no score (exit {result.returncode}): {why}  "
-                      f"[attend {' '.join(command)}]")
+        raise NoScore(
+            f"attend {command[0]} gave no score (exit {result.returncode}): {why}  [attend {' '.join(command)}]"
+        )
     if result.returncode == SKIPPED:
         print(skips_text(command, ours), flush=True)
     return scores

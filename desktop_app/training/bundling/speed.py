@@ -19,9 +19,19 @@ SPEED_SECTION = re.compile(r"(?ms)^## Speed\n.*?(?=^## )")
 def measure(model: Path, corpus: Path, streaming: bool = True) -> tuple[str, str]:
     """asr_speed.py's printout and command, on the app's threads; without `streaming`, the real-time factor
     alone (2 min less)."""
-    command = ["benchmarks/asr_speed.py", "--model", str(model), "--manifest", str(corpus / "test-sentences.tsv"),
-               "--limit", "40", "--quantize", "--threads", str(INFERENCE_THREADS),
-               *([] if streaming else ["--dictation", "0"])]
+    command = [
+        "benchmarks/asr_speed.py",
+        "--model",
+        str(model),
+        "--manifest",
+        str(corpus / "test-sentences.tsv"),
+        "--limit",
+        "40",
+        "--quantize",
+        "--threads",
+        str(INFERENCE_THREADS),
+        *([] if streaming else ["--dictation", "0"]),
+    ]
     result = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT, check=True)
     return result.stdout.strip(), "python " + " ".join(command)
 
@@ -44,8 +54,10 @@ def speed_summary(printout: str) -> str:
 def with_speed_measured_again(card_text: str, benchmark: tuple[str, str], why: str) -> str:
     """The card with its Speed section replaced by a new measurement (every other section as it was)."""
     output, command = benchmark
-    section = (f"## Speed\n\nMeasured again after the weights were bundled: {why}\n\n"
-               f"    {command}\n\n```\n{speed_summary(output)}\n```\n\n")
+    section = (
+        f"## Speed\n\nMeasured again after the weights were bundled: {why}\n\n"
+        f"    {command}\n\n```\n{speed_summary(output)}\n```\n\n"
+    )
     if not SPEED_SECTION.search(card_text):
         raise ValueError("the card has no '## Speed' section followed by another section")
     return SPEED_SECTION.sub(lambda _: section, card_text, count=1)
@@ -56,7 +68,8 @@ def measure_speed_again(destination: Path, corpus: Path, why: str) -> None:
     Speed section (weights unchanged)."""
     benchmark = measure(destination, corpus)
     card_path = ROOT / destination / "README.md"
-    card_path.write_text(with_speed_measured_again(card_path.read_text(encoding="utf-8"), benchmark, why),
-                         encoding="utf-8")
+    card_path.write_text(
+        with_speed_measured_again(card_path.read_text(encoding="utf-8"), benchmark, why), encoding="utf-8"
+    )
     print(benchmark[0])
     print(f"rewrote the Speed section of {card_path}")

@@ -30,9 +30,9 @@ class CorpusError(ValueError):
 
 @dataclass(frozen=True)
 class Item:
-    spoken: str   # given to the TTS engine: numbers as words, punctuation for prosody
-    text: str     # target transcript: normalize_transcript / dictation_target of `spoken`
-    kind: str     # sentence | dictation | number | year | date | time | digits
+    spoken: str  # given to the TTS engine: numbers as words, punctuation for prosody
+    text: str  # target transcript: normalize_transcript / dictation_target of `spoken`
+    kind: str  # sentence | dictation | number | year | date | time | digits
 
 
 _ALLOWED_SPOKEN = re.compile(r"^[A-Za-z' ,.!?;:\"-]+$")
@@ -88,8 +88,10 @@ class SentencePool:
         return item
 
 
-_PUNCTUATION_WORDS = {symbol: tuple(words for words, s in SPOKEN_PUNCTUATION.items() if s == symbol)
-                      for symbol in SPOKEN_PUNCTUATION.values()}  # "." -> ("period", "full stop")
+_PUNCTUATION_WORDS = {
+    symbol: tuple(words for words, s in SPOKEN_PUNCTUATION.items() if s == symbol)
+    for symbol in SPOKEN_PUNCTUATION.values()
+}  # "." -> ("period", "full stop")
 _DICTATION_TOKEN = re.compile(r"[A-Za-z'-]+|[,.?!:;]+")
 
 
@@ -108,26 +110,77 @@ def dictation_item(sentences: list[Item], rng: random.Random) -> Item | None:
     return Item(spoken, dictation_target(spoken), "dictation")
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_NUMBER_TEMPLATES = ("The total is {n}.", "I need {n} tickets.", "There are {n} people in the room.",
-                     "Turn to page {n}.", "It costs {n} dollars.", "We drove {n} miles today.",
-                     "Room number {n}.", "Set a timer for {n} minutes.", "She is {n} years old.",
-                     "The score was {n} to {m}.", "{N}.", "Add {n} and {m}.", "That is {n} percent.",
-                     "It is {n} degrees outside.", "Order {n} boxes, please.", "Multiply {n} by {m}.")
-_YEAR_TEMPLATES = ("I was born in {y}.", "The house was built in {y}.", "That happened in {y}.",
-                   "Back in {y}, things were different.", "The company was founded in {y}.",
-                   "In {y} we moved to a new city.", "The film came out in {y}.", "{Y}.")
-_DATE_TEMPLATES = ("The meeting is on the {d} of {month}.", "My birthday is {month} {d}.",
-                   "The contract ends on {month} {d}, {y}.", "See you on {weekday} the {d}.",
-                   "She was born on the {d} of {month} {y}.", "Today is {weekday}, {month} {d}.",
-                   "The deadline is {month} {d}.", "We leave on the {d}.")
-_TIME_TEMPLATES = ("Let's meet at {t}.", "The train leaves at {t}.", "Wake me up at {t} in the morning.",
-                   "The shop closes at {t}.", "It is {t}.", "Dinner is at {t} tonight.",
-                   "Set an alarm for {t}.", "The film starts at {t} in the evening.")
-_DIGIT_TEMPLATES = ("My phone number is {p}.", "Call me at {p}.", "The code is {c}.", "My pin is {c}.",
-                    "Your order number is {o}.", "Dial {p}.")
+_NUMBER_TEMPLATES = (
+    "The total is {n}.",
+    "I need {n} tickets.",
+    "There are {n} people in the room.",
+    "Turn to page {n}.",
+    "It costs {n} dollars.",
+    "We drove {n} miles today.",
+    "Room number {n}.",
+    "Set a timer for {n} minutes.",
+    "She is {n} years old.",
+    "The score was {n} to {m}.",
+    "{N}.",
+    "Add {n} and {m}.",
+    "That is {n} percent.",
+    "It is {n} degrees outside.",
+    "Order {n} boxes, please.",
+    "Multiply {n} by {m}.",
+)
+_YEAR_TEMPLATES = (
+    "I was born in {y}.",
+    "The house was built in {y}.",
+    "That happened in {y}.",
+    "Back in {y}, things were different.",
+    "The company was founded in {y}.",
+    "In {y} we moved to a new city.",
+    "The film came out in {y}.",
+    "{Y}.",
+)
+_DATE_TEMPLATES = (
+    "The meeting is on the {d} of {month}.",
+    "My birthday is {month} {d}.",
+    "The contract ends on {month} {d}, {y}.",
+    "See you on {weekday} the {d}.",
+    "She was born on the {d} of {month} {y}.",
+    "Today is {weekday}, {month} {d}.",
+    "The deadline is {month} {d}.",
+    "We leave on the {d}.",
+)
+_TIME_TEMPLATES = (
+    "Let's meet at {t}.",
+    "The train leaves at {t}.",
+    "Wake me up at {t} in the morning.",
+    "The shop closes at {t}.",
+    "It is {t}.",
+    "Dinner is at {t} tonight.",
+    "Set an alarm for {t}.",
+    "The film starts at {t} in the evening.",
+)
+_DIGIT_TEMPLATES = (
+    "My phone number is {p}.",
+    "Call me at {p}.",
+    "The code is {c}.",
+    "My pin is {c}.",
+    "Your order number is {o}.",
+    "Dial {p}.",
+)
 
 
 def _cardinal(rng: random.Random) -> int:
@@ -184,8 +237,9 @@ def _generated(kind: str, template: str, **words: str) -> Item:
 
 
 def number_item(rng: random.Random) -> Item:
-    return _generated("number", rng.choice(_NUMBER_TEMPLATES), n=number_words(_cardinal(rng)),
-                      m=number_words(_cardinal(rng)))
+    return _generated(
+        "number", rng.choice(_NUMBER_TEMPLATES), n=number_words(_cardinal(rng)), m=number_words(_cardinal(rng))
+    )
 
 
 def year_item(rng: random.Random) -> Item:
@@ -193,8 +247,14 @@ def year_item(rng: random.Random) -> Item:
 
 
 def date_item(rng: random.Random) -> Item:
-    return _generated("date", rng.choice(_DATE_TEMPLATES), d=number_words(rng.randint(1, 31), ordinal=True),
-                      month=rng.choice(MONTHS), weekday=rng.choice(WEEKDAYS), y=_year(rng))
+    return _generated(
+        "date",
+        rng.choice(_DATE_TEMPLATES),
+        d=number_words(rng.randint(1, 31), ordinal=True),
+        month=rng.choice(MONTHS),
+        weekday=rng.choice(WEEKDAYS),
+        y=_year(rng),
+    )
 
 
 def time_item(rng: random.Random) -> Item:
@@ -202,8 +262,9 @@ def time_item(rng: random.Random) -> Item:
 
 
 def digits_item(rng: random.Random) -> Item:
-    return _generated("digits", rng.choice(_DIGIT_TEMPLATES), p=_phone(rng), c=_digits(rng, 4),
-                      o=_digits(rng, rng.randint(5, 8)))
+    return _generated(
+        "digits", rng.choice(_DIGIT_TEMPLATES), p=_phone(rng), c=_digits(rng, 4), o=_digits(rng, rng.randint(5, 8))
+    )
 
 
 GENERATED_KINDS = {  # kind: (share among generated items, generator)
@@ -221,8 +282,9 @@ def _weighted_choice(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(names, weights=[weights[name] for name in names])[0]
 
 
-def split_items(count: int, pool: SentencePool, rng: random.Random, generated_share: float,
-                reserved: set[str]) -> list[Item]:
+def split_items(
+    count: int, pool: SentencePool, rng: random.Random, generated_share: float, reserved: set[str]
+) -> list[Item]:
     """`count` items: sentences from `pool`, a `generated_share` of dictation items; no text in `reserved`."""
     shares = {kind: share for kind, (share, _) in GENERATED_KINDS.items()}
     items: list[Item] = []

@@ -49,8 +49,11 @@ def write_manifests(plan: Plan, out: Path) -> dict[str, dict[str, float]]:
     """One manifest per split, listing the planned utterances whose audio exists."""
     summary = {}
     for split in SPLITS:
-        rows = ((u.id, u.path, audio_duration(out / u.path), u.text, u.voice)
-                for u in plan.split(split) if (out / u.path).exists())
+        rows = (
+            (u.id, u.path, audio_duration(out / u.path), u.text, u.voice)
+            for u in plan.split(split)
+            if (out / u.path).exists()
+        )
         count, seconds = write_manifest(out / f"{split}.tsv", rows)
         summary[split] = {"planned": len(plan.split(split)), "written": count, "hours": round(seconds / 3600, 3)}
     return summary
@@ -93,17 +96,22 @@ def write_recipe(plan: Plan, out: Path, report: SynthesisReport, splits: dict, r
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "recipe": config,
         "text_file_sha256": _sha256(plan.config.text_file),
-        "extra_dev_text_file_sha256": (_sha256(plan.config.extra_dev_text_file)
-                                       if plan.split("dev-voices-extra") else None),
+        "extra_dev_text_file_sha256": (
+            _sha256(plan.config.extra_dev_text_file) if plan.split("dev-voices-extra") else None
+        ),
         "sentences": plan.sentences,
         "generated_kinds": {kind: share for kind, (share, _) in GENERATED_KINDS.items()},
         "engine_weights": {name: engine.weight for name, engine in ENGINES.items()},
         "engine_versions": plan.versions,
         "engines_left_out": plan.problems,
-        "voices": {"training": [v.id for v in plan.training_voices],
-                   "held_out": [v.id for v in plan.held_out_voices]},
-        "audio": {"sample_rate": SAMPLE_RATE, "format": "FLAC PCM_16 mono", "trim_top_db": TRIM_TOP_DB,
-                  "pad_seconds": list(PAD_SECONDS), "peak": PEAK},
+        "voices": {"training": [v.id for v in plan.training_voices], "held_out": [v.id for v in plan.held_out_voices]},
+        "audio": {
+            "sample_rate": SAMPLE_RATE,
+            "format": "FLAC PCM_16 mono",
+            "trim_top_db": TRIM_TOP_DB,
+            "pad_seconds": list(PAD_SECONDS),
+            "peak": PEAK,
+        },
         "splits": splits,
         "kinds": {split: dict(Counter(u.kind for u in plan.split(split))) for split in SPLITS},
         "synthesis": {"existing": report.existing, "synthesized": report.synthesized, "failed": report.failed},

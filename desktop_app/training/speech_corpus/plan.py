@@ -28,16 +28,31 @@ from .voices import ENGINES, Availability, Utterance, Voice, all_voices, matches
 # dev-voices-extra (ids devvoicex-*, from the far end of the training text) spoke 985 of its 1,200 items in
 # sentences the language model had trained on (scripts/lm_text_overlap.py), so it rewarded what the language
 # model remembers, not what carries over to unseen sentences.
-SPLITS = ("train", "dev", "test-sentences", "test-voices", "dev-voices", "train-added", "train-variants",
-          "dev-voices-extra")
-_ID_PREFIX = {"train": "train", "dev": "dev", "test-sentences": "testsent", "test-voices": "testvoice",
-              "dev-voices": "devvoice", "train-added": "trainadd", "train-variants": "trainvar",
-              "dev-voices-extra": "devextra"}
+SPLITS = (
+    "train",
+    "dev",
+    "test-sentences",
+    "test-voices",
+    "dev-voices",
+    "train-added",
+    "train-variants",
+    "dev-voices-extra",
+)
+_ID_PREFIX = {
+    "train": "train",
+    "dev": "dev",
+    "test-sentences": "testsent",
+    "test-voices": "testvoice",
+    "dev-voices": "devvoice",
+    "train-added": "trainadd",
+    "train-variants": "trainvar",
+    "dev-voices-extra": "devextra",
+}
 DEFAULT_TEXT_FILE = Path("../shared/data/mt/tatoeba-deu-en/train.en")
 DEFAULT_EXTRA_DEV_TEXT_FILE = Path("../shared/data/mt/tatoeba-deu-en/dev.en")  # never in train.en, never LM text
 DEFAULT_HELD_OUT_VOICES = ("piper", "flite:rms", "festival:ked_diphone", "espeak-ng:en-gb-scotland*")
 DEFAULT_ADDED_VOICES = ("pico",)  # training voices that speak train-added.tsv only (SVOX Pico joined later)
-PAD_SECONDS = (0.1, 0.2)     # silence kept (or added) before and after speech, drawn per utterance
+PAD_SECONDS = (0.1, 0.2)  # silence kept (or added) before and after speech, drawn per utterance
 
 
 def _pick_voice(rng: random.Random, voices: list[Voice]) -> Voice:
@@ -53,25 +68,29 @@ class CorpusConfig:
     seed: int = 1
     train_utterances: int = 30_000
     dev_utterances: int = 400
-    test_utterances: int = 400           # each of test-sentences and test-voices
-    held_out_sentences: int = 300        # for the test sets
-    dev_sentences: int = 300             # for dev; distinct from the test sentences
-    generated_share: float = 0.25        # dictation items (numbers, dates, times, spoken punctuation)
+    test_utterances: int = 400  # each of test-sentences and test-voices
+    held_out_sentences: int = 300  # for the test sets
+    dev_sentences: int = 300  # for dev; distinct from the test sentences
+    generated_share: float = 0.25  # dictation items (numbers, dates, times, spoken punctuation)
     engines: tuple[str, ...] = tuple(ENGINES)
     held_out_voices: tuple[str, ...] = DEFAULT_HELD_OUT_VOICES
     added_voices: tuple[str, ...] = DEFAULT_ADDED_VOICES  # training voices heard in train-added only
-    added_utterances: int = 6_000        # train-added: further training items, spoken by the added voices
-    variant_utterances: int = 6_000      # train-variants: further training items, spoken by espeak-ng's other variants
+    added_utterances: int = 6_000  # train-added: further training items, spoken by the added voices
+    variant_utterances: int = 6_000  # train-variants: further training items, spoken by espeak-ng's other variants
     extra_dev_voice_utterances: int = 1_200  # dev-voices-extra: held-out voices on sentences no other split speaks
     extra_dev_text_file: Path = DEFAULT_EXTRA_DEV_TEXT_FILE  # its sentences: none the language model trains on
     min_words: int = 2
     max_words: int = 20
 
     def validate(self) -> None:
-        counts = {"train utterances": self.train_utterances, "dev utterances": self.dev_utterances,
-                  "test utterances": self.test_utterances, "added utterances": self.added_utterances,
-                  "variant utterances": self.variant_utterances,
-                  "extra dev-voice utterances": self.extra_dev_voice_utterances}
+        counts = {
+            "train utterances": self.train_utterances,
+            "dev utterances": self.dev_utterances,
+            "test utterances": self.test_utterances,
+            "added utterances": self.added_utterances,
+            "variant utterances": self.variant_utterances,
+            "extra dev-voice utterances": self.extra_dev_voice_utterances,
+        }
         for name, value in counts.items():
             if value < 0:
                 raise CorpusError(f"{name} must be 0 or more, not {value}")
@@ -91,8 +110,10 @@ class CorpusConfig:
         if not self.text_file.is_file():
             raise CorpusError(f"text file not found: {self.text_file}")
         if self.extra_dev_voice_utterances and not self.extra_dev_text_file.is_file():
-            raise CorpusError(f"dev-voices-extra text file not found: {self.extra_dev_text_file} "
-                              "(or use --extra-dev-voice-utterances 0)")
+            raise CorpusError(
+                f"dev-voices-extra text file not found: {self.extra_dev_text_file} "
+                "(or use --extra-dev-voice-utterances 0)"
+            )
 
 
 @dataclass
@@ -101,7 +122,7 @@ class Plan:
     utterances: list[Utterance]
     training_voices: list[Voice]
     held_out_voices: list[Voice]
-    problems: dict[str, str]             # engine -> why it (or some of its voices) is left out
+    problems: dict[str, str]  # engine -> why it (or some of its voices) is left out
     versions: dict[str, str]
     sentences: dict[str, int] = field(default_factory=dict)  # distinct sentences used per split
 
@@ -116,8 +137,9 @@ def check_engines(names: Iterable[str]) -> tuple[dict[str, Availability], dict[s
     return availability, versions
 
 
-def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None = None,
-              versions: dict[str, str] | None = None) -> Plan:
+def make_plan(
+    config: CorpusConfig, availability: dict[str, Availability] | None = None, versions: dict[str, str] | None = None
+) -> Plan:
     """Every utterance of the corpus. Texts depend only on the seed, the text file and the counts;
     voices also on which engines are installed (see `Plan.problems`)."""
     config.validate()
@@ -132,8 +154,9 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     if not training:
         raise CorpusError("no training voice is available; install an engine or hold out fewer voices")
     if config.test_utterances and not held_out:
-        raise CorpusError("no held-out voice is available for test-voices.tsv; use --test-utterances 0 "
-                          "or hold out an installed voice")
+        raise CorpusError(
+            "no held-out voice is available for test-voices.tsv; use --test-utterances 0 or hold out an installed voice"
+        )
 
     # The held-out sentences come first in the seeded order, so they depend on nothing but the seed.
     lines = seeded_lines(config.text_file, config.seed)
@@ -142,8 +165,7 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
     dev_sentences = list(itertools.islice(sentences, config.dev_sentences))
 
     def items(split: str, count: int, pool: SentencePool, reserved: set[str]) -> list[Item]:
-        return split_items(count, pool, random.Random(f"{config.seed}:items:{split}"), config.generated_share,
-                           reserved)
+        return split_items(count, pool, random.Random(f"{config.seed}:items:{split}"), config.generated_share, reserved)
 
     test_items = items("test", config.test_utterances, SentencePool(test_sentences, "held-out"), set())
     reserved = {item.text for item in test_sentences + test_items}
@@ -156,40 +178,60 @@ def make_plan(config: CorpusConfig, availability: dict[str, Availability] | None
         """Where the splits before stopped (they stay as they were), then train's sentences again."""
         return SentencePool(itertools.chain(sentences, list(train_pool.used)), "training")
 
-    added_items = items("train-added", config.added_utterances if added else 0, further_training_sentences(),
-                        reserved)
-    variant_items = items("train-variants", config.variant_utterances if variants else 0,
-                          further_training_sentences(), reserved)
+    added_items = items("train-added", config.added_utterances if added else 0, further_training_sentences(), reserved)
+    variant_items = items(
+        "train-variants", config.variant_utterances if variants else 0, further_training_sentences(), reserved
+    )
     # From a text file of its own, so the other splits' sizes do not move its sentences; no text of another split.
     spoken = reserved | {item.text for item in train_items + added_items + variant_items}
     extra_dev_count = config.extra_dev_voice_utterances if held_out else 0
     extra_dev_lines = seeded_lines(config.extra_dev_text_file, config.seed) if extra_dev_count else []
-    extra_dev_items = items("dev-voices-extra", extra_dev_count,
-                            SentencePool(usable_sentences(extra_dev_lines, config.min_words, config.max_words),
-                                         "dev-voices-extra"), spoken)
+    extra_dev_items = items(
+        "dev-voices-extra",
+        extra_dev_count,
+        SentencePool(usable_sentences(extra_dev_lines, config.min_words, config.max_words), "dev-voices-extra"),
+        spoken,
+    )
 
     utterances = []
     # Each split draws its voices from its own seeded stream, so adding a split changes no other.
-    for split, split_voices, split_items_ in (("train", training, train_items), ("dev", training, dev_items),
-                                              ("test-sentences", training, test_items),
-                                              ("test-voices", held_out, test_items),
-                                              ("dev-voices", held_out, dev_items if held_out else []),
-                                              ("train-added", added, added_items),
-                                              ("train-variants", variants, variant_items),
-                                              ("dev-voices-extra", held_out, extra_dev_items)):
+    for split, split_voices, split_items_ in (
+        ("train", training, train_items),
+        ("dev", training, dev_items),
+        ("test-sentences", training, test_items),
+        ("test-voices", held_out, test_items),
+        ("dev-voices", held_out, dev_items if held_out else []),
+        ("train-added", added, added_items),
+        ("train-variants", variants, variant_items),
+        ("dev-voices-extra", held_out, extra_dev_items),
+    ):
         rng = random.Random(f"{config.seed}:voices:{split}")
         for index, item in enumerate(split_items_, start=1):
             voice = _pick_voice(rng, split_voices)
             rate, pitch = ENGINES[voice.engine].settings(rng, voice.name)
             pad = round(rng.uniform(*PAD_SECONDS), 3)
-            utterances.append(Utterance(f"{_ID_PREFIX[split]}-{index:06d}", split, voice.id, item.kind,
-                                        item.spoken, item.text, rate, pitch, pad))
+            utterances.append(
+                Utterance(
+                    f"{_ID_PREFIX[split]}-{index:06d}",
+                    split,
+                    voice.id,
+                    item.kind,
+                    item.spoken,
+                    item.text,
+                    rate,
+                    pitch,
+                    pad,
+                )
+            )
     problems = {name: found.problem for name, found in availability.items() if found.problem}
-    counts = {"train": len({i.text for i in train_items if i.kind == "sentence"}),
-              "dev": len(dev_sentences), "test": len(test_sentences),
-              "train-added": len({i.text for i in added_items if i.kind == "sentence"}),
-              "train-variants": len({i.text for i in variant_items if i.kind == "sentence"}),
-              "dev-voices-extra": len({i.text for i in extra_dev_items if i.kind == "sentence"})}
+    counts = {
+        "train": len({i.text for i in train_items if i.kind == "sentence"}),
+        "dev": len(dev_sentences),
+        "test": len(test_sentences),
+        "train-added": len({i.text for i in added_items if i.kind == "sentence"}),
+        "train-variants": len({i.text for i in variant_items if i.kind == "sentence"}),
+        "dev-voices-extra": len({i.text for i in extra_dev_items if i.kind == "sentence"}),
+    }
     return Plan(config, utterances, training + added + variants, held_out, problems, dict(versions or {}), counts)
 
 

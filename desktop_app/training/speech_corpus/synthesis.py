@@ -14,8 +14,8 @@ import numpy as np
 from .plan import Plan
 from .voices import ENGINES, SAMPLE_RATE, Utterance
 
-TRIM_TOP_DB = 40.0           # silence = more than this far below the loudest frame
-PEAK = 0.9                   # every file is peak-normalised to this
+TRIM_TOP_DB = 40.0  # silence = more than this far below the loudest frame
+PEAK = 0.9  # every file is peak-normalised to this
 
 Log = Callable[[str], None]
 
@@ -37,9 +37,16 @@ def finish_audio(source: Path, destination: Path, pad: float) -> float:
     if end - start < 0.1 * SAMPLE_RATE:
         raise ValueError("the engine produced under 0.1 s of speech")
     margin = round(pad * SAMPLE_RATE)
-    before, after = audio[max(0, start - margin):start], audio[end:end + margin]
-    audio = np.concatenate([np.zeros(margin - len(before), np.float32), before, audio[start:end], after,
-                            np.zeros(margin - len(after), np.float32)])
+    before, after = audio[max(0, start - margin) : start], audio[end : end + margin]
+    audio = np.concatenate(
+        [
+            np.zeros(margin - len(before), np.float32),
+            before,
+            audio[start:end],
+            after,
+            np.zeros(margin - len(after), np.float32),
+        ]
+    )
     audio *= PEAK / peak
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".part")
@@ -80,7 +87,7 @@ def make_batches(utterances: list[Utterance]) -> list[tuple[str, list[Utterance]
     per_engine: dict[str, list[list[Utterance]]] = {}
     for key, members in groups.items():
         size = ENGINES[key[0]].batch_size
-        per_engine.setdefault(key[0], []).extend(members[i:i + size] for i in range(0, len(members), size))
+        per_engine.setdefault(key[0], []).extend(members[i : i + size] for i in range(0, len(members), size))
     batches = []
     queues = [list(queue) for queue in per_engine.values()]
     while any(queues):
@@ -99,8 +106,7 @@ class SynthesisReport:
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # id, voice, error
 
 
-def synthesize(plan: Plan, out: Path, jobs: int = 1, progress: bool = True, log: Log | None = None
-               ) -> SynthesisReport:
+def synthesize(plan: Plan, out: Path, jobs: int = 1, progress: bool = True, log: Log | None = None) -> SynthesisReport:
     """Synthesize every planned utterance whose audio is missing; failures are logged and skipped."""
     from tqdm import tqdm
 

@@ -34,13 +34,13 @@ class Voice:
 class Utterance:
     id: str
     split: str
-    voice: str            # voice id, "engine:name"
+    voice: str  # voice id, "engine:name"
     kind: str
     spoken: str
     text: str
-    rate: float           # speaking rate relative to the voice's normal (1.2 = 20% faster)
-    pitch: float | None   # pitch relative to the voice's normal; None where the engine cannot change it
-    pad: float            # seconds of silence kept before and after speech
+    rate: float  # speaking rate relative to the voice's normal (1.2 = 20% faster)
+    pitch: float | None  # pitch relative to the voice's normal; None where the engine cannot change it
+    pad: float  # seconds of silence kept before and after speech
 
     @property
     def engine(self) -> str:
@@ -58,7 +58,7 @@ class Utterance:
 
 @dataclass(frozen=True)
 class Availability:
-    voices: tuple[str, ...]    # the voices that can be used now
+    voices: tuple[str, ...]  # the voices that can be used now
     problem: str | None = None  # why the engine or some of its voices cannot be used
     extra_voices: tuple[str, ...] = ()  # further voices that can be used now, for train-variants.tsv only
 
@@ -90,9 +90,9 @@ class Engine:
     name: ClassVar[str]
     voices: ClassVar[tuple[str, ...]]
     extra_voices: ClassVar[tuple[str, ...]] = ()  # further voices for train-variants.tsv only
-    install: ClassVar[str]                                  # how to get the program
-    weight: ClassVar[float]                                 # share of utterances among engines
-    batch_size: ClassVar[int] = 16                          # utterances per worker task
+    install: ClassVar[str]  # how to get the program
+    weight: ClassVar[float]  # share of utterances among engines
+    batch_size: ClassVar[int] = 16  # utterances per worker task
     rate_range: ClassVar[tuple[float, float]] = (0.85, 1.2)
     pitch_range: ClassVar[tuple[float, float] | None] = (0.85, 1.2)
 
@@ -132,18 +132,89 @@ class Engine:
         raise NotImplementedError
 
 
-_ESPEAK_ACCENTS = ("en-us", "en-us-nyc", "en-gb", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan",
-                   "en-gb-x-gbcwmd", "en-029")
+_ESPEAK_ACCENTS = (
+    "en-us",
+    "en-us-nyc",
+    "en-gb",
+    "en-gb-x-rp",
+    "en-gb-scotland",
+    "en-gb-x-gbclan",
+    "en-gb-x-gbcwmd",
+    "en-029",
+)
 _ESPEAK_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m5", "+m6", "+m7", "+f1", "+f2", "+f3", "+f4", "+f5")
 # espeak-ng's other variants (espeak-ng --voices=variant): formant, pitch and voicing settings of further speakers,
 # and the Klatt synthesizer. Left out: whisper (no voicing), robot-like effects, and "fast" (a rate, not a voice).
 ESPEAK_EXTRA_VARIANTS = (
-    "Alex", "Alicia", "Andrea", "Andy", "Annie", "Denis", "Diogo", "Gene", "Gene2", "Henrique", "Hugo", "Jacky",
-    "Lee", "Marco", "Mario", "Michael", "Mike", "Nguyen", "Storm", "adam", "anika", "announcer", "antonio", "aunty",
-    "belinda", "benjamin", "boris", "caleb", "croak", "david", "ed", "edward", "edward2", "grandma", "grandpa",
-    "gustave", "iven", "iven2", "iven3", "iven4", "john", "klatt", "klatt2", "klatt3", "klatt4", "klatt5", "klatt6",
-    "linda", "m8", "marcelo", "max", "michel", "miguel", "norbert", "pablo", "paul", "pedro", "quincy", "rob",
-    "robert", "sandro", "shelby", "steph", "steph2", "steph3", "travis", "victor", "zac")
+    "Alex",
+    "Alicia",
+    "Andrea",
+    "Andy",
+    "Annie",
+    "Denis",
+    "Diogo",
+    "Gene",
+    "Gene2",
+    "Henrique",
+    "Hugo",
+    "Jacky",
+    "Lee",
+    "Marco",
+    "Mario",
+    "Michael",
+    "Mike",
+    "Nguyen",
+    "Storm",
+    "adam",
+    "anika",
+    "announcer",
+    "antonio",
+    "aunty",
+    "belinda",
+    "benjamin",
+    "boris",
+    "caleb",
+    "croak",
+    "david",
+    "ed",
+    "edward",
+    "edward2",
+    "grandma",
+    "grandpa",
+    "gustave",
+    "iven",
+    "iven2",
+    "iven3",
+    "iven4",
+    "john",
+    "klatt",
+    "klatt2",
+    "klatt3",
+    "klatt4",
+    "klatt5",
+    "klatt6",
+    "linda",
+    "m8",
+    "marcelo",
+    "max",
+    "michel",
+    "miguel",
+    "norbert",
+    "pablo",
+    "paul",
+    "pedro",
+    "quincy",
+    "rob",
+    "robert",
+    "sandro",
+    "shelby",
+    "steph",
+    "steph2",
+    "steph3",
+    "travis",
+    "victor",
+    "zac",
+)
 
 
 class EspeakEngine(Engine):
@@ -165,8 +236,9 @@ class EspeakEngine(Engine):
         voices = tuple(voice for voice in self.voices if voice.split("+")[0] in languages)
         listed = _run(["espeak-ng", "--voices=variant"], timeout=20).stdout.split()
         variants = {column.removeprefix("!v/") for column in listed if column.startswith("!v/")}  # their files
-        extra = tuple(voice for voice in self.extra_voices
-                      if voice.split("+")[0] in languages and voice.split("+")[1] in variants)
+        extra = tuple(
+            voice for voice in self.extra_voices if voice.split("+")[0] in languages and voice.split("+")[1] in variants
+        )
         return Availability(voices, f"espeak-ng lacks {', '.join(missing)}" if missing else None, extra)
 
     def version(self) -> str:
@@ -175,8 +247,17 @@ class EspeakEngine(Engine):
     def command(self, utterance: Utterance, wav: Path) -> tuple[list[str], str | None]:
         speed = round(175 * utterance.rate)
         pitch = min(99, max(0, round(50 * (utterance.pitch or 1.0))))
-        return ["espeak-ng", "-v", utterance.voice_name, "-s", str(speed), "-p", str(pitch), "-w", str(wav)], \
-            utterance.spoken
+        return [
+            "espeak-ng",
+            "-v",
+            utterance.voice_name,
+            "-s",
+            str(speed),
+            "-p",
+            str(pitch),
+            "-w",
+            str(wav),
+        ], utterance.spoken
 
 
 class FliteEngine(Engine):
@@ -190,8 +271,9 @@ class FliteEngine(Engine):
             return Availability((), f"flite is not installed ({self.install})")
         listing = _run(["flite", "-lv"], timeout=20).stdout.split(":", 1)[-1].split()
         missing = [voice for voice in self.voices if voice not in listing]
-        return Availability(tuple(v for v in self.voices if v in listing),
-                            f"flite lacks {', '.join(missing)}" if missing else None)
+        return Availability(
+            tuple(v for v in self.voices if v in listing), f"flite lacks {', '.join(missing)}" if missing else None
+        )
 
     def version(self) -> str:
         lines = _run(["flite", "--version"], timeout=20).stdout.strip().splitlines()
@@ -202,9 +284,19 @@ class FliteEngine(Engine):
         return rate, None if voice == "rms" else pitch  # rms speaks at a fixed 100 Hz whatever f0_shift says
 
     def command(self, utterance: Utterance, wav: Path) -> tuple[list[str], str | None]:
-        return ["flite", "-voice", utterance.voice_name, "-t", utterance.spoken, "-o", str(wav),
-                "--setf", f"duration_stretch={1 / utterance.rate:.3f}",
-                "--setf", f"f0_shift={utterance.pitch or 1.0:.3f}"], None
+        return [
+            "flite",
+            "-voice",
+            utterance.voice_name,
+            "-t",
+            utterance.spoken,
+            "-o",
+            str(wav),
+            "--setf",
+            f"duration_stretch={1 / utterance.rate:.3f}",
+            "--setf",
+            f"f0_shift={utterance.pitch or 1.0:.3f}",
+        ], None
 
 
 class BatchEngine(Engine):
@@ -250,8 +342,11 @@ class FestivalEngine(BatchEngine):
     name = "festival"
     install = "apt-get install festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts"
     kinds = {"kal_diphone": "diphone", "ked_diphone": "diphone", "cmu_us_slt_arctic_hts": "hts"}
-    packages = {"kal_diphone": "festvox-kallpc16k", "ked_diphone": "festvox-kdlpc16k",
-                "cmu_us_slt_arctic_hts": "festvox-us-slt-hts"}
+    packages = {
+        "kal_diphone": "festvox-kallpc16k",
+        "ked_diphone": "festvox-kdlpc16k",
+        "cmu_us_slt_arctic_hts": "festvox-us-slt-hts",
+    }
     voices = tuple(kinds)
     weight = 0.35
 
@@ -273,15 +368,17 @@ class FestivalEngine(BatchEngine):
 
     def script(self, utterances: list[Utterance], workdir: Path) -> str:
         voice = utterances[0].voice_name
-        lines = [f"(voice_{voice})",
-                 "(set! attend_lr (if (boundp 'int_lr_params) int_lr_params nil))",
-                 "(set! attend_hts (if (boundp 'hts_engine_params) hts_engine_params nil))",
-                 "(define (attend_say text path)",
-                 "  (unwind-protect",
-                 "    (let ((utt (eval (list 'Utterance 'Text text))))",
-                 "      (utt.synth utt)",
-                 "      (utt.save.wave utt path 'riff))",
-                 '    (format t "attend: failed %s\\n" path)))']
+        lines = [
+            f"(voice_{voice})",
+            "(set! attend_lr (if (boundp 'int_lr_params) int_lr_params nil))",
+            "(set! attend_hts (if (boundp 'hts_engine_params) hts_engine_params nil))",
+            "(define (attend_say text path)",
+            "  (unwind-protect",
+            "    (let ((utt (eval (list 'Utterance 'Text text))))",
+            "      (utt.synth utt)",
+            "      (utt.save.wave utt path 'riff))",
+            '    (format t "attend: failed %s\\n" path)))',
+        ]
         for utterance in utterances:
             assert utterance.voice_name == voice, "a festival batch holds one voice"
             if self.kinds[voice] == "hts":
@@ -289,8 +386,10 @@ class FestivalEngine(BatchEngine):
             else:
                 lines.append(f"(Parameter.set 'Duration_Stretch {1 / utterance.rate:.3f})")
                 if utterance.pitch is not None:
-                    lines.append("(set! int_lr_params (cons (list 'target_f0_mean (* "
-                                 f"{utterance.pitch} (cadr (assoc 'target_f0_mean attend_lr)))) attend_lr))")
+                    lines.append(
+                        "(set! int_lr_params (cons (list 'target_f0_mean (* "
+                        f"{utterance.pitch} (cadr (assoc 'target_f0_mean attend_lr)))) attend_lr))"
+                    )
             wav = workdir / f"{utterance.id}.wav"
             lines.append(f"(attend_say {_scheme_string(utterance.spoken)} {_scheme_string(str(wav))})")
         return "\n".join(lines) + "\n"
@@ -337,8 +436,10 @@ class PiperEngine(BatchEngine):
     def version(self) -> str:
         try:
             versions = [f"piper-tts {importlib.metadata.version('piper-tts')}"]
-            versions += [f"{package} {importlib.metadata.version(package.replace('_', '-'))}"
-                         for package, _ in self.models.values()]
+            versions += [
+                f"{package} {importlib.metadata.version(package.replace('_', '-'))}"
+                for package, _ in self.models.values()
+            ]
         except importlib.metadata.PackageNotFoundError:
             return "unknown"
         return ", ".join(versions) + " (noise scales 0)"
@@ -351,8 +452,18 @@ class PiperEngine(BatchEngine):
 
     def run_batch(self, utterances: list[Utterance], workdir: Path) -> tuple[dict[str, Path], str]:
         out = workdir / "piper"
-        command = [sys.executable, "-m", "piper", "-m", str(self.model_path(utterances[0].voice_name)),
-                   "-d", str(out), "--length-scale", f"{1 / utterances[0].rate:.3f}", *self.deterministic_flags]
+        command = [
+            sys.executable,
+            "-m",
+            "piper",
+            "-m",
+            str(self.model_path(utterances[0].voice_name)),
+            "-d",
+            str(out),
+            "--length-scale",
+            f"{1 / utterances[0].rate:.3f}",
+            *self.deterministic_flags,
+        ]
         stdin = "".join(" ".join(u.spoken.split()) + "\n" for u in utterances)
         result = _run(command, timeout=60 + 10 * len(utterances), stdin=stdin)
         error = "" if result.returncode == 0 else _error_text(result)
@@ -407,8 +518,9 @@ class PicoEngine(Engine):
         return results
 
 
-ENGINES: dict[str, Engine] = {engine.name: engine for engine in
-                              (EspeakEngine(), FliteEngine(), FestivalEngine(), PiperEngine(), PicoEngine())}
+ENGINES: dict[str, Engine] = {
+    engine.name: engine for engine in (EspeakEngine(), FliteEngine(), FestivalEngine(), PiperEngine(), PicoEngine())
+}
 
 
 def all_voices() -> list[Voice]:
