@@ -68,15 +68,33 @@ class Alignment:
         return stacked[:, layer].mean(axis=1)
 
     def to_json(self, view: str = AVERAGE_LAST_LAYER) -> str:
-        return json.dumps({
-            "source_pieces": self.source_pieces,
-            "output_pieces": self.output_pieces,
-            "view": view,
-            "matrix": [[round(float(x), 5) for x in row] for row in self.matrix(view)],
-        }, ensure_ascii=False, indent=1)
+        return json.dumps(
+            {
+                "source_pieces": self.source_pieces,
+                "output_pieces": self.output_pieces,
+                "view": view,
+                "matrix": [[round(float(x), 5) for x in row] for row in self.matrix(view)],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
 
     def save_json(self, path: str | Path, view: str = AVERAGE_LAST_LAYER) -> None:
         Path(path).write_text(self.to_json(view) + "\n", encoding="utf-8")
+
+    def to_pharaoh(self, view: str = AVERAGE_LAST_LAYER) -> str:
+        """The word alignment in the Pharaoh format that alignment tools read: "i-j" pairs (source word i, output
+        word j, 0-based, pieces joined into words as seq2seq.words does), each output word aligned to the source
+        word it attends to most (over the view's matrix; "</s>" never)."""
+        from desktop_app.seq2seq.words import join_pieces, word_attention  # loads torch: only when exporting
+
+        source, output = join_pieces(self.source_pieces), join_pieces(self.output_pieces)
+        words = word_attention(self.matrix(view), output, source)
+        end = len(source.texts) - 1 if source.texts and source.texts[-1] == "</s>" else None
+        return pharaoh_line(words, () if end is None else (end,))
+
+    def save_pharaoh(self, path: str | Path, view: str = AVERAGE_LAST_LAYER) -> None:
+        Path(path).write_text(self.to_pharaoh(view) + "\n", encoding="utf-8")
 
     @classmethod
     def from_json(cls, text: str) -> Alignment:
@@ -85,3 +103,13 @@ class Alignment:
         for piece, row in zip(data["output_pieces"], data["matrix"], strict=True):
             alignment.append(piece, np.asarray(row, dtype=np.float32))
         return alignment
+
+
+def pharaoh_line(matrix: np.ndarray, skip_columns: tuple[int, ...] = ()) -> str:
+    """matrix (output words, source words) -> "i-j ..." (source i, output j, 0-based): each output word aligned to
+    its most attended source word among the columns not skipped (e.g. "</s>"), in output order."""
+    columns = [c for c in range(matrix.shape[1]) if c not in skip_columns]
+    if not columns:
+        return ""
+    best = np.asarray(matrix)[:, columns].argmax(axis=1) if len(matrix) else []
+    return " ".join(f"{columns[int(b)]}-{j}" for j, b in enumerate(best))

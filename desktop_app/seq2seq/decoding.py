@@ -145,7 +145,8 @@ def decode(
             memory = encode(model, source)
         start = _start(model, memory, options)
         search = _greedy if options.beam_size == 1 else _beam
-        max_length = _within_positions(model, options.max_length(int(memory.mask.sum())), len(start.ids))
+        wanted = max(options.max_length(int(memory.mask.sum())), len(options.prefix))  # a prefix is never cut
+        max_length = _within_positions(model, wanted, len(start.ids))
         looping = _loop_check(options, src)
         hypotheses = yield from _with_pieces(search(model, memory, options, max_length, looping, start), tokenizer)
     for hypothesis in hypotheses:

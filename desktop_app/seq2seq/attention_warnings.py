@@ -1,0 +1,271 @@
+"""Warnings drawn from a finished translation: what it may have left out, repeated or made up.
+
+    alignment, warnings = translation_warnings(translator, text, translator.translate(text))
+    for warning in warnings:          # AttentionWarning(kind, source_words, output_words, message)
+        print(warning.message)        # indices into alignment.source.texts / alignment.output.texts
+
+Four kinds, each a hint for people, never a verdict:
+
+- untranslated: a source word that received little attention from what the model wrote. Each output
+  token's attention row counts by the model's probability of that token: in a forced or unusual
+  translation the model looks at the word it means to translate next even when it is made to write
+  something else, so unweighted attention covers a left-out word as well as a translated one (weighting gave
+  1.7 to 3.9 times the recall at about the same false alarms). The end-of-sentence column, punctuation
+  and the source language's function words (FUNCTION_WORDS) are never flagged.
+- repetition: an output word that says again what an earlier one said: the same stem, its attention
+  peaking on the source word that the earlier one peaked on, more often than that source word occurs.
+- hallucination: an output token the model found unlikely while its attention was spread over the
+  source (high entropy): the token is not clearly based on any source word.
+- unreadable: much of the input is in characters the model cannot read (coverage.input_warning).
+
+The thresholds (THRESHOLDS, per architecture) were chosen on the Tatoeba and Multi30k dev sets by
+benchmarks/attention_warnings.py. They find about 30% of phrases deleted from reference translations at
+10-20% false alarms on the test sets (docs/experiments/2026-12-06-attention-warnings.md): a hint, not a check.
+
+Shapes: WordAlignment.matrix (output words, source words), piece_matrix (output tokens, source pieces);
+log_probs: one per output token (a trailing end-token value is ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .translator import Translation, Translator
+from .words import WordAlignment, word_alignment
+
+UNTRANSLATED, REPETITION, HALLUCINATION, UNREADABLE = "untranslated", "repetition", "hallucination", "unreadable"
+STEM_LETTERS = 4  # "Fluss" and "Flusses" share a stem; so, less happily, do "Haus" and "Hause"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    # possibly untranslated: a source word receiving less attention than this (summed over output tokens, each
+    # row weighted by the token's probability; an evenly translated word receives about 1)
+    untranslated: float
+    # possible repetition: both output words give at least this much attention to the source word they peak on
+    repetition_peak: float
+    # possible hallucination: a token whose attention entropy (0 = one source piece, 1 = even over all) is at least
+    # hallucination_entropy and whose probability is at most hallucination_probability
+    hallucination_entropy: float
+    hallucination_probability: float
+
+
+# Chosen on the dev sets by benchmarks/attention_warnings.py (the most recall at no more than 10% of intact
+# reference translations warned about).
+THRESHOLDS = {
+    "rnn": Thresholds(
+        untranslated=0.0575, repetition_peak=0.05, hallucination_entropy=0.5, hallucination_probability=3e-05
+    ),
+    "transformer": Thresholds(
+        untranslated=0.0975, repetition_peak=0.05, hallucination_entropy=0.48, hallucination_probability=0.0001
+    ),
+}
+DEFAULT_THRESHOLDS = THRESHOLDS["transformer"]
+
+# Words whose absence from a translation is usual (articles merge, prepositions change): never "untranslated".
+FUNCTION_WORDS = {
+    "en": frozenset(
+        """
+a an the and or but in on at of to for from with by about as into onto over under is are was were be been being
+am have has had do does did will would can could shall should may might must i you he she it we they me him her
+us them my your his its our their this that these those there here what who whom which when where why how so
+than too very just also all any some
+""".split()
+    ),
+    "de": frozenset(
+        """
+der die das den dem des ein eine einen einem einer eines und oder aber in im ins an am auf aus bei mit nach von
+vom zu zum zur für über unter vor durch gegen ohne um bis ist sind war waren bin bist sein seid hat habe hast
+haben hatte hatten wird werden wurde wurden kann können muss müssen soll sollte will wollen ich du er sie es wir
+ihr mich dich sich uns euch mir dir ihm ihn ihnen mein meine dein deine seine ihre dass als wie wenn so da ja
+auch noch schon nur sehr man was wer wo dies diese dieser dieses hier dort denn doch mal etwas
+""".split()
+    ),
+}
+
+ANY_FUNCTION_WORD = frozenset().union(*FUNCTION_WORDS.values())  # the output's language is not known here
+
+
+@dataclass(frozen=True)
+class AttentionWarning:
+    kind: str  # UNTRANSLATED, REPETITION, HALLUCINATION or UNREADABLE
+    source_words: tuple[int, ...]  # indices into WordAlignment.source.texts
+    output_words: tuple[int, ...]  # indices into WordAlignment.output.texts
+    message: str  # one line for people
+
+
+def attention_warnings(
+    alignment: WordAlignment,
+    log_probs: Sequence[float],
+    thresholds: Thresholds,
+    source_language: str = "",
+    unreadable: str | None = None,
+) -> list[AttentionWarning]:
+    """Every warning for one translated sentence, in the order: unreadable, untranslated, repetition, hallucination.
+    unreadable: coverage.input_warning's line for the text, if it gave one."""
+    warnings = [AttentionWarning(UNREADABLE, (), (), unreadable)] if unreadable else []
+    received = received_attention(alignment, log_probs)
+    flagged = [j for j in candidate_source_words(alignment, source_language) if received[j] < thresholds.untranslated]
+    for run in _runs(flagged):
+        warnings.append(
+            AttentionWarning(
+                UNTRANSLATED,
+                tuple(run),
+                (),
+                f"possibly untranslated: "
+                f"{_quoted(alignment.source.texts, run)} received little attention from "
+                "the translation",
+            )
+        )
+    strengths, earlier = repetition_strengths(alignment)
+    for run in _runs([int(i) for i in np.flatnonzero(strengths >= thresholds.repetition_peak)]):
+        words, before = _quoted(alignment.output.texts, run), _quoted(alignment.output.texts, earlier[run])
+        peaks = tuple(dict.fromkeys(int(alignment.matrix[i, _peak_columns(alignment)].argmax()) for i in run))
+        warnings.append(
+            AttentionWarning(
+                REPETITION, peaks, tuple(run), f"possible repetition: {words} says again what {before} said"
+            )
+        )
+    for run in _runs(hallucinated_words(alignment, log_probs, thresholds)):
+        warnings.append(
+            AttentionWarning(
+                HALLUCINATION,
+                (),
+                tuple(run),
+                f"possible hallucination: "
+                f"{_quoted(alignment.output.texts, run)} is unlikely and based on no "
+                "particular source word",
+            )
+        )
+    return warnings
+
+
+def received_attention(alignment: WordAlignment, log_probs: Sequence[float]) -> np.ndarray:
+    """(source words,) attention each source word received, each output token's row weighted by its probability."""
+    probabilities = _probabilities(alignment, log_probs)
+    if len(probabilities) == 0:
+        return np.zeros(len(alignment.source.spans))
+    starts = [span.start for span in alignment.source.spans]
+    columns = np.add.reduceat(alignment.piece_matrix, starts, axis=1)  # output tokens x source words
+    return probabilities @ columns
+
+
+def candidate_source_words(alignment: WordAlignment, source_language: str = "") -> list[int]:
+    """The source words that may be called untranslated: not "</s>", not punctuation, not a function word."""
+    function_words = FUNCTION_WORDS.get(source_language.split("-")[0].lower(), frozenset())
+    return [
+        j
+        for j, text in enumerate(alignment.source.texts)
+        if j != alignment.end_column and any(c.isalnum() for c in text) and _bare(text) not in function_words
+    ]
+
+
+def repetition_strengths(alignment: WordAlignment) -> tuple[np.ndarray, np.ndarray]:
+    """Per output word: how clearly it repeats an earlier one (the smaller of the two words' attention on the
+    source word both peak on; 0 = no repetition), and which earlier word (-1 = none).
+
+    A repetition is an output word with the stem of an earlier output word, both peaking on the same source
+    word, where the output holds that stem (on that source word's text) more often than the source holds the
+    word: "river ... river" may become "Fluss ... Fluss", "river" alone may not. Function words (of any language
+    in FUNCTION_WORDS) are never repetitions: articles of neighbouring nouns often peak on one "a"."""
+    columns = _peak_columns(alignment)
+    strengths = np.zeros(len(alignment.output.texts))
+    earlier = np.full(len(alignment.output.texts), -1)
+    if not columns:
+        return strengths, earlier
+    matrix = alignment.matrix[:, columns]  # output words x candidate source words
+    peaks = [columns[k] for k in matrix.argmax(axis=1)] if len(matrix) else []
+    source_counts: dict[str, int] = {}
+    for text in alignment.source.texts:
+        source_counts[_bare(text)] = source_counts.get(_bare(text), 0) + 1
+    seen: dict[tuple[str, str], list[int]] = {}  # (output stem, peak source text) -> output words so far
+    for i, text in enumerate(alignment.output.texts):
+        stem = _stem(text)
+        if not stem or _bare(text) in ANY_FUNCTION_WORD:  # "einem ... einer" for two "a"s is no repetition
+            continue
+        key = (stem, _bare(alignment.source.texts[peaks[i]]))
+        before = [k for k in seen.get(key, []) if peaks[k] == peaks[i]]
+        seen.setdefault(key, []).append(i)
+        if before and len(seen[key]) > source_counts[key[1]]:
+            k = before[-1]
+            strengths[i] = min(alignment.matrix[i, peaks[i]], alignment.matrix[k, peaks[i]])
+            earlier[i] = k
+    return strengths, earlier
+
+
+def token_entropy(piece_matrix: np.ndarray) -> np.ndarray:
+    """(output tokens, source pieces) -> (output tokens,) entropy of each row over the source pieces, as a share of
+    the most it could be (0: all on one piece; 1: even over all)."""
+    rows = np.clip(np.asarray(piece_matrix, dtype=np.float64), 1e-12, 1.0)
+    if rows.shape[1] < 2:
+        return np.zeros(rows.shape[0])
+    return -(rows * np.log(rows)).sum(axis=1) / np.log(rows.shape[1])
+
+
+def hallucinated_words(alignment: WordAlignment, log_probs: Sequence[float], thresholds: Thresholds) -> list[int]:
+    """The output words holding a token with spread attention and a low probability."""
+    probabilities = _probabilities(alignment, log_probs)
+    entropy = token_entropy(alignment.piece_matrix)
+    suspect = (entropy >= thresholds.hallucination_entropy) & (probabilities <= thresholds.hallucination_probability)
+    return [
+        i
+        for i, span in enumerate(alignment.output.spans)
+        if suspect[span.start : span.stop].any() and _stem(alignment.output.texts[i])
+    ]
+
+
+def translation_warnings(
+    translator: Translator, text: str, translation: Translation, thresholds: Thresholds | None = None
+) -> tuple[WordAlignment, list[AttentionWarning]]:
+    """The warnings for one Translator.translate result (or seq2seq.forced's) of `text`, with the word alignment
+    their indices refer to. thresholds: None = the model's architecture's (THRESHOLDS)."""
+    best = translation.nbest[0]
+    pieces = translator.target_tokenizer.pieces(best.token_ids)
+    alignment = word_alignment(translation.source_pieces, pieces, best.attention)
+    chosen = thresholds or THRESHOLDS.get(getattr(translator.model, "architecture", ""), DEFAULT_THRESHOLDS)
+    return alignment, attention_warnings(
+        alignment, best.log_probs, chosen, translator.source_language, translator.input_warning(text)
+    )
+
+
+def _probabilities(alignment: WordAlignment, log_probs: Sequence[float]) -> np.ndarray:
+    """(output tokens,) probabilities from log_probs (which may hold one more: the end token's)."""
+    tokens = len(alignment.output.pieces)
+    if len(log_probs) < tokens:
+        raise ValueError(f"{len(log_probs)} log-probabilities for {tokens} output tokens")
+    return np.exp(np.asarray(log_probs[:tokens], dtype=np.float64))
+
+
+def _peak_columns(alignment: WordAlignment) -> list[int]:
+    """Source words an output word may peak on: all but "</s>"."""
+    return [j for j in range(len(alignment.source.texts)) if j != alignment.end_column]
+
+
+def _bare(word: str) -> str:
+    """A word in lower case without the punctuation around it."""
+    return re.sub(r"^\W+|\W+$", "", word.lower())
+
+
+def _stem(word: str) -> str:
+    """The first STEM_LETTERS letters of a word with a letter in it, in lower case ("" for punctuation, numbers)."""
+    bare = _bare(word)
+    return bare[:STEM_LETTERS] if any(c.isalpha() for c in bare) else ""
+
+
+def _quoted(texts: Sequence[str], indices) -> str:
+    return '"' + " ".join(texts[int(i)] for i in indices) + '"'
+
+
+def _runs(indices: list[int]) -> list[list[int]]:
+    """[3, 4, 7] -> [[3, 4], [7]]."""
+    runs: list[list[int]] = []
+    for index in indices:
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
