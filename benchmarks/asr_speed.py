@@ -39,12 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from desktop_app.catalog import find_model  # noqa: E402
 from desktop_app.seq2seq import load_folder  # noqa: E402
 from desktop_app.seq2seq.quantize import INFERENCE_THREADS, use_inference_threads  # noqa: E402
 from desktop_app.speech.features import SAMPLE_RATE, load_audio  # noqa: E402
 from desktop_app.speech.manifest import read_manifest  # noqa: E402
 from desktop_app.speech.recognizer import Recognizer  # noqa: E402
 from desktop_app.speech.streaming import Final, Partial, StreamingRecognizer  # noqa: E402
+from desktop_app.speech.whisper_recognizer import WhisperRecognizer  # noqa: E402
 
 CHUNK_SECONDS = 0.1
 POLL_SECONDS = 0.05  # the app's worker looks for decoded finals this often while no audio comes
@@ -206,7 +208,7 @@ def main() -> int:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    loaded = load_folder(args.model)
+    loaded = load_folder(find_model(args.model))
     print(f"model {args.model}: loaded in {1000 * (time.perf_counter() - start):.0f} ms")
     utterances = load_utterances(args.manifest, args.limit)
     seconds = sum(a.size for a in utterances) / SAMPLE_RATE
@@ -224,10 +226,17 @@ def main() -> int:
         use_inference_threads(threads)
         print(f"{threads} thread{'s' if threads > 1 else ''}:")
         precisions = ("float32", "int8") if args.quantize else ("float32",)
-        measure({precision: Recognizer(loaded, precision) for precision in precisions}, utterances, spoken)
+        measure({precision: recognizer_for(loaded, precision) for precision in precisions}, utterances, spoken)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak_mb:.0f} MB")
     return 0
+
+
+def recognizer_for(loaded, precision: str):
+    """The recognizer the folder's architecture needs (as Recognizer.from_folder picks it), at `precision`."""
+    if loaded.config.architecture == "whisper":
+        return WhisperRecognizer(loaded, precision)
+    return Recognizer(loaded, precision)
 
 
 if __name__ == "__main__":
