@@ -7,7 +7,8 @@
 For each search (greedy, beam 5): WER and CER of Attend's transcripts (the installed folder through
 `Recognizer.transcribe` as the app runs it: the encoder on two threads, the decoder on one) and of
 faster-whisper's (its own front end and decoder on the original CTranslate2 model.bin, in float32 and int8,
-without VAD or temperature fallback, told the language), all scored the same way (eval-asr's: both sides normalised to the references' spoken form),
+without VAD or temperature fallback, told the language), all scored the same way (eval-asr's: both sides
+normalised to the references' spoken form),
 and each one's real-time factor. Targets (issue 40): WER within 0.5 points of faster-whisper; real-time factor
 at most 2x faster-whisper int8's.
 """
