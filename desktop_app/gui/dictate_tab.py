@@ -26,6 +26,7 @@ from desktop_app.installing.sources import CATALOG
 from desktop_app.speech.speed import SPEEDS
 from desktop_app.transcript_files import Segment, to_srt, to_text
 
+from . import playback
 from .audio_input import ArraySource, MicrophoneSource, MicrophoneUnavailable, input_devices
 from .dictate_worker import DictateRequest, DictateWorker, FinalResult
 from .export_dialog import ask_export_path
@@ -194,6 +195,7 @@ class DictateTab(QWidget):
         self.save_audio.clicked.connect(self.save_recording)
         self.translate_button.clicked.connect(lambda: self.translateRequested.emit(self.text()))
         self.segment_choice.currentIndexChanged.connect(self._show_segment)
+        self.spectrogram.wordClicked.connect(self.play_word)
         self.picker.modelChanged.connect(self._on_model_changed)
         self.picker.chosen.connect(lambda folder: self.settings.set(Key.DICTATE_MODEL, folder))
         self.language.activated.connect(lambda _: self.settings.set(Key.DICTATE_LANGUAGE, self.language.currentData()))
@@ -494,6 +496,16 @@ class DictateTab(QWidget):
         """While recording the view stays live; afterwards it shows the chosen segment."""
         if 0 <= index < len(self.finals) and not self.busy:
             self.spectrogram.show_segment(self.finals[index])
+
+    def play_word(self, index: int) -> None:
+        """Play the audio of word `index` of the segment on show."""
+        result = self.spectrogram.segment()
+        if result is None or not 0 <= index < len(result.words):
+            return
+        word, start, end = result.words[index]
+        rate = playback.SAMPLE_RATE
+        error = playback.play(result.audio[int(start * rate) : int(end * rate)], rate)
+        self.status.emit(error or f"Playing '{word}' ({start:.2f}–{end:.2f} s)")
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)

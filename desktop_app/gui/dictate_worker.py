@@ -45,6 +45,7 @@ class FinalResult:
     words: list[tuple[str, float, float]]  # (word, start, end) relative to the segment start
     mel: np.ndarray = field(repr=False)  # (frames, 80) log-mel of the segment, for display
     language: str = ""  # the language a multilingual model detected ("" when it was told or knows only one)
+    audio: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)  # 16 kHz samples
 
 
 class DictateWorker(Worker):
@@ -194,6 +195,7 @@ class DictateWorker(Worker):
                 [(w.word, w.start, w.end) for w in t.words],
                 log_mel(event.audio),
                 t.language or "",
+                event.audio,
             ),
         )
 

@@ -9,10 +9,10 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRect, QRectF, Qt, QTimer
+from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontInfo, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from .colormap import to_image
 from .dictate_worker import FinalResult
@@ -23,8 +23,11 @@ MEL_FRAME_SECONDS = 0.01
 
 
 class SpectrogramWidget(QWidget):
+    wordClicked = Signal(int)  # index into the shown segment's words
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setMouseTracking(True)  # hovering a word shows a pointing hand and its tooltip
         self._live: deque[np.ndarray] = deque(maxlen=int(LIVE_SECONDS / MEL_FRAME_SECONDS))
         self._segment: FinalResult | None = None
         self._repaint = QTimer(self, singleShot=True, interval=50)
@@ -41,11 +44,13 @@ class SpectrogramWidget(QWidget):
 
     def show_segment(self, result: FinalResult | None) -> None:
         self._segment = result
+        self.unsetCursor()
         self.update()
 
     def clear(self) -> None:
         self._live.clear()
         self._segment = None
+        self.unsetCursor()
         self.update()
 
     def segment(self) -> FinalResult | None:
@@ -74,19 +79,57 @@ class SpectrogramWidget(QWidget):
         width = int(self.width() * len(self._live) / self._live.maxlen)
         painter.drawImage(QRect(self.width() - width, 0, width, self.height()), image)
 
-    def _paint_segment(self, painter: QPainter, palette: QPalette) -> None:
+    def _layout(self) -> tuple[int, int, float, int, int]:
+        """The shown segment's geometry: (left, width, duration, spectrogram height, word row height)."""
         result = self._segment
         metrics = QFontMetrics(self.font())
         left = max([metrics.horizontalAdvance(label_text(p)) for p in result.pieces] + [40]) + 10
         width = self.width() - left - 6
         duration = max(result.mel.shape[0] * MEL_FRAME_SECONDS, 1e-3)
         spec_height = max(60, int(self.height() * 0.4))
-        words_height = metrics.height() + 6
+        return left, width, duration, spec_height, metrics.height() + 6
+
+    def word_rects(self) -> list[QRect]:
+        """Where each word of the shown segment is drawn (its span bar and label); empty when live."""
+        if self._segment is None:
+            return []
+        left, width, duration, y, height = self._layout()
+        rects = []
+        for _word, start, end in self._segment.words:
+            x0 = left + int(width * start / duration)
+            x1 = max(x0 + 2, left + int(width * end / duration))
+            rects.append(QRect(x0, y, x1 - x0, height))
+        return rects
+
+    def _word_at(self, position) -> int:
+        return next((i for i, rect in enumerate(self.word_rects()) if rect.contains(position)), -1)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        index = self._word_at(event.position().toPoint())
+        if index < 0:
+            self.unsetCursor()
+            QToolTip.hideText()
+            return
+        word, start, end = self._segment.words[index]
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        QToolTip.showText(event.globalPosition().toPoint(), f"Click to hear '{word}' ({start:.2f}–{end:.2f} s)", self)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        index = self._word_at(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and index >= 0:
+            self.wordClicked.emit(index)
+        else:
+            super().mousePressEvent(event)
+
+    def _paint_segment(self, painter: QPainter, palette: QPalette) -> None:
+        result = self._segment
+        metrics = QFontMetrics(self.font())
+        left, width, duration, spec_height, words_height = self._layout()
         painter.drawImage(QRect(left, 0, width, spec_height), to_image(result.mel.T[::-1]))
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         right_middle = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         painter.drawText(QRect(0, 0, left - 6, spec_height), right_middle, "audio")
-        self._paint_words(painter, result, left, width, duration, spec_height, words_height, palette)
+        self._paint_words(painter, palette)
         top = spec_height + words_height
         rows = max(1, len(result.pieces))
         row_height = max(4, min(22, (self.height() - top - 4) // rows))
@@ -114,14 +157,14 @@ class SpectrogramWidget(QWidget):
                 "attention of each output piece over time (each row scaled to its maximum)",
             )
 
-    def _paint_words(self, painter, result, left, width, duration, y, height, palette) -> None:
+    def _paint_words(self, painter, palette) -> None:
         accent = palette.color(QPalette.ColorRole.Highlight)
         painter.setPen(QPen(accent, 1))
-        for word, start, end in result.words:
-            x0 = left + int(width * start / duration)
-            x1 = max(x0 + 2, left + int(width * end / duration))
-            painter.fillRect(QRect(x0, y + 2, x1 - x0, 3), QColor(accent))
-            painter.drawText(QRect(x0, y + 4, max(x1 - x0, 40), height), Qt.AlignmentFlag.AlignLeft, word)
+        for (word, _start, _end), rect in zip(self._segment.words, self.word_rects(), strict=True):
+            painter.fillRect(QRect(rect.x(), rect.y() + 2, rect.width(), 3), QColor(accent))
+            painter.drawText(
+                QRect(rect.x(), rect.y() + 4, max(rect.width(), 40), rect.height()), Qt.AlignmentFlag.AlignLeft, word
+            )
 
     def save_png(self, path: str) -> None:
         image = QImage(self.size(), QImage.Format.Format_ARGB32)
