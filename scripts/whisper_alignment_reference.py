@@ -16,7 +16,6 @@ for the end token (where the last word ends). `align` is given only <|startoftra
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from ct2_reference import features_view, load_reference, reference_arguments  # noqa: E402
+
 from desktop_app.speech.features import SAMPLE_RATE, load_audio  # noqa: E402
 from desktop_app.speech.whisper_features import HOP_LENGTH, pad_or_trim, whisper_log_mel  # noqa: E402
 
@@ -32,24 +33,14 @@ MEDIAN_WIDTH = 7
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ct2", required=True, help="folder ctranslate2 was pip-installed into (--target)")
-    parser.add_argument("--checkpoint", required=True, help="folder with the CTranslate2 model.bin and tokenizer")
-    parser.add_argument("--audio", nargs="+", required=True)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
-    sys.path.insert(0, args.ct2)
-    import ctranslate2  # noqa: PLC0415  (only here, from the folder given)
-
-    model = ctranslate2.models.Whisper(args.checkpoint, device="cpu", compute_type="float32")
-    tokens = json.loads((Path(args.checkpoint) / "tokenizer.json").read_text())["added_tokens"]
-    ids = {t["content"]: t["id"] for t in tokens}
+    args = reference_arguments(__doc__)
+    ctranslate2, model, ids = load_reference(args)
     start = [ids["<|startoftranscript|>"]]
     rows = []
     for path in args.audio:
         audio = load_audio(path)
         features = whisper_log_mel(pad_or_trim(audio))
-        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features.T[None]))
+        batch = features_view(ctranslate2, features)
         text = model.generate(batch, [[*start, ids["<|notimestamps|>"]]], beam_size=1, max_length=224)[0]
         frames = math.ceil(audio.size / (2 * HOP_LENGTH))  # encoder frames, as the recognizer counts them
         aligned = model.align(batch, start, [text.sequences_ids[0]], [2 * frames], median_filter_width=MEDIAN_WIDTH)[0]

@@ -12,35 +12,24 @@ Greedy search, Whisper's default suppressed tokens and blank suppression, with a
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from ct2_reference import features_view, load_reference, reference_arguments  # noqa: E402
+
 from desktop_app.speech.features import load_audio  # noqa: E402
 from desktop_app.speech.whisper_features import pad_or_trim, whisper_log_mel  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ct2", required=True, help="folder ctranslate2 was pip-installed into (--target)")
-    parser.add_argument("--checkpoint", required=True, help="folder with the CTranslate2 model.bin and tokenizer")
-    parser.add_argument("--audio", nargs="+", required=True)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
-    sys.path.insert(0, args.ct2)
-    import ctranslate2  # noqa: PLC0415  (only here, from the folder given)
-
-    model = ctranslate2.models.Whisper(args.checkpoint, device="cpu", compute_type="float32")
-    tokens = json.loads((Path(args.checkpoint) / "tokenizer.json").read_text())["added_tokens"]
-    ids = {t["content"]: t["id"] for t in tokens}
+    args = reference_arguments(__doc__)
+    ctranslate2, model, ids = load_reference(args)
     rows = []
     for path in args.audio:
         features = whisper_log_mel(pad_or_trim(load_audio(path)))
-        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features.T[None]))
+        batch = features_view(ctranslate2, features)
         for timestamps in (False, True):
             prompt = [ids["<|startoftranscript|>"]] + ([] if timestamps else [ids["<|notimestamps|>"]])
             result = model.generate(batch, [prompt], beam_size=1, return_no_speech_prob=True, max_length=224)[0]

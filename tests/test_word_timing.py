@@ -137,7 +137,7 @@ def test_long_audio_offsets_each_windows_words():
             FRAME_SECONDS,
         )
 
-    joined = _joined([window([WordSpan("one", 0.1, 0.5)], 24.0), window([WordSpan("two", 0.3, 0.9)], 6.0)], 30.0, None)
+    joined = _joined([window([WordSpan("one", 0.1, 0.5)], 24.0), window([WordSpan("two", 0.3, 0.9)], 6.0)], 30.0)
     assert joined.words == [WordSpan("one", 0.1, 0.5), WordSpan("two", pytest.approx(24.3), pytest.approx(24.9))]
 
 

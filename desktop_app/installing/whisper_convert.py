@@ -20,7 +20,13 @@ import torch
 from safetensors.torch import save_file
 from tokenizers import Tokenizer as HFTokenizer
 
-from desktop_app.seq2seq.model_folder import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, FolderConfig, unique_state_dict
+from desktop_app.seq2seq.model_folder import (
+    CARD_FILE,
+    WEIGHTS_FILE,
+    FolderConfig,
+    unique_state_dict,
+    write_folder_config,
+)
 from desktop_app.seq2seq.whisper import WhisperConfig, WhisperModel, whisper_sinusoids
 
 from .ct2_format import Ct2Checkpoint, read_model_bin
@@ -76,7 +82,7 @@ def convert_files(
         beam_size=1,
         metrics=metrics or {},
     )
-    (folder / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(folder_config), indent=2) + "\n")
+    write_folder_config(folder, folder_config)
     (folder / WEIGHTS_FILE).chmod(0o644)  # safetensors writes it private
     (folder / CARD_FILE).write_text(card(folder_config, model))
     say("converted", 1.0)

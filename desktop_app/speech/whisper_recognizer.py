@@ -170,7 +170,7 @@ class WhisperRecognizer:
         heard = [w for w in windows if not w.no_speech]
         if not heard:
             return self.no_speech(audio)
-        return _joined(windows, audio.size / SAMPLE_RATE, self.tokenizer)
+        return _joined(windows, audio.size / SAMPLE_RATE)
 
     def _window(self, audio: np.ndarray, options: DecodeOptions | None, stop) -> Transcript:
         features = self.features(audio)  # 3000 x n_mels
@@ -264,7 +264,7 @@ def _windows(audio: np.ndarray) -> list[tuple[int, int]]:
     return windows
 
 
-def _joined(windows: list[Transcript], duration: float, tokenizer) -> Transcript:
+def _joined(windows: list[Transcript], duration: float) -> Transcript:
     """One transcript of consecutive windows: texts joined, attention as a block matrix over all frames."""
     if len(windows) == 1:
         return windows[0]

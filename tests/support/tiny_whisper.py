@@ -6,7 +6,6 @@ The folder goes through every path a converted checkpoint does (CLI, evaluation,
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import torch
@@ -14,7 +13,7 @@ from safetensors.torch import save_file
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from tokenizers.trainers import BpeTrainer
 
-from desktop_app.seq2seq.model_folder import FolderConfig, unique_state_dict
+from desktop_app.seq2seq.model_folder import FolderConfig, unique_state_dict, write_folder_config
 from desktop_app.seq2seq.whisper import WhisperConfig, WhisperModel
 
 SPECIALS = [
@@ -75,6 +74,6 @@ def make_tiny_whisper(folder: Path, multilingual: bool = True) -> Path:
         target_tokenizer="tokenizer.json",
         weights_dtype="float16",
     )
-    (folder / "config.json").write_text(json.dumps(dataclasses.asdict(folder_config), indent=2) + "\n")
+    write_folder_config(folder, folder_config)
     (folder / "README.md").write_text("# tiny-whisper\n\nRandom weights, for tests.\n")
     return folder
