@@ -244,3 +244,25 @@ def test_a_repeated_corpus_is_seen_that_often_and_byte_fallback_keeps_unseen_cha
     name = "Ægir Þórsson 東京"  # characters the tiny corpus never holds: bytes, not <unk>, and back whole
     ids = task.source_tokenizer.encode(name)
     assert 1 not in ids and task.source_tokenizer.decode(ids) == name
+
+
+def test_a_run_can_start_from_an_exported_translation_folder(tiny_run, tmp_path, capsys):
+    """--init-from: the folder's tokenizer and weights, its epochs counted on (issue #42: carry a bundled model on
+    to more data instead of training from scratch on 2 cores)."""
+    earlier = tiny_run / "model"
+    trained = json.loads((earlier / "config.json").read_text())["training"]
+    run = tmp_path / "more"
+    args = ["train-mt", "--config", str(CONFIG), "--out", str(run), "--data-root", str(DATA)]
+    assert main([*args, "--epochs", str(trained["epochs"] + 1), "--init-from", str(earlier)]) == 0
+    assert f"epoch {trained['epochs'] + 1} is next" in capsys.readouterr().out
+    assert (run / "joint.model").read_bytes() == (earlier / "joint.model").read_bytes()
+    training = json.loads((run / "model" / "config.json").read_text())["training"]
+    assert training["started_from"]["folder"] == str(earlier)
+    assert len(training["history"]) == trained["epochs"] + 1
+
+
+def test_train_mt_refuses_to_start_from_a_speech_folder(tmp_path, capsys):
+    speech = Path(__file__).parents[1] / "models" / "asr-en"
+    args = ["train-mt", "--config", str(CONFIG), "--out", str(tmp_path / "run"), "--data-root", str(DATA)]
+    assert main([*args, "--init-from", str(speech)]) == 2
+    assert "not a translation model" in capsys.readouterr().err

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from ._training import add_training_parser, run_training
+from ._training import add_init_from_argument, add_training_parser, run_training
 
 
 def add_parser(subparsers, name: str) -> None:
-    add_training_parser(
+    parser = add_training_parser(
         subparsers,
         name,
         "train a translation model from a config file (resumes an interrupted run)",
@@ -17,6 +17,7 @@ def add_parser(subparsers, name: str) -> None:
         "YAML/JSON training config (see configs/mt/)",
         "folder that relative corpus paths resolve against",
     )
+    add_init_from_argument(parser, "models/en-de-transformer", "tokenizer")
 
 
 def run(args: argparse.Namespace) -> int:

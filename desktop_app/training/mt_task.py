@@ -87,6 +87,13 @@ class TranslationTask(FileTask):
         )
         return {"bleu": round(score.bleu, 2), "chrf": round(score.chrf, 2), "score": score.bleu + score.chrf}
 
+    def adopt_folder(self, folder: Path, out: Path) -> None:
+        """Take a translation folder's tokenizer(s), so its weights read the same pieces; the config's own
+        tokenizer settings are then unused."""
+        source_file, target_file = self.tokenizer_files(out)
+        files = {"source_tokenizer": source_file.name, "target_tokenizer": target_file.name}
+        self._copy_from_folder(folder, out, "translation", "a translation model", files)
+
     def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path:
         source_file, target_file = self.tokenizer_files(self.out)
         return save_folder(
