@@ -23,6 +23,8 @@ _ANCHORS = [
     (253, 231, 37),
 ]
 STEPS = 256
+# Attention warnings drawn on a heatmap: a red-orange that no step of the scale comes near, light or dark theme
+MARK_COLOR = QColor(232, 69, 40)
 
 
 def _build(steps: int = STEPS) -> list[QColor]:
