@@ -1,4 +1,7 @@
-"""Finding model folders: the bundled ones in models/, the installed ones, and any the user opened (Qt-free)."""
+"""Finding model folders: the bundled ones in models/, the installed ones, and any the user opened (Qt-free).
+
+The model library (and so torch) is imported only when a folder is read, not with this module.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ from pathlib import Path
 
 from desktop_app.installing.sources import CATALOG
 from desktop_app.installing.user_folder import user_models_dir
-from desktop_app.seq2seq import ModelFolderError, read_folder_config
-from desktop_app.seq2seq.errors import MissingFileError
 
 BUNDLED_MODELS = Path(__file__).resolve().parent.parent / "models"
 
@@ -37,6 +38,8 @@ class ModelEntry:
 
 
 def describe(folder: Path) -> ModelEntry:
+    from desktop_app.seq2seq import ModelFolderError, read_folder_config
+
     try:
         config = read_folder_config(folder)
     except ModelFolderError as error:
@@ -115,6 +118,21 @@ def reverse_of(entry: ModelEntry, candidates: list[ModelEntry]) -> ModelEntry | 
     return matches[0] if matches else None
 
 
+TASK_PLACES = {"translation": "the Translate tab", "speech": "the Dictate tab"}
+
+
+def wrong_task_message(entry: ModelEntry, task: str) -> str:
+    """One line when `entry` (a readable folder) is a model for another task than `task`, saying where it is
+    used instead; "" when it is for `task`, or cannot be read (the picker lists it as damaged)."""
+    if entry.error or entry.task == task:
+        return ""
+    name = entry.folder.name
+    wanted = "a translation model" if task == "translation" else f"a {task} model"
+    if entry.task in TASK_PLACES:
+        return f"{name} is a {entry.task} model, not {wanted}: open it in {TASK_PLACES[entry.task]}."
+    return f"{name} is a {entry.task} model, not {wanted}: it cannot be used on its own."
+
+
 def installed_folders() -> list[Path]:
     """Model folders in the user's models folder (`attend models install`), sorted by name."""
     return find_folders(user_models_dir())
@@ -124,6 +142,8 @@ def find_model(name_or_path: str | Path) -> Path:
     """A model folder from a path to it, else the name of a bundled model (models/NAME), else of an installed one.
 
     Raises MissingFileError (one line, listing the models there are) when it is none of these."""
+    from desktop_app.seq2seq.errors import MissingFileError
+
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         return path

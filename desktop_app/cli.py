@@ -3,33 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from desktop_app.commands import (
-    eval_asr,
-    eval_mt,
-    make_speech_corpus,
-    models,
-    train_asr,
-    train_lm,
-    train_mt,
-    transcribe,
-    translate,
-)
-
+# command -> its module in desktop_app.commands, imported only when needed: `attend` alone opens the window
+# before torch is imported (benchmarks/startup.py)
 COMMANDS = {
-    "translate": translate,
-    "train-mt": train_mt,
-    "eval-mt": eval_mt,
-    "train-asr": train_asr,
-    "eval-asr": eval_asr,
-    "train-lm": train_lm,
-    "transcribe": transcribe,
-    "make-speech-corpus": make_speech_corpus,
-    "models": models,
+    "translate": "translate",
+    "compare": "compare",
+    "train-mt": "train_mt",
+    "eval-mt": "eval_mt",
+    "train-asr": "train_asr",
+    "eval-asr": "eval_asr",
+    "train-lm": "train_lm",
+    "transcribe": "transcribe",
+    "make-speech-corpus": "make_speech_corpus",
+    "models": "models",
 }
+
+
+def command_module(name: str):
+    return importlib.import_module(f"desktop_app.commands.{COMMANDS[name]}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,8 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Translate and dictate with seq2seq models. Without a command, opens the app.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in COMMANDS.items():
-        module.add_parser(subparsers, name)
+    for name in COMMANDS:
+        command_module(name).add_parser(subparsers, name)
     return parser
 
 
@@ -56,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_app()
     args.argv = argv  # the command line as given: training records it in the exported model
     try:
-        return COMMANDS[args.command].run(args)
+        return command_module(args.command).run(args)
     except BrokenPipeError:  # the reader went away (`attend transcribe ... | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush cannot fail again
         return 141  # 128 + SIGPIPE

@@ -1,4 +1,4 @@
-"""Start the desktop app."""
+"""Start the desktop app: the window first, the model library behind it (benchmarks/startup.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.seq2seq.quantize import use_inference_threads
-
+from . import startup_probe
 from .main_window import MainWindow
 from .workers import threads_still_running
 
@@ -23,9 +22,11 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Attend")
     app.setStyle("Fusion")  # follows the system's light or dark palette
     app.setWindowIcon(QIcon(str(ICON)))
-    use_inference_threads()  # the workers decode fastest on one intra-op thread
-    window = MainWindow()
+    window = MainWindow(load_later=True)  # torch and the tabs load once the window is on screen
+    if startup_probe.wanted():
+        window.tabsReady.connect(startup_probe.StartupProbe(window).ready)
     window.show()
+    window.load_in_background()  # also sets the workers' thread count (seq2seq.quantize.use_inference_threads)
     return leave(app.exec())
 
 

@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.catalog import ModelEntry, default_entry, describe, find_models
-from desktop_app.seq2seq import ModelFolderError, read_folder_config
+from desktop_app.catalog import ModelEntry, default_entry, describe, find_models, wrong_task_message
 
 
 class ModelPicker(QWidget):
     modelChanged = Signal(str)  # folder path, or "" when none is available
     chosen = Signal(str)  # a folder the user picked (from the list, or with Open…), not one offered by default
+    refused = Signal(str)  # a folder opened for the wrong task: one line saying where to open it instead
 
     def __init__(self, task: str, roots: list[Path], parent: QWidget | None = None, preferred: tuple[str, ...] = ()):
         """preferred: folder names to offer first, before the user has chosen (the best of them that is usable)."""
@@ -92,15 +92,20 @@ class ModelPicker(QWidget):
                 return True
         return False
 
-    def add_folder(self, folder: Path) -> None:
+    def add_folder(self, folder: Path) -> bool:
+        """List and choose a folder; a model for another task is refused (`refused`) and False returned."""
+        refusal = wrong_task_message(describe(folder), self.task)
+        if refusal:
+            self.refused.emit(refusal)
+            return False
         if folder not in self.extra:
             self.extra.append(folder)
         self.refresh(select=str(folder))
+        return True
 
     def open_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a model folder")
-        if folder:
-            self.add_folder(Path(folder))
+        folder = QFileDialog.getExistingDirectory(self, f"Open a {self.task} model folder")
+        if folder and self.add_folder(Path(folder)):
             self.chosen.emit(self.current_folder())
 
     def show_card(self) -> None:
@@ -127,6 +132,8 @@ class ModelPicker(QWidget):
 def model_languages(folder: str) -> list[str]:
     """The language codes a multilingual speech model can be told to expect (its config's language_ids);
     [] for a model of one language, or a folder that cannot be read."""
+    from desktop_app.seq2seq import ModelFolderError, read_folder_config  # the model library: not at start-up
+
     try:
         languages = read_folder_config(folder).model.get("language_ids") or {}
     except ModelFolderError:
