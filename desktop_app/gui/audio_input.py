@@ -22,6 +22,22 @@ PORTAUDIO_HELP = (
 )
 
 
+NO_DEVICE_HELP = (
+    "No microphone is connected or selected. Plug one in (or start the sound server), then choose "
+    "Dictate ▸ Refresh microphones. You can still open audio files."
+)
+
+
+def explain(error: Exception, doing: str) -> str:
+    """A PortAudio error as one line that says what to do: "Error querying device -1" means no device at all."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "querying device" in text or "Invalid device" in text or "No Default" in text or "-1" in text.split():
+        return NO_DEVICE_HELP
+    if "Device unavailable" in text or "busy" in text.lower():
+        return f"The microphone is in use by another program ({text}). Close it, or choose another microphone."
+    return f"{doing} ({text}). Choose another microphone, or check that it is plugged in."
+
+
 class MicrophoneUnavailable(RuntimeError):
     """No usable microphone; the message says why and what to do."""
 
@@ -54,7 +70,7 @@ def input_devices(rescan: bool = False) -> list[InputDevice]:
         default_input = sd.default.device[0]
         devices = sd.query_devices()
     except sd.PortAudioError as error:
-        raise MicrophoneUnavailable(f"The audio system could not be queried: {error}") from error
+        raise MicrophoneUnavailable(explain(error, "The audio system could not be asked for microphones")) from error
     return [InputDevice(i, d["name"], i == default_input) for i, d in enumerate(devices) if d["max_input_channels"] > 0]
 
 
@@ -84,7 +100,7 @@ class MicrophoneSource:
             self._stream.start()
         except (sd.PortAudioError, ValueError) as error:
             self._stream = None
-            raise MicrophoneUnavailable(f"The microphone could not be opened: {error}") from error
+            raise MicrophoneUnavailable(explain(error, "The microphone could not be opened")) from error
 
     def stop(self) -> None:
         if self._stream is not None:

@@ -1,5 +1,7 @@
-"""The Dictate tab: speak (or open a recording), watch partial text revise itself, keep the finals,
-and see the attention over the spectrogram."""
+"""The Dictate tab: speak (or open a recording), watch partial text revise itself, keep the finals, and see the
+attention over the spectrogram with what looks wrong marked. Its parts: dictate_toolbar.py (model, microphone,
+level, Record), dictate_choices.py (a multilingual model's language and task), file_progress.py (a file's
+progress and Cancel, a model loading), spectrogram.py (the view)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,13 @@ import html
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTextEdit,
@@ -22,29 +23,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.installing.sources import CATALOG
-from desktop_app.speech.speed import SPEEDS
 from desktop_app.transcript_files import Segment, to_srt, to_text
 
 from . import playback
 from .audio_input import ArraySource, MicrophoneSource, MicrophoneUnavailable, input_devices
+from .dictate_choices import DEFAULT_SPEECH_MODEL, DictateChoices, language_name
+from .dictate_toolbar import DictateToolbar
 from .dictate_worker import DictateRequest, DictateWorker, FinalResult
 from .export_dialog import ask_export_path
-from .model_picker import ModelPicker, model_languages
+from .file_progress import FileProgress
+from .model_picker import ModelPicker
 from .settings import Key, Settings
 from .spectrogram import SpectrogramWidget
 
-SPEED_TIP = (
-    "How hard the recognizer searches (from the next recording or file on):\n"
-    "Accurate: the model's own beam search, the fewest errors.\n"
-    "Balanced: drops hypotheses that have fallen far behind; faster, almost as accurate.\n"
-    "Fast: also keeps only 4 hypotheses; for slow computers."
-)
+__all__ = ["DEFAULT_SPEECH_MODEL", "DictateTab", "language_name", "recordings_folder"]
+
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.opus *.aiff *.au);;All files (*)"
-# Offered before the user picks a speech model, when installed: far better on real voices than the bundled
-# asr-en (6.2% WER against 30.6% on real held-out speakers, issue #40).
-DEFAULT_SPEECH_MODEL = "whisper-tiny.en"
-TASKS = (("Transcribe", "transcribe"), ("Translate into English", "translate"))
 
 
 def recordings_folder() -> Path:
@@ -70,6 +64,7 @@ class DictateTab(QWidget):
     ):
         super().__init__(parent)
         self.worker, self.settings = worker, settings
+        self._real_microphone = source_factory is None  # Record needs a device only for the real microphone
         self.source_factory = source_factory or (lambda device: MicrophoneSource(device))
         self.source = None
         self.job = 0
@@ -77,8 +72,7 @@ class DictateTab(QWidget):
         # segment -> its latest partial (text, the words of it that will stay), until its final comes
         self.partials: dict[int, tuple[str, str]] = {}
         self.recording_path = ""
-        self.detected: list[str] = []  # languages a multilingual model detected in this job, in order
-        self.multilingual = False  # whether the chosen model offers a choice of language and task
+        self.file_job = False  # whether the running job transcribes a file (it has a progress bar and Cancel)
         self._activity = ""  # what the status bar says this job is doing
         self._build(model_roots)
         self._connect()
@@ -90,31 +84,12 @@ class DictateTab(QWidget):
         remembered = self.settings.get(Key.DICTATE_MODEL, "", str)
         if remembered and not self.picker.select_folder(remembered) and Path(remembered).is_dir():
             self.picker.add_folder(Path(remembered))
-        self.devices = QComboBox(toolTip="Microphone")
-        self.record_button = QPushButton("● Record", toolTip="Start or stop recording (Ctrl+R)")
-        self.open_button = QPushButton("Open audio file…")
-        self.speed = QComboBox(toolTip=SPEED_TIP)
-        for speed in SPEEDS:
-            self.speed.addItem(speed.capitalize(), speed)
-        self.speed.setCurrentIndex(max(0, self.speed.findData(self.settings.get(Key.DICTATE_SPEED, "accurate", str))))
-        self.level = QProgressBar(minimum=-60, maximum=0, value=-60, textVisible=False, toolTip="Input level")
-        self.level.setFixedWidth(140)
-        top = QHBoxLayout()
-        for widget, stretch in (
-            (QLabel("Model"), 0),
-            (self.picker, 2),
-            (QLabel("Microphone"), 0),
-            (self.devices, 1),
-            (self.level, 0),
-            (QLabel("Speed"), 0),
-            (self.speed, 0),
-            (self.record_button, 0),
-            (self.open_button, 0),
-        ):
-            top.addWidget(widget, stretch)
-        page = QVBoxLayout(self)
-        page.addLayout(top)
-        page.addLayout(self._build_choices())
+        self.toolbar = DictateToolbar(self.picker, self.settings.get(Key.DICTATE_SPEED, "accurate", str))
+        bar = self.toolbar
+        self.devices, self.level, self.speed = bar.devices, bar.level, bar.speed
+        self.record_button, self.open_button = bar.record_button, bar.open_button
+        self.choices = DictateChoices(self.settings)
+        self.progress = FileProgress()
         self.transcript = QTextEdit(readOnly=True, placeholderText="Press Record and speak; the text appears here")
         self.message = QLabel(wordWrap=True, objectName="message")
         self.copy_button = QPushButton("Copy")
@@ -149,32 +124,21 @@ class DictateTab(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
         splitter.addWidget(lower)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)  # the view gets most of the height: its rows must all fit
+        page = QVBoxLayout(self)
+        page.addWidget(self.toolbar)
+        page.addWidget(self.choices)
+        page.addWidget(self.progress)
         page.addWidget(splitter, 1)
 
-    def _build_choices(self) -> QHBoxLayout:
-        """A multilingual model's language and task, what it detected; an offer to install a better model."""
-        self.language = QComboBox(
-            toolTip="The language spoken, or let the model detect it (from the next recording or file on)"
-        )
-        self.task = QComboBox(
-            toolTip="Write down what is said, or translate it into English (from the next recording or file on)"
-        )
-        for text, task in TASKS:
-            self.task.addItem(text, task)
-        self.task.setCurrentIndex(max(0, self.task.findData(self.settings.get(Key.DICTATE_TASK, "transcribe", str))))
-        self.language_label = QLabel("Language")
-        self.detected_label = QLabel(toolTip="The language the model heard in the latest transcription")
-        size = CATALOG[DEFAULT_SPEECH_MODEL].download_size / 1e6
-        self.whisper_offer = QPushButton(
-            f"Get a better recognizer for real voices (Whisper tiny.en, {size:.0f} MB)",
-            toolTip="Install OpenAI's Whisper tiny.en model and use it here",
-        )
-        row = QHBoxLayout()
-        for widget in (self.language_label, self.language, self.task, self.detected_label, self.whisper_offer):
-            row.addWidget(widget)
-        row.addStretch(1)
-        return row
+    # a multilingual model's widgets, as the tab's own (tests and the main window reach them here)
+    language = property(lambda self: self.choices.language)
+    task = property(lambda self: self.choices.task)
+    detected_label = property(lambda self: self.choices.detected_label)
+    whisper_offer = property(lambda self: self.choices.whisper_offer)
+    detected = property(lambda self: self.choices.detected)
+    multilingual = property(lambda self: self.choices.multilingual)
 
     def _connect(self) -> None:
         self.requested.connect(self.worker.run)
@@ -186,6 +150,11 @@ class DictateTab(QWidget):
         self.worker.jobFinished.connect(self._on_job_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.modelReady.connect(self._on_model_ready)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.fileDuration.connect(self._on_file_duration)
+        self.worker.loading.connect(self._on_loading)
+        self.worker.prepared.connect(lambda folder: self.progress.loaded())
+        self.progress.cancelRequested.connect(self.cancel_file)
         self.speed.currentIndexChanged.connect(lambda _: self.settings.set(Key.DICTATE_SPEED, self.speed.currentData()))
         self.record_button.clicked.connect(self.toggle_recording)
         self.open_button.clicked.connect(self.open_file)
@@ -196,11 +165,10 @@ class DictateTab(QWidget):
         self.translate_button.clicked.connect(lambda: self.translateRequested.emit(self.text()))
         self.segment_choice.currentIndexChanged.connect(self._show_segment)
         self.spectrogram.wordClicked.connect(self.play_word)
+        self.spectrogram.hovered.connect(lambda text: text and self.status.emit(text))
         self.picker.modelChanged.connect(self._on_model_changed)
         self.picker.chosen.connect(lambda folder: self.settings.set(Key.DICTATE_MODEL, folder))
-        self.language.activated.connect(lambda _: self.settings.set(Key.DICTATE_LANGUAGE, self.language.currentData()))
-        self.task.activated.connect(lambda _: self.settings.set(Key.DICTATE_TASK, self.task.currentData()))
-        self.whisper_offer.clicked.connect(lambda: self.installRequested.emit(DEFAULT_SPEECH_MODEL))
+        self.choices.installRequested.connect(self.installRequested)
         QShortcut(
             QKeySequence("Ctrl+R"),
             self,
@@ -222,14 +190,26 @@ class DictateTab(QWidget):
             self.devices.addItem("no microphone", None)
             self.devices.setEnabled(False)
             self._show_message(str(error))
+            self._offer_record(False, str(error))
             return
         if not devices:
             self.devices.addItem("no microphone", None)
+            self.devices.setEnabled(False)
             self._show_message("No microphone was found. You can still open audio files.")
         for device in devices:
             self.devices.addItem(device.name + (" (default)" if device.default else ""), device.index)
             if device.default:
                 self.devices.setCurrentIndex(self.devices.count() - 1)
+        self._offer_record(bool(devices))
+
+    def _offer_record(self, available: bool, why: str = "") -> None:
+        """Record is disabled, with a tooltip saying why, when there is no microphone (a test's or a demo's
+        source needs none)."""
+        available = available or not self._real_microphone
+        if why:
+            self.toolbar.set_microphone_available(available, why)
+        else:
+            self.toolbar.set_microphone_available(available)
 
     # -- actions ------------------------------------------------------------------
     @property
@@ -239,8 +219,10 @@ class DictateTab(QWidget):
     def toggle_recording(self) -> None:
         if self.busy:
             self.stop_recording()
-        else:
+        elif self.record_button.isEnabled():
             self.start_recording()
+        else:
+            self._show_message(self.record_button.toolTip())
 
     def start_recording(self) -> None:
         folder = self._model_folder()
@@ -264,7 +246,7 @@ class DictateTab(QWidget):
                 folder,
                 record_to=self.recording_path,
                 speed=self.speed.currentData(),
-                **self._language_and_task(),
+                **self.choices.language_and_task(),
             )
         )
         self.record_button.setText("■ Stop")
@@ -292,13 +274,20 @@ class DictateTab(QWidget):
         self._reset()
         self.recording_path = ""
         self.job = self.worker.begin()
+        self.file_job = True
+        self.progress.start_file(Path(path).name, 0.0)
         self.requested.emit(
             DictateRequest(
-                self.job, folder, audio_file=path, speed=self.speed.currentData(), **self._language_and_task()
+                self.job, folder, audio_file=path, speed=self.speed.currentData(), **self.choices.language_and_task()
             )
         )
         self._activity = f"Transcribing {Path(path).name}…"
         self.status.emit(self._activity)
+
+    def cancel_file(self) -> None:
+        """Stop transcribing the file; the segments already done stay."""
+        if self.file_job:
+            self.worker.cancel()
 
     def play_array(self, audio, realtime: bool = False) -> None:
         """Dictate from samples as if from a microphone (used by tests and demos)."""
@@ -320,8 +309,20 @@ class DictateTab(QWidget):
 
     # -- worker signals -------------------------------------------------------------
     def _on_model_ready(self, job: int, folder: str, decoding: str) -> None:
+        self.progress.loaded()
         if job == self.job:
             self.status.emit(f"{self._activity} ({Path(folder).name}: {decoding})")
+
+    def _on_loading(self, folder: str) -> None:
+        self.progress.start_loading(Path(folder).name)
+
+    def _on_file_duration(self, job: int, seconds: float) -> None:
+        if job == self.job:
+            self.progress.set_duration(seconds)
+
+    def _on_progress(self, job: int, seconds: float) -> None:
+        if job == self.job and self.file_job:
+            self.progress.set_done(seconds)
 
     def _on_level(self, job: int, db: float) -> None:
         if job == self.job:
@@ -340,17 +341,19 @@ class DictateTab(QWidget):
         if job != self.job:
             return
         self.finals.append(result)
-        if result.language and result.language not in self.detected:
-            self.detected.append(result.language)
-            self.detected_label.setText(f"Detected: {', '.join(self.detected)}")
+        self.choices.add_detected(result.language)
         self.partials = {segment: text for segment, text in self.partials.items() if segment > result.segment}
         self._render()
-        self.segment_choice.addItem(f"{len(self.finals)}: {result.start:.1f}–{result.end:.1f} s")
+        marked = " ⚠" if result.warnings else ""
+        self.segment_choice.addItem(f"{len(self.finals)}: {result.start:.1f}–{result.end:.1f} s{marked}")
         self.segment_choice.setCurrentIndex(len(self.finals) - 1)
 
     def _on_job_finished(self, job: int, completed: bool) -> None:
+        self.progress.loaded()
         if job != self.job:
             return
+        was_file, self.file_job = self.file_job, False
+        self.progress.finish()
         self.source = None
         self.record_button.setText("● Record")
         self.level.setValue(-60)
@@ -363,9 +366,14 @@ class DictateTab(QWidget):
             self.status.emit(
                 f"{len(self.finals)} segment(s) transcribed{detected}" if self.finals else "No speech was heard"
             )
+        elif was_file and not self.message.text():
+            done = f"; the {len(self.finals)} segment(s) before it are kept" if self.finals else ""
+            self._show_message(f"Transcription cancelled{done}.")
+            self.status.emit("Transcription cancelled")
         self.finished.emit(job, completed)
 
     def _on_failed(self, job: int, message: str) -> None:
+        self.progress.loaded()
         if job == self.job:
             self.stop_recording()
             self._show_message(message)
@@ -416,10 +424,11 @@ class DictateTab(QWidget):
             self.export_to(path, kind)
 
     def export_to(self, path: str, kind: str) -> None:
+        """The whole segment on show (every attention row, whatever the window's size)."""
+        view = self.spectrogram
+        savers = {"png": view.save_png, "svg": view.save_svg, "json": view.save_json}
         try:
-            {"png": self.spectrogram.save_png, "svg": self.spectrogram.save_svg, "json": self.spectrogram.save_json}[
-                kind
-            ](path)
+            savers[kind](path)
         except OSError as error:
             self._show_message(f"Could not export: {error}")
             return
@@ -451,31 +460,10 @@ class DictateTab(QWidget):
 
     def _on_model_changed(self, folder: str) -> None:
         """Say what is wrong with the chosen folder, or have it loaded and warmed up when the tab is in use."""
-        self._show_choices(folder)
+        self.spectrogram.clear_hover()
+        self.choices.show_for(folder, any(e.architecture == "whisper" for e in self.picker.entries()))
         if self._model_folder() and self.isVisible():
             self.prepareRequested.emit(folder)
-
-    def _show_choices(self, folder: str) -> None:
-        """The language and task choices for a multilingual model (hidden for others); the offer of Whisper
-        while no Whisper model is listed."""
-        languages = model_languages(folder) if folder else []
-        wanted = self.settings.get(Key.DICTATE_LANGUAGE, "", str)  # the user's latest choice
-        self.multilingual = len(languages) > 1
-        self.language.clear()
-        self.language.addItem("Detect language", "")
-        for code in languages:
-            self.language.addItem(language_name(code), code)
-        self.language.setCurrentIndex(max(0, self.language.findData(wanted)))
-        for widget in (self.language_label, self.language, self.task, self.detected_label):
-            widget.setVisible(self.multilingual)
-        self.detected_label.setText("")
-        self.whisper_offer.setVisible(not any(e.architecture == "whisper" for e in self.picker.entries()))
-
-    def _language_and_task(self) -> dict[str, str]:
-        """What the request asks of a multilingual model; other models only transcribe their one language."""
-        if not self.multilingual:
-            return {"language": "", "task": "transcribe"}
-        return {"language": self.language.currentData(), "task": self.task.currentData()}
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """The tab is about to be used: have its model loaded and warmed up by then (the worker does it once)."""
@@ -484,18 +472,27 @@ class DictateTab(QWidget):
         if folder and not self.picker.current().error:
             self.prepareRequested.emit(folder)
 
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        self.spectrogram.clear_hover()
+
     def _reset(self) -> None:
-        self.finals, self.partials, self.detected = [], {}, []
-        self.detected_label.setText("")
+        self.finals, self.partials = [], {}
+        self.choices.reset_detected()
         self.segment_choice.clear()
         self.spectrogram.clear()
         self._show_message("")
         self._render()
 
     def _show_segment(self, index: int) -> None:
-        """While recording the view stays live; afterwards it shows the chosen segment."""
+        """While recording the view stays live; afterwards it shows the chosen segment, and its warnings."""
         if 0 <= index < len(self.finals) and not self.busy:
-            self.spectrogram.show_segment(self.finals[index])
+            result = self.finals[index]
+            self.spectrogram.show_segment(result)
+            if result.warnings:
+                self._show_message("⚠ " + " · ".join(w.message for w in result.warnings))
+            elif self.message.text().startswith("⚠"):
+                self._show_message("")
 
     def play_word(self, index: int) -> None:
         """Play the audio of word `index` of the segment on show."""
@@ -509,10 +506,3 @@ class DictateTab(QWidget):
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
-
-
-def language_name(code: str) -> str:
-    """'de' -> 'de: German' (just the code where Qt does not know the language)."""
-    language = QLocale(code).language()
-    known = language != QLocale.Language.C and QLocale.languageToCode(language) == code
-    return f"{code}: {QLocale.languageToString(language)}" if known else code

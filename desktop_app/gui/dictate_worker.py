@@ -46,6 +46,7 @@ class FinalResult:
     mel: np.ndarray = field(repr=False)  # (frames, 80) log-mel of the segment, for display
     language: str = ""  # the language a multilingual model detected ("" when it was told or knows only one)
     audio: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)  # 16 kHz samples
+    warnings: list = field(default_factory=list)  # transcript_warnings.TranscriptWarning: what looks wrong
 
 
 class DictateWorker(Worker):
@@ -55,6 +56,8 @@ class DictateWorker(Worker):
     partial = Signal(int, int, str, str)  # job, segment, text so far, its words that will stay (see Partial.stable)
     final = Signal(int, object)  # job, FinalResult
     progress = Signal(int, float)  # job, seconds of audio processed (files)
+    fileDuration = Signal(int, float)  # job, seconds of the file being transcribed (0: not known)
+    loading = Signal(str)  # a model folder that is being loaded (followed by prepared, modelReady or failed)
     prepared = Signal(str)  # a model folder now loaded and warmed up
 
     def __init__(self) -> None:
@@ -96,6 +99,7 @@ class DictateWorker(Worker):
         if folder not in self._recognizers:
             from desktop_app.speech.recognizer import Recognizer
 
+            self.loading.emit(folder)
             recognizer = Recognizer.from_folder(folder)
             if not self.closing:  # the window is closing: nobody will record with it
                 recognizer.warm_up()
@@ -106,6 +110,8 @@ class DictateWorker(Worker):
         from desktop_app.speech.speed import search_options
         from desktop_app.speech.streaming import StreamingRecognizer
 
+        if request.audio_file:
+            self.fileDuration.emit(request.job, _file_seconds(request.audio_file))
         recognizer = self._recognizer(request.model_folder)
         _choose_language_and_task(recognizer, request)
         options = search_options(recognizer.options, request.speed)
@@ -177,6 +183,7 @@ class DictateWorker(Worker):
     def _emit(self, job: int, event) -> None:
         from desktop_app.speech.features import log_mel
         from desktop_app.speech.streaming import Final
+        from desktop_app.speech.transcript_warnings import transcript_warnings
 
         if not isinstance(event, Final):
             self.partial.emit(job, event.segment, event.text, event.stable)
@@ -196,6 +203,7 @@ class DictateWorker(Worker):
                 log_mel(event.audio),
                 t.language or "",
                 event.audio,
+                transcript_warnings(event.audio, t.attention, t.frame_seconds, t.pieces),
             ),
         )
 
@@ -251,6 +259,17 @@ def _choose_language_and_task(recognizer, request: DictateRequest) -> None:
             raise ValueError(f"{Path(request.model_folder).name} only transcribes English")
     except ValueError as error:
         raise UnsupportedChoice(str(error)) from None
+
+
+def _file_seconds(path: str) -> float:
+    """The file's length in seconds from its header, or 0 when the header does not say (the job reports errors)."""
+    import soundfile
+
+    try:
+        info = soundfile.info(path)
+    except Exception:  # noqa: BLE001 - a file soundfile cannot read fails in the job itself, with its message
+        return 0.0
+    return info.frames / info.samplerate if info.samplerate and info.frames > 0 else 0.0
 
 
 def _open_recording(path: str) -> _RecordingWriter | None:
