@@ -52,6 +52,7 @@ from desktop_app.seq2seq.attention_warnings import (  # noqa: E402
     candidate_source_words,
     received_attention,
     repetition_strengths,
+    source_dependence,
     token_entropy,
 )
 from desktop_app.seq2seq.forced import forced_translation  # noqa: E402
@@ -233,6 +234,12 @@ class Scored:
     copy_repetition: float
     inserted_tokens: np.ndarray
     own: tuple[float, float, np.ndarray]  # the model's own greedy translation: least received, repetition, tokens
+    # untranslated, measured (omission.py): per (aligned) candidate source word, (the translation's log-probability
+    # change when the word is left out, the weighted attention it received); intact, deleted and own versions
+    intact_words: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    deleted_words: np.ndarray | None = None
+    own_words: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    candidates: int = 1  # the intact pair's candidate source words (a longer sentence has more to flag)
 
 
 def score_case(translator: Translator, case: Case) -> Scored | None:
@@ -251,27 +258,49 @@ def score_case(translator: Translator, case: Case) -> Scored | None:
     aligned = [
         j for j in candidate_source_words(deleted[0], "en") if _core(deleted[0].source.texts[j]) in case.aligned_source
     ]
+    candidates = candidate_source_words(intact[0], "en")
+    intact_words = _word_scores(translator, case.pair.source, intact, case.pair.reference, candidates)
+    deleted_words = _word_scores(translator, case.pair.source, deleted, case.deleted.reference, aligned)
+    own = _own(translator, case.pair.source)
     return Scored(
-        *_least_received(intact, candidate_source_words(intact[0], "en")),
+        *_least_received(intact, candidates),
         float(repetition_strengths(intact[0])[0].max(initial=0.0)),
         _token_scores(intact),
         *(_least_received(deleted, aligned) if aligned else (None, None)),
         float(repetition_strengths(repeated[0])[0][_output_words(repeated[0], case.repeated.words)].max(initial=0.0)),
         _token_scores(inserted, _output_words(inserted[0], case.inserted.words)),
-        _own(translator, case.pair.source),
+        own[:3],
+        intact_words,
+        deleted_words if aligned else None,
+        own[3],
+        max(1, len(candidates)),
     )
 
 
-def _own(translator: Translator, source: str) -> tuple[float, float, np.ndarray]:
+def _word_scores(
+    translator: Translator, source: str, forced: tuple[WordAlignment, list[float]], target, columns: list[int]
+) -> np.ndarray:
+    """(len(columns), 2): each column's omission.dependence for the translation `target` (text or token ids) and
+    the probability-weighted attention it received."""
+    alignment, log_probs = forced
+    ids = translator.target_tokenizer.encode(target) if isinstance(target, str) else target
+    drops = source_dependence(translator, source, alignment, ids)
+    received = received_attention(alignment, log_probs)
+    return np.array([[drops[j], received[j]] for j in columns], np.float64).reshape(-1, 2)
+
+
+def _own(translator: Translator, source: str) -> tuple[float, float, np.ndarray, float]:
     """The scores of the model's own greedy translation (how often the app would warn)."""
     translation = translator.translate(source)
     best = translation.nbest[0]
     pieces = translator.target_tokenizer.pieces(best.token_ids)
     own = word_alignment(translation.source_pieces, pieces, best.attention), best.log_probs[: len(best.token_ids)]
+    candidates = candidate_source_words(own[0], "en")
     return (
-        _least_received(own, candidate_source_words(own[0], "en"))[0],
+        _least_received(own, candidates)[0],
         float(repetition_strengths(own[0])[0].max(initial=0.0)),
         _token_scores(own),
+        _word_scores(translator, source, own, best.token_ids, candidates),
     )
 
 
@@ -319,6 +348,10 @@ def _output_words(alignment: WordAlignment, whitespace_words: list[int]) -> list
 
 # -- choosing thresholds on dev, scoring test ---------------------------------------------------------------------
 UNTRANSLATED_GRID = np.round(np.arange(0.0, 1.0, 0.0025), 4)
+DROP_GRID = np.round(np.arange(-3.0, 8.01, 0.25), 2)  # nats
+DROP_ATTENTION_GRID = (0.1, 0.2, 0.3, 0.5, np.inf)
+PER_LOG_WORD_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
+DROP_CEILING = Thresholds(0, 0, 0, 0).untranslated_drop_ceiling  # the library's: the limit never rises above it
 REPETITION_GRID = np.round(np.arange(0.05, 1.01, 0.05), 2)
 PROBABILITY_GRID = (0.000001, 0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.02, 0.05, 0.1, 0.2)
 
@@ -352,6 +385,23 @@ def untranslated_rate(scored: list[Scored], threshold: float, weighted: bool = T
     return Rate(sum(d < threshold for d in deleted), len(deleted), sum(i < threshold for i in intact), len(intact))
 
 
+def _left_out(words: np.ndarray, drop: float, attention: float, per_log_word: float = 0.0, candidates: int = 1) -> bool:
+    limit = min(-drop + per_log_word * np.log(candidates), DROP_CEILING)
+    return bool(((words[:, 0] > limit) & (words[:, 1] < attention)).any())
+
+
+def omission_rate(scored: list[Scored], drop: float, attention: float = np.inf, per_log_word: float = 0.0) -> Rate:
+    """Untranslated as measured by leaving each source word out: flagged when a word's drop is above
+    -drop + per_log_word * ln(candidate words) and it received less than `attention`."""
+    deleted = [s for s in scored if s.deleted_words is not None]
+    return Rate(
+        sum(_left_out(s.deleted_words, drop, attention, per_log_word, s.candidates) for s in deleted),
+        len(deleted),
+        sum(_left_out(s.intact_words, drop, attention, per_log_word, s.candidates) for s in scored),
+        len(scored),
+    )
+
+
 def repetition_rate(scored: list[Scored], threshold: float) -> Rate:
     return Rate(
         sum(s.copy_repetition >= threshold for s in scored),
@@ -368,7 +418,16 @@ def _fires(tokens: np.ndarray, entropy: float, probability: float) -> bool:
 def own_warned(scored: list[Scored], thresholds: Thresholds) -> str:
     """How many of the model's own translations get each kind of warning."""
     counts = (
-        sum(s.own[0] < thresholds.untranslated for s in scored),
+        sum(
+            _left_out(
+                s.own_words,
+                thresholds.untranslated_drop,
+                thresholds.untranslated_drop_attention,
+                thresholds.untranslated_drop_per_log_word,
+                s.candidates,
+            )
+            for s in scored
+        ),
         sum(s.own[1] >= thresholds.repetition_peak for s in scored),
         sum(_fires(s.own[2], thresholds.hallucination_entropy, thresholds.hallucination_probability) for s in scored),
     )
@@ -409,7 +468,39 @@ def choose_thresholds(dev: list[Scored]) -> tuple[Thresholds, float]:
     repetition = choose({t: repetition_rate(dev, t) for t in REPETITION_GRID})
     entropy = round(float(np.median(np.concatenate([s.intact_tokens[:, 0] for s in dev]))), 2)
     probability = choose({p: hallucination_rate(dev, entropy, p) for p in PROBABILITY_GRID})
-    return Thresholds(float(untranslated), float(repetition), entropy, probability), float(unweighted)
+    drop, attention, per_log_word = choose(
+        {
+            (d, a, b): omission_rate(dev, d, a, b)
+            for d in DROP_GRID
+            for a in DROP_ATTENTION_GRID
+            for b in PER_LOG_WORD_GRID
+        }
+    )
+    thresholds = Thresholds(
+        float(untranslated), float(repetition), entropy, probability, float(drop), float(attention), float(per_log_word)
+    )
+    return thresholds, float(unweighted)
+
+
+def _curve(scored: list[Scored]) -> str:
+    """Each signal's best recall at 10/20/30% false alarms on these cases (thresholds chosen on them: for
+    comparing the signals, not a result)."""
+    signals = {
+        "left out": {
+            (d, a, b): omission_rate(scored, d, a, b)
+            for d in DROP_GRID
+            for a in DROP_ATTENTION_GRID
+            for b in PER_LOG_WORD_GRID
+        },
+        "attention": {t: untranslated_rate(scored, t) for t in UNTRANSLATED_GRID},
+    }
+    cells = []
+    for name, rates in signals.items():
+        best = [
+            max((r.recall for r in rates.values() if r.false_alarms <= most), default=0.0) for most in (0.1, 0.2, 0.3)
+        ]
+        cells.append(f"{name} " + "/".join(f"{100 * b:.0f}%" for b in best))
+    return "; ".join(cells)
 
 
 def report(model: str, architecture: str, scored: dict[tuple[str, str], list[Scored]]) -> Thresholds:
@@ -421,7 +512,17 @@ def report(model: str, architecture: str, scored: dict[tuple[str, str], list[Sco
     print(f"{'set':16s} {'warning':26s} {'recall':>14s} {'false alarms':>15s}")
     for (name, split), chosen in scored.items():
         rows = [
-            ("untranslated", untranslated_rate(chosen, thresholds.untranslated)),
+            (
+                "untranslated (left out)",
+                omission_rate(
+                    chosen,
+                    thresholds.untranslated_drop,
+                    thresholds.untranslated_drop_attention,
+                    thresholds.untranslated_drop_per_log_word,
+                ),
+            ),
+            ("  left out, any attention", omission_rate(chosen, thresholds.untranslated_drop)),
+            ("  weighted attention", untranslated_rate(chosen, thresholds.untranslated)),
             ("  unweighted attention", untranslated_rate(chosen, unweighted, weighted=False)),
             ("repetition (copied phrase)", repetition_rate(chosen, thresholds.repetition_peak)),
             (
@@ -432,6 +533,7 @@ def report(model: str, architecture: str, scored: dict[tuple[str, str], list[Sco
         for warning, rate in rows:
             print(f"{name + ' ' + split:16s} {warning:26s} {rate.cell()}")
         print(f"{name + ' ' + split:16s} own greedy translations warned: {own_warned(chosen, thresholds)}")
+        print(f"{name + ' ' + split:16s} untranslated, best recall at most N% false alarms: {_curve(chosen)}")
     return thresholds
 
 

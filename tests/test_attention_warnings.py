@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -15,11 +17,14 @@ from desktop_app.seq2seq.attention_warnings import (
     UNTRANSLATED,
     Thresholds,
     attention_warnings,
+    candidate_source_words,
     received_attention,
+    source_dependence,
     token_entropy,
     translation_warnings,
 )
 from desktop_app.seq2seq.forced import forced_translation
+from desktop_app.seq2seq.omission import dependence
 from desktop_app.seq2seq.words import word_alignment
 
 from .conftest import SOURCES, TARGETS
@@ -40,7 +45,7 @@ def test_a_source_word_no_likely_token_attended_to_is_possibly_untranslated():
     warnings = attention_warnings(aligned, [LIKELY] * 3, STRICT, "en")
     assert _kinds(warnings) == [UNTRANSLATED]
     assert warnings[0].source_words == (1,) and warnings[0].output_words == ()
-    assert warnings[0].message == 'possibly untranslated: "red" received little attention from the translation'
+    assert warnings[0].message == 'possibly untranslated: "red" (received little attention from the translation)'
     assert attention_warnings(aligned, [LIKELY] * 3, STRICT, "fr")[0].source_words == (0, 1)  # no list for "fr"
 
 
@@ -135,7 +140,9 @@ def test_a_forced_translation_is_exactly_the_given_one_scored_by_the_model(tiny_
 def test_translation_warnings_index_the_words_of_a_real_translation(tiny_folder):
     translator = Translator.from_folder(tiny_folder.folder)
     translation = translator.translate(SOURCES[4])
-    aligned, warnings = translation_warnings(translator, SOURCES[4], translation, Thresholds(10.0, 0.0, 0.0, 1.0))
+    aligned, warnings = translation_warnings(
+        translator, SOURCES[4], translation, Thresholds(10.0, 0.0, 0.0, 1.0, untranslated_drop=1e9)
+    )
     assert aligned.output.pieces == translator.target_tokenizer.pieces(translation.nbest[0].token_ids)
     assert {w.kind for w in warnings} >= {UNTRANSLATED}  # with these thresholds every content word is flagged
     for warning in warnings:
@@ -144,3 +151,38 @@ def test_translation_warnings_index_the_words_of_a_real_translation(tiny_folder)
         assert "\n" not in warning.message
     _, chosen = translation_warnings(translator, SOURCES[4], translation)  # the architecture's own thresholds
     assert all(w.kind in (UNTRANSLATED, REPETITION, HALLUCINATION) for w in chosen)
+
+
+MODELS = Path(__file__).parents[1] / "models"
+GRANDMOTHER = "My grandmother told me that the old house near the river was built last century."
+
+
+@pytest.mark.parametrize("model", ["en-de-transformer", "en-de-rnn"])
+def test_the_words_a_translation_leaves_out_are_the_ones_it_needs_least(model):
+    """The issue's example: with "last century" dropped from the translation, leaving either word out of the
+    source costs the translation least of all content words; with the words translated, both are needed."""
+    translator = Translator.from_folder(MODELS / model)
+    dropped = "Meine Großmutter hat mir gesagt, dass das alte Haus in der Nähe des Flusses gebaut wurde."
+    kept = "Meine Großmutter hat mir erzählt, dass das alte Haus am Fluss im letzten Jahrhundert gebaut wurde."
+    needed = {}
+    for name, german in (("dropped", dropped), ("kept", kept)):
+        forced = forced_translation(translator, GRANDMOTHER, german)
+        best = forced.nbest[0]
+        aligned = word_alignment(
+            forced.source_pieces, translator.target_tokenizer.pieces(best.token_ids), best.attention
+        )
+        drops = source_dependence(translator, GRANDMOTHER, aligned, best.token_ids)
+        needed[name] = {aligned.source.texts[j]: float(drops[j]) for j in candidate_source_words(aligned, "en")}
+    least = sorted(needed["dropped"], key=needed["dropped"].get, reverse=True)[:2]
+    assert set(least) == {"last", "century"}, needed["dropped"]
+    assert needed["kept"]["last"] < -4 and needed["kept"]["century"] < -4, needed["kept"]
+
+
+def test_dependence_is_one_batched_rescoring_per_word(tiny_folder):
+    translator = Translator.from_folder(tiny_folder.folder)
+    best = translator.translate(SOURCES[4]).nbest[0]
+    ids = translator.source_ids(SOURCES[4])
+    spans = [range(i, i + 1) for i in range(len(ids) - 1)] + [range(len(ids) - 1, len(ids))]
+    drops = dependence(translator.model, ids, spans, best.token_ids)
+    assert drops.shape == (len(ids),) and np.isfinite(drops).all()
+    assert abs(drops[-1]) < 1e-4  # leaving out the end token leaves nothing to compare: no drop

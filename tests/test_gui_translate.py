@@ -93,6 +93,60 @@ def test_exports_are_valid_files(qtbot, window, tmp_path):
     assert abs(loaded.matrix() - original.matrix(tab.heatmap.view())).max() < 1e-4
 
 
+def test_the_word_alignment_is_exported_as_pharaoh_pairs(qtbot, window, tmp_path, monkeypatch):
+    from desktop_app.gui import heatmap_panel
+
+    tab = _tab(window)
+    target = tmp_path / "sentence.align"
+    monkeypatch.setattr(heatmap_panel, "ask_export_path", lambda parent, settings, stem, kind: str(target))
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        tab.set_source_text(SOURCES[3])
+    with qtbot.waitSignal(tab.status, timeout=5000) as saved:
+        tab.heatmap_panel.export_buttons["align"].click()  # "Alignment…", beside JSON…
+    assert saved.args == [f"Saved {target}"]
+    pairs = [tuple(map(int, pair.split("-"))) for pair in target.read_text().split()]
+    words = tab.results[0].explanation.word_spans  # the output's words as people click them, the full stop too
+    assert [j for _, j in pairs] == list(range(len(words)))  # each output word once, in order
+    sources = len(SOURCES[3].replace(".", " .").split())
+    assert all(0 <= i < sources for i, _ in pairs), pairs  # aligned to a source word, never to the end token
+
+
+def test_the_file_menu_exports_the_shown_heatmap(qtbot, window, tmp_path, monkeypatch):
+    from desktop_app.gui import heatmap_panel
+
+    tab = _tab(window)
+    target = tmp_path / "menu.json"
+    monkeypatch.setattr(heatmap_panel, "ask_export_path", lambda parent, settings, stem, kind: str(target))
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        tab.set_source_text(SOURCES[3])
+    export_menu = next(a.menu() for a in window.menuBar().actions()[0].menu().actions() if a.menu())
+    next(action for action in export_menu.actions() if action.text() == "JSON…").trigger()
+    assert Alignment.from_json(target.read_text()).output_pieces == tab.heatmap.alignment().output_pieces
+
+
+def test_exporting_before_translating_says_so(qtbot, window, tmp_path):
+    tab = _tab(window)
+    tab.export_to(str(tmp_path / "nothing.align"), "align")
+    assert "Translate something first" in tab.message.text() and not (tmp_path / "nothing.align").exists()
+
+
+def test_an_unexpected_failure_is_told_plainly_and_its_traceback_logged(qtbot, window, monkeypatch, caplog):
+    from desktop_app.seq2seq import Translator
+
+    def broken(*args, **kwargs):
+        raise AttributeError("'NoneType' object has no attribute 'pieces'\nmore detail")
+
+    monkeypatch.setattr(Translator, "from_folder", broken)
+    tab = _tab(window)
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab, False)):
+        tab.set_source_text(SOURCES[0])
+    assert tab.message.text() == (
+        "Translation failed unexpectedly: 'NoneType' object has no attribute 'pieces'. "
+        "Try another model or shorter text; the details are in the log."
+    )
+    assert [record.exc_info[0] for record in caplog.records if record.exc_info] == [AttributeError]
+
+
 def test_hovering_a_word_highlights_its_aligned_words(qtbot, window):
     tab = _tab(window)
     with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):

@@ -93,7 +93,13 @@ def test_warnings_go_to_standard_error_one_line_each(tiny_folder, capsys, monkey
     monkeypatch.setitem(
         THRESHOLDS,
         architecture,
-        Thresholds(untranslated=10.0, repetition_peak=2.0, hallucination_entropy=2.0, hallucination_probability=0.0),
+        Thresholds(
+            untranslated=10.0,
+            repetition_peak=2.0,
+            hallucination_entropy=2.0,
+            hallucination_probability=0.0,
+            untranslated_drop=1e9,  # every content word, however much the translation needs it
+        ),
     )
     code, out, err = _run(capsys, "--model", str(tiny_folder.folder), "--warnings", SOURCES[2])
     assert code == 0
@@ -101,7 +107,8 @@ def test_warnings_go_to_standard_error_one_line_each(tiny_folder, capsys, monkey
     assert out == plain  # standard output as without the option
     lines = err.splitlines()
     assert lines and all(line.startswith("attend translate: warning: possibly untranslated: ") for line in lines)
-    monkeypatch.setitem(THRESHOLDS, architecture, Thresholds(0.0, 2.0, 2.0, 0.0))  # nothing to say
+    nothing = Thresholds(0.0, 2.0, 2.0, 0.0, untranslated_drop=-1e9)  # nothing to say
+    monkeypatch.setitem(THRESHOLDS, architecture, nothing)
     assert _run(capsys, "--model", str(tiny_folder.folder), "--warnings", SOURCES[2])[2] == ""
 
 

@@ -1,4 +1,4 @@
-"""The save dialog both tabs use to export an alignment (PNG, SVG or JSON)."""
+"""The save dialog both tabs use to export an alignment (PNG, SVG, JSON, or Pharaoh word alignment pairs)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from .settings import Key, Settings
 
-EXPORT_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "json": "Alignment JSON (*.json)"}
+EXPORT_FILTERS = {  # kind (the file's suffix) -> the dialog's filter
+    "png": "PNG image (*.png)",
+    "svg": "SVG image (*.svg)",
+    "json": "Alignment JSON (*.json)",
+    "align": "Word alignment, Pharaoh i-j pairs (*.align *.txt)",
+}
 
 
 def ask_export_path(parent: QWidget, settings: Settings, stem: str, kind: str) -> str:

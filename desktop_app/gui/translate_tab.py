@@ -1,4 +1,14 @@
-"""The Translate tab: type, watch the translation stream in, and see where the model attends."""
+"""The Translate tab: type, watch the translation stream in, and see where the model attends and why.
+
+Its parts: translate_toolbar.py (model, Swap, beam, as-you-type), translate_texts.py (the source, the output
+and what explains it, the buttons), heatmap_panel.py (the shown sentence's attention, and its exports). The tab
+runs translation jobs on its TranslateWorker and keeps the shown translation (results), sentence by sentence.
+
+Explaining (issue 41): the output's words are shaded by the model's confidence and clickable
+(output_words.py); the selected word's alternatives, and a what-if that continues the sentence after
+another word, with undo (alternatives_panel.py, whatif.py); attention warnings beside the translation and
+marked on the heatmap (warnings_list.py); a Transformer's self-attention (self_attention_view.py).
+"""
 
 from __future__ import annotations
 
@@ -6,28 +16,18 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
-from desktop_app.catalog import reverse_of
+from desktop_app.alignment import Alignment
 
-from .export_dialog import ask_export_path
-from .heatmap import HeatmapWidget
-from .model_picker import ModelPicker
-from .settings import Key, Settings
-from .translate_worker import TranslateRequest, TranslateWorker
+from .explanation import SentenceExplanation, SentenceResult, TokenScore
+from .heatmap_panel import HeatmapPanel
+from .settings import Settings
+from .translate_texts import TranslateTexts, splitter
+from .translate_toolbar import NO_MODEL, TranslateToolbar
+from .translate_worker import TranslateRequest, TranslateWorker, WhatIfRequest
+from .warnings_list import NO_SENTENCE
+from .whatif import WhatIfHistory
 
 DEBOUNCE_MS = 500
 
@@ -43,120 +43,78 @@ class TranslateTab(QWidget):
         super().__init__(parent)
         self.worker, self.settings = worker, settings
         self.job = 0
-        self.alignments: list[Alignment] = []
-        self.translations: list[str] = []
-        self.warnings: list[str] = []  # the running job's, shown in the message line under the output
+        self.results: list[SentenceResult] = []  # the shown translation, sentence by sentence
+        self.warnings: list[str] = []  # the worker's lines (unreadable input, output cut short), under the output
+        self.history = WhatIfHistory()
+        self.selected: tuple[int, int] | None = None  # (sentence, output row) of the selected word
+        self.what_if_sentence: int | None = None  # the sentence the running job translates again
+        self.model_folder = ""  # the shown translation's
         self._build(model_roots)
         self._connect()
         self._restore()
 
+    @property
+    def alignments(self) -> list[Alignment]:
+        """Each sentence's alignment, in order."""
+        return [result.alignment for result in self.results]
+
     # -- construction -------------------------------------------------------------
     def _build(self, model_roots: list[Path]) -> None:
-        self.picker = ModelPicker("translation", model_roots)
-        self.swap_button = QPushButton("⇄ Swap", toolTip="Translate the other way (needs a reverse model)")
-        self.beam = QSpinBox(minimum=1, maximum=12, value=1, toolTip="Beam width (1 = greedy, fastest)")
-        self.as_you_type = QCheckBox("Translate as I type", checked=True)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Model"))
-        top.addWidget(self.picker, 1)
-        top.addWidget(self.swap_button)
-        top.addWidget(QLabel("Beam"))
-        top.addWidget(self.beam)
-        top.addWidget(self.as_you_type)
-
-        self.source = QPlainTextEdit(placeholderText="Type text to translate… (Ctrl+Enter translates)")
-        self.output = QPlainTextEdit(readOnly=True, placeholderText="The translation streams in here")
-        self.translate_button = QPushButton("Translate", toolTip="Ctrl+Enter")
-        self.stop_button = QPushButton("Stop", enabled=False)
-        self.copy_button = QPushButton("Copy translation")
-        self.message = QLabel(wordWrap=True, objectName="message")
-        self.message.setStyleSheet("#message { color: palette(highlight); }")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.translate_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.message, 1)
-        buttons.addWidget(self.copy_button)
-        texts = QSplitter(Qt.Orientation.Horizontal)
-        texts.addWidget(self.source)
-        texts.addWidget(self.output)
-
-        self.heatmap = HeatmapWidget()
-        self.sentence_choice = QComboBox(toolTip="Which sentence's alignment to show")
-        self.view_choice = QComboBox(toolTip="Transformer: pick a layer and head, or an average")
-        self.view_choice.addItem(AVERAGE_LAST_LAYER)
-        self.export_png = QPushButton("PNG…")
-        self.export_svg = QPushButton("SVG…")
-        self.export_json = QPushButton("JSON…")
-        self.hover_info = QLabel(" ", toolTip="Hover over the heatmap")
-        heat_bar = QHBoxLayout()
-        for widget in (QLabel("Sentence"), self.sentence_choice, QLabel("Attention"), self.view_choice):
-            heat_bar.addWidget(widget)
-        heat_bar.addStretch(1)
-        heat_bar.addWidget(QLabel("Export"))
-        for widget in (self.export_png, self.export_svg, self.export_json):
-            heat_bar.addWidget(widget)
-        scroll = QScrollArea(widgetResizable=True)
-        scroll.setWidget(self.heatmap)
-        heat_panel = QWidget()
-        heat_layout = QVBoxLayout(heat_panel)
-        heat_layout.setContentsMargins(0, 0, 0, 0)
-        heat_layout.addLayout(heat_bar)
-        heat_layout.addWidget(scroll, 1)
-        heat_layout.addWidget(self.hover_info)
-
-        upper = QWidget()
-        upper_layout = QVBoxLayout(upper)
-        upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addWidget(texts, 1)
-        upper_layout.addLayout(buttons)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(upper)
-        self.splitter.addWidget(heat_panel)
+        """The three parts. Their widgets that the tab drives, and those tests and scripts reach, by their names."""
+        self.toolbar = bar = TranslateToolbar(self.settings, model_roots)
+        self.picker, self.swap_button = bar.picker, bar.swap_button
+        self.beam, self.as_you_type = bar.beam, bar.as_you_type
+        self.texts = texts = TranslateTexts()
+        self.source, self.output, self.message = texts.source, texts.output, texts.message
+        self.alternatives, self.warnings_list = texts.alternatives, texts.warnings_list
+        self.heatmap_panel = panel = HeatmapPanel(self.settings)
+        self.heatmap, self.sentence_choice, self.view_choice = panel.heatmap, panel.sentence_choice, panel.view_choice
+        self.pieces, self.show_self_attention = panel.pieces, panel.show_self_attention
+        self.self_attention, self.hover_info = panel.self_attention, panel.hover_info
+        self.splitter = splitter(Qt.Orientation.Vertical, texts, panel)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([420, 480])  # the heatmap gets about half the height
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        layout.addWidget(bar)
         layout.addWidget(self.splitter, 1)
         self.debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
 
     def _connect(self) -> None:
         self.requested.connect(self.worker.translate)
         self.worker.sentenceStarted.connect(self._on_sentence_started)
+        self.worker.tokenScored.connect(self._on_token_scored)
         self.worker.tokenReady.connect(self._on_token)
-        self.worker.sentenceFinished.connect(self._on_sentence_finished)
+        self.worker.sentenceExplained.connect(self._on_sentence_explained)
         self.worker.jobFinished.connect(self._on_job_finished)
         self.worker.warning.connect(self._on_warning)
         self.worker.failed.connect(self._on_failed)
         self.worker.modelLoaded.connect(lambda job, folder: self.status.emit(f"Loaded {Path(folder).name}"))
         self.source.textChanged.connect(self._on_text_changed)
         self.debounce.timeout.connect(self.translate_now)
-        self.translate_button.clicked.connect(self.translate_now)
-        self.stop_button.clicked.connect(self.stop)
-        self.copy_button.clicked.connect(self.copy_output)
+        self.texts.translate_button.clicked.connect(self.translate_now)
+        self.texts.stop_button.clicked.connect(self.stop)
+        self.texts.copy_button.clicked.connect(self.copy_output)
         self.swap_button.clicked.connect(self.swap)
         self.picker.modelChanged.connect(self._on_model_changed)
         self.beam.valueChanged.connect(lambda _: self._retranslate())
-        self.sentence_choice.currentIndexChanged.connect(self._show_sentence)
-        self.view_choice.currentTextChanged.connect(self._on_view_changed)
-        self.heatmap.hovered.connect(lambda text: self.hover_info.setText(text or " "))
-        self.export_png.clicked.connect(lambda: self._export("png"))
-        self.export_svg.clicked.connect(lambda: self._export("svg"))
-        self.export_json.clicked.connect(lambda: self._export("json"))
+        self.heatmap_panel.sentenceChosen.connect(self._show_sentence)
+        self.heatmap_panel.rowClicked.connect(lambda row: self.select_word(self.heatmap_panel.current_sentence(), row))
+        self.heatmap_panel.status.connect(self.status)
+        self.heatmap_panel.message.connect(self._show_message)
+        self.output.wordSelected.connect(self.select_word)
+        self.alternatives.chosen.connect(lambda token_id: self.continue_with((token_id,)))
+        self.alternatives.typed.connect(lambda word: self.continue_with((), word))
+        self.alternatives.undoRequested.connect(self.undo)
+        self.warnings_list.warningSelected.connect(self._on_warning_selected)
         for keys in (QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")):
             QShortcut(keys, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut, activated=self.translate_now)
 
     def _restore(self) -> None:
-        self.beam.setValue(int(self.settings.get(Key.TRANSLATE_BEAM, 1, int)))
-        self.as_you_type.setChecked(bool(self.settings.get(Key.TRANSLATE_AS_YOU_TYPE, True, bool)))
-        remembered = self.settings.get(Key.TRANSLATE_MODEL, "", str)
-        if remembered:
-            if not self.picker.select_folder(remembered) and Path(remembered).is_dir():
-                self.picker.add_folder(Path(remembered))
+        self.toolbar.restore()
         self._on_model_changed(self.picker.current_folder())
 
     def save_settings(self) -> None:
-        self.settings.set(Key.TRANSLATE_BEAM, self.beam.value())
-        self.settings.set(Key.TRANSLATE_AS_YOU_TYPE, self.as_you_type.isChecked())
-        self.settings.set(Key.TRANSLATE_MODEL, self.picker.current_folder())
+        self.toolbar.save()
 
     # -- actions ------------------------------------------------------------------
     def translate_now(self) -> None:
@@ -168,20 +126,24 @@ class TranslateTab(QWidget):
             self._show_message("Type some text to translate.")
             return
         if not folder:
-            self._show_message("No translation model found. Put a model folder in models/ or use Open….")
+            self._show_message(NO_MODEL)
             return
         self.job = self.worker.next_job()
-        self.alignments, self.translations, self.warnings = [], [], []
-        self.output.clear()
-        self.sentence_choice.clear()
-        self.heatmap.set_alignment(None)
+        self.model_folder, self.what_if_sentence = folder, None
+        self.results, self.warnings, self.selected = [], [], None
+        self.history.clear()
+        self.output.show_results(self.results)
+        self.alternatives.clear()
+        self.alternatives.set_undo_available(False)
+        self._show_warnings()
+        self.heatmap_panel.clear()
         self._show_message("")
-        self._set_busy(True)
+        self.texts.set_busy(True)
         self.requested.emit(TranslateRequest(self.job, folder, text, self.beam.value()))
 
     def stop(self) -> None:
         self.worker.cancel()
-        self._set_busy(False)
+        self.texts.set_busy(False)
         self.status.emit("Stopped")
 
     def copy_output(self) -> None:
@@ -189,13 +151,13 @@ class TranslateTab(QWidget):
         self.status.emit("Translation copied")
 
     def swap(self) -> None:
-        entry = self.picker.current()
-        reverse = reverse_of(entry, self.picker.entries()) if entry else None
-        if reverse is None:
+        reverse = self.toolbar.reverse_folder()
+        if not reverse:
             self._show_message("No model translates the other way.")
             return
         translation = self.output.toPlainText()
-        self.picker.select_folder(str(reverse.folder))
+        self.heatmap_panel.clear_hover()
+        self.picker.select_folder(reverse)
         self.source.setPlainText(translation)
         self.translate_now()
 
@@ -203,52 +165,141 @@ class TranslateTab(QWidget):
         self.source.setPlainText(text)
         self.translate_now()
 
+    # -- explaining -------------------------------------------------------------------
+    def select_word(self, sentence: int, row: int) -> None:
+        """Select an output word (its piece `row`) everywhere: text, heatmap, alternatives."""
+        if not 0 <= sentence < len(self.results) or not 0 <= row < len(self.results[sentence].scores):
+            self.selected = None  # e.g. a what-if ended the sentence before this word
+            self.output.clear_selection()
+            self.heatmap_panel.set_selected_row(None)
+            self.alternatives.clear()
+            return
+        result = self.results[sentence]
+        row = result.word_span(row)[0]
+        self.selected = (sentence, row)
+        self.heatmap_panel.choose_sentence(sentence)
+        self.output.select(sentence, row)
+        self.heatmap_panel.set_selected_row(row)
+        self.alternatives.show_token(result, row)
+
+    def continue_with(self, token_ids: tuple[int, ...], typed: str = "") -> None:
+        """What-if: translate the selected word's sentence again, written up to that word and then with
+        `token_ids` (or the `typed` word) in its place."""
+        if self.selected is None or self.texts.busy():
+            return
+        sentence, row = self.selected
+        result = self.results[sentence]
+        prefix = tuple(score.token_id for score in result.scores[:row]) + tuple(token_ids)
+        self.history.push(sentence, result, row)
+        self.job = self.worker.next_job()
+        self.what_if_sentence = sentence
+        self.texts.set_busy(True)
+        self._show_message("")
+        request = WhatIfRequest(
+            self.job, self.model_folder, result.source_text, sentence, self.beam.value(), prefix, typed
+        )
+        self.requested.emit(request)
+
+    def undo(self) -> None:
+        """Back to the sentence as it was before the last what-if (one that is running: Stop undoes it)."""
+        before = None if self.texts.busy() else self.history.pop()
+        if before is None:
+            return
+        self._put_back(before.index, before.result)
+        self.output.redraw()
+        self.select_word(before.index, before.row)
+        self.status.emit(f"Sentence {before.index + 1} is back as it was")
+
+    def _put_back(self, index: int, result: SentenceResult) -> None:
+        self.results[index] = result
+        self.output.sentence_replaced(index)
+        self.alternatives.set_undo_available(len(self.history) > 0)
+        self._show_warnings()
+        if self.heatmap_panel.current_sentence() == index:
+            self._show_sentence(index)
+
     # -- worker signals -----------------------------------------------------------------
-    def _on_sentence_started(self, job: int, index: int, source_pieces: list) -> None:
+    def _on_sentence_started(self, job: int, index: int, source_pieces: list, text: str) -> None:
         if job != self.job:
             return
-        self.alignments.append(Alignment(list(source_pieces)))
-        self.translations.append("")
-        self.sentence_choice.addItem(f"{index + 1}")
-        self.sentence_choice.setCurrentIndex(index)
-        if index:
-            self._append_output(" ")
+        result = SentenceResult(text, Alignment(list(source_pieces)))
+        if index < len(self.results):  # a what-if: this sentence again
+            self._put_back(index, result)
+            return
+        self.results.append(result)
+        self.output.sentence_added(index)
+        self.heatmap_panel.add_sentence()
+
+    def _on_token_scored(self, job: int, index: int, score: TokenScore) -> None:
+        if job == self.job:
+            self.results[index].scores.append(score)
 
     def _on_token(self, job: int, index: int, piece: str, model_piece: str, row, heads) -> None:
         if job != self.job:
             return
-        alignment = self.alignments[index]
-        first = not alignment.rows
-        alignment.append(model_piece, row, heads)
-        self.translations[index] += piece
-        self._append_output(piece)
-        if first:
-            self._offer_views(alignment)
-        if self.sentence_choice.currentIndex() == index:
-            self.heatmap.rows_added()
+        result = self.results[index]
+        result.alignment.append(model_piece, row, heads)
+        result.pieces.append(piece)
+        self.output.token_added(index)
+        self.heatmap_panel.rows_added(index, result.alignment)
 
-    def _on_sentence_finished(self, job: int, index: int, text: str) -> None:
-        if job == self.job:
-            self.translations[index] = text
+    def _on_sentence_explained(self, job: int, index: int, explanation: SentenceExplanation) -> None:
+        if job != self.job:
+            return
+        self.results[index].explanation = explanation
+        self.output.sentence_done(index)
+        self._show_warnings()
+        self.heatmap_panel.sentence_explained(index, self.results[index], self.warnings_list.marks_for(index))
+        if self.what_if_sentence == index and self.selected and self.selected[0] == index:
+            self.select_word(index, self.selected[1])  # the word people chose, with the model's view of it
 
     def _on_job_finished(self, job: int, completed: bool) -> None:
         if job != self.job:
             return
-        self._set_busy(False)
-        if completed:
-            tokens = sum(len(a.rows) for a in self.alignments)
-            self.status.emit(f"Translated {len(self.alignments)} sentence(s), {tokens} tokens")
+        self.texts.set_busy(False)
+        if self.what_if_sentence is not None:
+            self._what_if_finished(completed)
+        elif completed:
+            count = len(self.results)
+            self.status.emit(f"Translated {count} sentence{'' if count == 1 else 's'}")
         self.finished.emit(job, completed)
+
+    def _what_if_finished(self, completed: bool) -> None:
+        index, self.what_if_sentence = self.what_if_sentence, None
+        if completed:
+            self.alternatives.set_undo_available(True)
+            self.status.emit(f"Translated sentence {index + 1} again, with your choice")
+            return
+        before = self.history.pop()  # it failed or was stopped: the sentence as it was
+        if before is not None and self.results[before.index] is not before.result:
+            self._put_back(before.index, before.result)
+            self.output.redraw()
+        self.alternatives.set_undo_available(len(self.history) > 0)
 
     def _on_warning(self, job: int, message: str) -> None:
         if job == self.job:
             self.warnings.append(message)
             self._show_message(" ".join(self.warnings))
+            self._show_warnings()
 
     def _on_failed(self, job: int, message: str) -> None:
         if job == self.job:
             self._show_message(message)
             self.status.emit(message)
+
+    # -- warnings -----------------------------------------------------------------------
+    def _show_warnings(self) -> None:
+        self.warnings_list.set_warnings(" ".join(self.warnings) or None, self.results)
+        self._mark_warnings()
+
+    def _on_warning_selected(self, sentence: int, index: int) -> None:
+        if sentence != NO_SENTENCE and self.heatmap_panel.current_sentence() != sentence:
+            self.heatmap_panel.choose_sentence(sentence)  # shows it, with the warning's words marked
+        else:
+            self._mark_warnings()
+
+    def _mark_warnings(self) -> None:
+        self.heatmap_panel.set_marks(*self.warnings_list.marks_for(self.heatmap_panel.current_sentence()))
 
     # -- helpers ----------------------------------------------------------------------
     def _on_text_changed(self) -> None:
@@ -260,68 +311,25 @@ class TranslateTab(QWidget):
         if self.source.toPlainText().strip():
             self.translate_now()
 
-    def _on_model_changed(self, folder: str) -> None:
-        entry = self.picker.current()
-        has_reverse = bool(entry and reverse_of(entry, self.picker.entries()))
-        self.swap_button.setEnabled(has_reverse)
-        if entry and entry.error:
-            self._show_message(f"This model folder is damaged: {entry.error}")
-        elif not folder:
-            self._show_message("No translation model found. Put a model folder in models/ or use Open….")
-        else:
-            self._show_message("")
+    def _on_model_changed(self, _folder: str) -> None:
+        self.heatmap_panel.clear_hover()
+        problem = self.toolbar.model_problem()
+        self._show_message(problem)
+        if not problem:
             self._retranslate()
 
-    def _append_output(self, text: str) -> None:
-        cursor = self.output.textCursor()
-        cursor.movePosition(cursor.MoveOperation.End)
-        cursor.insertText(text)
-
-    def _offer_views(self, alignment: Alignment) -> None:
-        """Fill the attention choice; it is disabled for models with one attention (RNN)."""
-        views = alignment.views()
-        if views != [self.view_choice.itemText(i) for i in range(self.view_choice.count())]:
-            wanted = (self.view_choice.currentText(), self.settings.get(Key.TRANSLATE_VIEW, AVERAGE_LAST_LAYER, str))
-            self.view_choice.blockSignals(True)
-            self.view_choice.clear()
-            self.view_choice.addItems(views)
-            self.view_choice.setCurrentText(next((view for view in wanted if view in views), views[0]))
-            self.view_choice.setEnabled(len(views) > 1)
-            self.view_choice.blockSignals(False)
-            self.heatmap.set_view(self.view_choice.currentText())
-
-    def _on_view_changed(self, view: str) -> None:
-        if view:
-            self.heatmap.set_view(view)
-            self.settings.set(Key.TRANSLATE_VIEW, view)
-
     def _show_sentence(self, index: int) -> None:
-        self.heatmap.set_alignment(self.alignments[index] if 0 <= index < len(self.alignments) else None)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.stop_button.setEnabled(busy)
+        result = self.results[index] if 0 <= index < len(self.results) else None
+        selected_row = self.selected[1] if self.selected and self.selected[0] == index else None
+        self.heatmap_panel.show_sentence(result, self.warnings_list.marks_for(index), selected_row)
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
 
     def _export(self, kind: str) -> None:
-        alignment = self.heatmap.alignment()
-        if alignment is None or not alignment.rows:
-            self._show_message("Translate something first: there is no heatmap to export.")
-            return
-        path = ask_export_path(self, self.settings, "attention", kind)
-        if path:
-            self.export_to(path, kind)
+        """File ▸ Export heatmap (main_window.py): as the panel's export buttons."""
+        self.heatmap_panel.export(kind)
 
     def export_to(self, path: str, kind: str) -> None:
-        try:
-            if kind == "png":
-                self.heatmap.save_png(path)
-            elif kind == "svg":
-                self.heatmap.save_svg(path)
-            else:
-                self.heatmap.alignment().save_json(path, self.heatmap.view())
-        except OSError as error:
-            self._show_message(f"Could not export: {error}")
-            return
-        self.status.emit(f"Saved {path}")
+        """Save the shown sentence's attention: see HeatmapPanel.export_to."""
+        self.heatmap_panel.export_to(path, kind)

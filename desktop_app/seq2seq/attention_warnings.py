@@ -6,12 +6,14 @@
 
 Four kinds, each a hint for people, never a verdict:
 
-- untranslated: a source word that received little attention from what the model wrote. Each output
-  token's attention row counts by the model's probability of that token: in a forced or unusual
-  translation the model looks at the word it means to translate next even when it is made to write
-  something else, so unweighted attention covers a left-out word as well as a translated one (weighting gave
-  1.7 to 3.9 times the recall at about the same false alarms). The end-of-sentence column, punctuation
-  and the source language's function words (FUNCTION_WORDS) are never flagged.
+- untranslated: a source word the translation does not depend on. translation_warnings asks the model
+  (omission.dependence): the same translation rescored with the word left out of the source is about as likely
+  as with it (log-probability drop smaller than `untranslated_drop` nats). Without that measurement (the
+  `dependence` argument left out) it falls back on attention: a source word that received little attention
+  from what the model wrote, each output token's row counted by the model's probability of that token (in a
+  forced or unusual translation the model looks at the word it means to translate next even when it is made to
+  write something else, so attention alone finds about a third of left-out words). The end-of-sentence column,
+  punctuation and the source language's function words (FUNCTION_WORDS) are never flagged.
 - repetition: an output word that says again what an earlier one said: the same stem, its attention
   peaking on the source word that the earlier one peaked on, more often than that source word occurs.
 - hallucination: an output token the model found unlikely while its attention was spread over the
@@ -19,8 +21,8 @@ Four kinds, each a hint for people, never a verdict:
 - unreadable: much of the input is in characters the model cannot read (coverage.input_warning).
 
 The thresholds (THRESHOLDS, per architecture) were chosen on the Tatoeba and Multi30k dev sets by
-benchmarks/attention_warnings.py. They find about 30% of phrases deleted from reference translations at
-10-20% false alarms on the test sets (docs/experiments/2026-12-06-attention-warnings.md): a hint, not a check.
+benchmarks/attention_warnings.py; what they find on the test sets is in
+docs/experiments/2026-12-06-attention-warnings.md: a hint, not a check.
 
 Shapes: WordAlignment.matrix (output words, source words), piece_matrix (output tokens, source pieces);
 log_probs: one per output token (a trailing end-token value is ignored).
@@ -52,16 +54,37 @@ class Thresholds:
     # hallucination_entropy and whose probability is at most hallucination_probability
     hallucination_entropy: float
     hallucination_probability: float
+    # possibly untranslated, measured: leaving the source word out lowers the translation's log-probability by
+    # less than this many nats (a rendered content word costs several nats; see omission.py)
+    untranslated_drop: float = 2.0
+    # ... and received less attention than this (inf: however much; a compound such as "snow covered" ->
+    # "schneebedeckt" can be rendered without either word alone being needed, but it is attended to)
+    untranslated_drop_attention: float = float("inf")
+    # ... the drop limit rising by this much per ln(candidate source words): a long sentence has more words that
+    # the rest of it makes predictable ("dressed" in "dressed in winter clothes"), each a chance of a false alarm
+    untranslated_drop_per_log_word: float = 0.0
+    # ... but never above this (inf: no ceiling; the dev sets choose none, see benchmarks/attention_warnings.py)
+    untranslated_drop_ceiling: float = float("inf")
 
 
 # Chosen on the dev sets by benchmarks/attention_warnings.py (the most recall at no more than 10% of intact
 # reference translations warned about).
 THRESHOLDS = {
     "rnn": Thresholds(
-        untranslated=0.0575, repetition_peak=0.05, hallucination_entropy=0.5, hallucination_probability=3e-05
+        untranslated=0.055,
+        repetition_peak=0.05,
+        hallucination_entropy=0.5,
+        hallucination_probability=3e-05,
+        untranslated_drop=2.5,
+        untranslated_drop_per_log_word=3.0,
     ),
     "transformer": Thresholds(
-        untranslated=0.0975, repetition_peak=0.05, hallucination_entropy=0.48, hallucination_probability=0.0001
+        untranslated=0.095,
+        repetition_peak=0.05,
+        hallucination_entropy=0.49,
+        hallucination_probability=0.0001,
+        untranslated_drop=2.25,
+        untranslated_drop_per_log_word=3.0,
     ),
 }
 DEFAULT_THRESHOLDS = THRESHOLDS["transformer"]
@@ -104,21 +127,24 @@ def attention_warnings(
     thresholds: Thresholds,
     source_language: str = "",
     unreadable: str | None = None,
+    dependence: np.ndarray | None = None,
 ) -> list[AttentionWarning]:
     """Every warning for one translated sentence, in the order: unreadable, untranslated, repetition, hallucination.
-    unreadable: coverage.input_warning's line for the text, if it gave one."""
+    unreadable: coverage.input_warning's line for the text, if it gave one; dependence: (source words,)
+    omission.dependence of the translation on each source word (None: judge by attention alone)."""
     warnings = [AttentionWarning(UNREADABLE, (), (), unreadable)] if unreadable else []
-    received = received_attention(alignment, log_probs)
-    flagged = [j for j in candidate_source_words(alignment, source_language) if received[j] < thresholds.untranslated]
-    for run in _runs(flagged):
+    for run in _runs(untranslated_words(alignment, log_probs, thresholds, source_language, dependence)):
+        reason = (
+            "the translation is as likely without it"
+            if dependence is not None
+            else "received little attention from the translation"
+        )
         warnings.append(
             AttentionWarning(
                 UNTRANSLATED,
                 tuple(run),
                 (),
-                f"possibly untranslated: "
-                f"{_quoted(alignment.source.texts, run)} received little attention from "
-                "the translation",
+                f"possibly untranslated: {_quoted(alignment.source.texts, run)} ({reason})",
             )
         )
     strengths, earlier = repetition_strengths(alignment)
@@ -142,6 +168,25 @@ def attention_warnings(
             )
         )
     return warnings
+
+
+def untranslated_words(
+    alignment: WordAlignment,
+    log_probs: Sequence[float],
+    thresholds: Thresholds,
+    source_language: str = "",
+    dependence: np.ndarray | None = None,
+) -> list[int]:
+    """The candidate source words the translation may have left out (see the module docstring)."""
+    candidates = candidate_source_words(alignment, source_language)
+    if dependence is not None:
+        received = received_attention(alignment, log_probs)
+        words = max(1, len(candidates))
+        rising = -thresholds.untranslated_drop + thresholds.untranslated_drop_per_log_word * np.log(words)
+        limit = min(rising, thresholds.untranslated_drop_ceiling)
+        return [j for j in candidates if dependence[j] > limit and received[j] < thresholds.untranslated_drop_attention]
+    received = received_attention(alignment, log_probs)
+    return [j for j in candidates if received[j] < thresholds.untranslated]
 
 
 def received_attention(alignment: WordAlignment, log_probs: Sequence[float]) -> np.ndarray:
@@ -223,13 +268,37 @@ def translation_warnings(
 ) -> tuple[WordAlignment, list[AttentionWarning]]:
     """The warnings for one Translator.translate result (or seq2seq.forced's) of `text`, with the word alignment
     their indices refer to. thresholds: None = the model's architecture's (THRESHOLDS)."""
+    alignment, warnings, _ = warnings_and_dependence(translator, text, translation, thresholds)
+    return alignment, warnings
+
+
+def warnings_and_dependence(
+    translator: Translator, text: str, translation: Translation, thresholds: Thresholds | None = None
+) -> tuple[WordAlignment, list[AttentionWarning], np.ndarray | None]:
+    """translation_warnings, plus the source_dependence the untranslated warnings were judged by ((source words,)
+    nats; None when it could not be measured), for callers that show it too."""
     best = translation.nbest[0]
     pieces = translator.target_tokenizer.pieces(best.token_ids)
     alignment = word_alignment(translation.source_pieces, pieces, best.attention)
     chosen = thresholds or THRESHOLDS.get(getattr(translator.model, "architecture", ""), DEFAULT_THRESHOLDS)
-    return alignment, attention_warnings(
-        alignment, best.log_probs, chosen, translator.source_language, translator.input_warning(text)
+    dependence = source_dependence(translator, text, alignment, best.token_ids)
+    warnings = attention_warnings(
+        alignment, best.log_probs, chosen, translator.source_language, translator.input_warning(text), dependence
     )
+    return alignment, warnings, dependence
+
+
+def source_dependence(
+    translator: Translator, text: str, alignment: WordAlignment, token_ids: Sequence[int]
+) -> np.ndarray | None:
+    """omission.dependence of the translation `token_ids` on each source word of `alignment`; None when the
+    alignment's source pieces are not the model's pieces of `text` (nothing to leave out word by word)."""
+    from .omission import dependence
+
+    source_ids = translator.source_ids(text)
+    if len(source_ids) != len(alignment.source.pieces) or not token_ids:
+        return None
+    return dependence(translator.model, source_ids, alignment.source.spans, token_ids)
 
 
 def _probabilities(alignment: WordAlignment, log_probs: Sequence[float]) -> np.ndarray:
