@@ -6,10 +6,12 @@ import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from . import startup_probe
+from .app_log import start_logging, stop_logging
 from .main_window import MainWindow
 from .workers import threads_still_running
 
@@ -22,6 +24,8 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Attend")
     app.setStyle("Fusion")  # follows the system's light or dark palette
     app.setWindowIcon(QIcon(str(ICON)))
+    data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    start_logging(Path(data or Path.home() / ".attend"))
     window = MainWindow(load_later=True)  # torch and the tabs load once the window is on screen
     if startup_probe.wanted():
         window.tabsReady.connect(startup_probe.StartupProbe(window).ready)
@@ -34,6 +38,7 @@ def leave(exit_code: int) -> int:
     """After the last window closed. Settings are saved and recordings closed by then; a worker thread that
     is still busy (loading a model, reading a long file) holds nothing of the user's, and waiting for it, or
     letting Python tear down the objects it uses, could hang or abort: the process ends at once instead."""
+    stop_logging()
     if threads_still_running():
         sys.stdout.flush()
         sys.stderr.flush()
