@@ -25,6 +25,7 @@ _ANCHORS = [
 STEPS = 256
 # Attention warnings drawn on a heatmap: a red-orange that no step of the scale comes near, light or dark theme
 MARK_COLOR = QColor(232, 69, 40)
+MARK_TINT = QColor(232, 69, 40, 56)  # the same, faint: behind a short "needed" bar, so a near-empty one is seen
 
 
 def _build(steps: int = STEPS) -> list[QColor]:

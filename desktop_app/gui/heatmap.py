@@ -4,7 +4,8 @@ Paints from an `Alignment` that the worker's signals append to; a timer batches 
 arriving faster than the screen refreshes cost one paint. The matrix fits the widget when it can and
 otherwise scrolls inside it, under label gutters and beside a colour legend that stay put; exports
 always hold the whole matrix. Hovering a word or a cell highlights the aligned words on both sides;
-clicking an output word selects it. Attention warnings can be marked on the labels and cells.
+clicking an output word selects it. Attention warnings can be marked on the labels and cells. Under the source
+labels, a strip can show how much the translation needs each source word (set_column_scores; heatmap_needed.py).
 
 Every index in this API is a PIECE index of the Alignment (rows: output pieces, columns: source
 pieces), whichever level is shown; a word is named by its first piece.
@@ -12,7 +13,7 @@ pieces), whichever level is shown; a word is named by its first piece.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,15 @@ from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
 
 from .heatmap_geometry import LABEL_GAP, HeatmapGeometry, fit_layout, whole_layout
 from .heatmap_grid import HeatmapGrid, heatmap_grid, label_text
-from .heatmap_paint import Emphasis, LabelFonts, paint_heatmap, paint_placeholder
+from .heatmap_needed import NeededBars, NeededScores
+from .heatmap_paint import NEEDED_TITLES, Emphasis, LabelFonts, paint_heatmap, paint_placeholder
 
 __all__ = ["HeatmapWidget", "label_text"]
 
 SMALLEST_LABEL_PX = 9  # labels shrink with the cells down to this font size, then stop
 WHEEL_ROWS = 3  # rows (or columns) scrolled per wheel notch
-Hit = tuple[str, int, int]  # ('cell', row, column), ('source', -1, column) or ('output', row, -1)
+Hit = tuple[str, int, int]  # ('cell', row, column), ('source' or 'needed', -1, column) or ('output', row, -1)
+COLUMN_HITS = ("source", "needed")  # a source label or its bar in the needed strip: a whole column
 
 
 class HeatmapWidget(QWidget):
@@ -51,6 +54,7 @@ class HeatmapWidget(QWidget):
         self._marked_sources: frozenset[int] = frozenset()  # piece indices
         self._marked_outputs: frozenset[int] = frozenset()
         self._selected_row: int | None = None  # piece index
+        self._needed: NeededScores | None = None  # how much the translation needs each source piece's word
         self._horizontal = QScrollBar(Qt.Orientation.Horizontal, self, visible=False)
         self._vertical = QScrollBar(Qt.Orientation.Vertical, self, visible=False)
         self._horizontal.valueChanged.connect(self.update)
@@ -65,6 +69,7 @@ class HeatmapWidget(QWidget):
         """Show another alignment (or none): hover, marks and selection belonged to the old one."""
         self._alignment = alignment
         self._marked_sources = self._marked_outputs = frozenset()
+        self._needed = None
         self._selected_row = None
         self._drop_hover()
         self._horizontal.setValue(0)
@@ -105,6 +110,22 @@ class HeatmapWidget(QWidget):
 
     def marks(self) -> tuple[frozenset[int], frozenset[int]]:
         return self._marked_sources, self._marked_outputs
+
+    def set_column_scores(self, scores: Sequence[float] | None) -> None:
+        """Show how much the translation needs each source word, in a strip under the source labels: scores has one
+        value per source PIECE of the current alignment (its word's omission.dependence, in nats; nan: not
+        measured). None removes the strip (it takes no space then); so does set_alignment."""
+        if scores is not None and self._alignment is None:
+            raise ValueError("column scores need an alignment to belong to")
+        needed = None if scores is None else NeededScores(scores, self._alignment.source_pieces)
+        if (needed is None) != (self._needed is None):
+            self._drop_hover()  # the matrix moves down or up under the mouse
+        self._needed = needed
+        self._refresh()
+
+    def column_scores(self) -> np.ndarray | None:
+        """(source pieces,) nats, as set; None when no strip is shown."""
+        return None if self._needed is None else self._needed.scores
 
     def set_selected_row(self, row: int | None) -> None:
         """Highlight the output piece (its word in word mode) that another view has selected; None clears."""
@@ -161,14 +182,24 @@ class HeatmapWidget(QWidget):
 
     # -- layout -------------------------------------------------------------------
     def _widest_labels(self, grid: HeatmapGrid) -> tuple[int, int]:
-        """The widest output and source label in the widget's font (measured once per grid and font)."""
+        """The widest output and source label in the widget's font (measured once per grid and font); with the
+        needed strip, the output gutter also fits the strip's short title."""
         font = self.font().key()
         if self._label_widths is None or self._label_widths[0] is not grid or self._label_widths[1] != font:
             metrics = QFontMetrics(self.font())
             rows = max([metrics.horizontalAdvance(t) for t in grid.row_labels] + [30])
             columns = max([metrics.horizontalAdvance(t) for t in grid.column_labels] + [30])
             self._label_widths = (grid, font, rows, columns)
-        return self._label_widths[2], self._label_widths[3]
+        rows, columns = self._label_widths[2], self._label_widths[3]
+        if self._needed is not None:
+            rows = max(rows, QFontMetrics(self.font()).horizontalAdvance(NEEDED_TITLES[-1]))
+        return rows, columns
+
+    def _strip_height(self) -> int:
+        """The needed strip's height: 0 without scores; else a line of the widget's font and some room."""
+        if self._needed is None or self._alignment is None:
+            return 0
+        return max(28, QFontMetrics(self.font()).height() + 10)
 
     def _fit(self) -> tuple[HeatmapGeometry, LabelFonts]:
         """The layout for the widget's size, unscrolled, and label fonts that fit its rows and columns."""
@@ -176,12 +207,12 @@ class HeatmapWidget(QWidget):
         rows, columns = (grid.rows, grid.columns) if grid else (0, 0)
         widest_row, widest_column = self._widest_labels(grid) if grid else (30, 30)
         bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        width, height = self.width(), self.height()
+        width, height, strip = self.width(), self.height(), self._strip_height()
 
         def layout(fonts: LabelFonts) -> HeatmapGeometry:  # gutters capped so a long word cannot crowd the cells
             left = min(round(widest_row * self._scale(fonts.rows)) + LABEL_GAP, max(80, width * 3 // 10))
             top = min(round(widest_column * self._scale(fonts.columns)) + LABEL_GAP, max(50, height * 35 // 100))
-            return fit_layout(rows, columns, left, top, width, height, bar)
+            return fit_layout(rows, columns, left, top + strip, width, height, bar, strip)
 
         geometry = layout(LabelFonts(self.font(), self.font()))
         fonts = LabelFonts(self._label_font(geometry.cell_height), self._label_font(geometry.cell_width))
@@ -258,13 +289,16 @@ class HeatmapWidget(QWidget):
             painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
             geometry, fonts = self._fit()
             geometry = geometry.scrolled(self._horizontal.value(), self._vertical.value())
-            paint_heatmap(painter, grid, geometry, self._emphasis(grid), self.palette(), fonts)
+            paint_heatmap(painter, grid, geometry, self._emphasis(grid), self.palette(), fonts, self._bars(grid))
         painter.end()
+
+    def _bars(self, grid: HeatmapGrid) -> NeededBars | None:
+        return None if self._needed is None else self._needed.bars(grid)
 
     def _emphasis(self, grid: HeatmapGrid) -> Emphasis:
         hovered_rows, hovered_columns = set(), set()
         if self._hover is not None and self._hover_is_valid(grid, self._hover):
-            hovered_rows, hovered_columns = grid.aligned(*self._hover)
+            hovered_rows, hovered_columns = grid.aligned(*self._column_as_source(self._hover))
         return Emphasis(
             hovered_rows,
             hovered_columns,
@@ -273,10 +307,16 @@ class HeatmapWidget(QWidget):
             None if self._selected_row is None else grid.row_of_piece(self._selected_row),
         )
 
-    @staticmethod
-    def _hover_is_valid(grid: HeatmapGrid, hit: Hit) -> bool:
+    def _hover_is_valid(self, grid: HeatmapGrid, hit: Hit) -> bool:
         kind, row, column = hit
-        return (kind == "source" or 0 <= row < grid.rows) and (kind == "output" or 0 <= column < grid.columns)
+        if kind == "needed" and self._needed is None:
+            return False
+        return (kind in COLUMN_HITS or 0 <= row < grid.rows) and (kind == "output" or 0 <= column < grid.columns)
+
+    @staticmethod
+    def _column_as_source(hit: Hit) -> Hit:
+        """A needed bar stands for its column: the same words are highlighted as for its source label."""
+        return ("source", hit[1], hit[2]) if hit[0] == "needed" else hit
 
     # -- interaction ----------------------------------------------------------------
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -289,7 +329,7 @@ class HeatmapWidget(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         grid = self.grid()
         hit = self._geometry().hit(event.position().toPoint()) if grid else None
-        if event.button() != Qt.MouseButton.LeftButton or hit is None or hit[0] == "source":
+        if event.button() != Qt.MouseButton.LeftButton or hit is None or hit[0] in COLUMN_HITS:
             super().mousePressEvent(event)
             return
         piece = grid.row_spans[hit[1]].start
@@ -325,7 +365,7 @@ class HeatmapWidget(QWidget):
         self.update()
         if hit is None:
             return set(), set()
-        rows, columns = grid.aligned(*hit)
+        rows, columns = grid.aligned(*self._column_as_source(hit))
         return {grid.row_spans[r].start for r in rows}, {grid.column_spans[c].start for c in columns}
 
     @staticmethod
@@ -350,6 +390,8 @@ class HeatmapWidget(QWidget):
         outputs, sources = grid.row_labels, grid.column_labels
         if kind == "cell":
             return f"“{outputs[row]}” attends to “{sources[column]}”: {100 * grid.matrix[row, column]:.1f}%"
+        if kind == "needed":
+            return self._needed.describe(grid, column)
         rows, columns = grid.aligned(*hit)
         if kind == "source":
             return f"“{sources[column]}” is aligned with: " + " ".join(outputs[r] for r in sorted(rows))
@@ -363,7 +405,10 @@ class HeatmapWidget(QWidget):
             return None
         widest_row, widest_column = self._widest_labels(grid)
         cell = max(20, QFontMetrics(self.font()).height() + 4)
-        return whole_layout(grid.rows, grid.columns, widest_row + LABEL_GAP, widest_column + LABEL_GAP, cell)
+        strip = self._strip_height()
+        return whole_layout(
+            grid.rows, grid.columns, widest_row + LABEL_GAP, widest_column + LABEL_GAP + strip, cell, strip
+        )
 
     def export_size(self) -> QSize:
         whole = self._whole()
@@ -378,7 +423,8 @@ class HeatmapWidget(QWidget):
         shown = self._emphasis(grid)
         marks_only = Emphasis(marked_rows=shown.marked_rows, marked_columns=shown.marked_columns)  # no mouse state
         painter.fillRect(QRect(0, 0, size.width(), size.height()), self.palette().color(QPalette.ColorRole.Base))
-        paint_heatmap(painter, grid, whole, marks_only, self.palette(), LabelFonts(self.font(), self.font()))
+        fonts = LabelFonts(self.font(), self.font())
+        paint_heatmap(painter, grid, whole, marks_only, self.palette(), fonts, self._bars(grid))
 
     def save_png(self, path: str | Path) -> None:
         size = self.export_size()

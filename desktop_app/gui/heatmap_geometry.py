@@ -6,6 +6,7 @@ matrix scrolls under fixed label gutters, with the legend fixed beside it) and `
 
     +------+-----------------+---+--------+
     |      | source labels   |   |        |   top: the source-label gutter (labels rotated)
+    |needed| needed strip    |   |        |   strip: bars "needed by the translation" (only when scored)
     +------+-----------------+---+ legend |
     | out- | matrix view     | v |        |   left: the output-label gutter
     | put  | (scrolls)       | b |        |   vb/hb: scroll bars, shown only when needed
@@ -26,6 +27,7 @@ LEGEND_WIDTH = 64  # right of the matrix: gap, colour bar, percentage labels
 LABEL_GAP = 12  # between a gutter's labels and the matrix (plus the edge margin)
 MARGIN = 8
 BAR_GAP = 2  # between the matrix and a scroll bar
+STRIP_GAP = 3  # above and below the needed strip's bars
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class HeatmapGeometry:
     scroll_bar: int  # thickness of a scroll bar
     x_offset: int = 0  # how far the matrix is scrolled
     y_offset: int = 0
+    strip: int = 0  # height of the "needed" strip at the bottom of the top gutter, under the labels (0: none)
 
     # -- sizes ----------------------------------------------------------------
     @property
@@ -73,6 +76,20 @@ class HeatmapGeometry:
         """The colour bar: as tall as the visible matrix (at least 80 px), 100% at the top; never scrolls."""
         x = self.left + self.view_width + (self.scroll_bar + BAR_GAP if self.scrolls_vertically else 0) + 14
         return QRect(x, self.top, 12, max(80, self.view_height))
+
+    @property
+    def labels_bottom(self) -> int:
+        """y where the source labels end (above the needed strip, if any)."""
+        return self.top - self.strip
+
+    def needed_band(self) -> QRect:
+        """The visible part of the needed strip (fixed vertically; its bars scroll sideways with the columns)."""
+        return QRect(self.left, self.labels_bottom, self.view_width, self.strip)
+
+    def needed_rect(self, column: int) -> QRect:
+        """Where a column's needed bar may grow (upwards from the bottom), a gap above the matrix."""
+        x = self.left + column * self.cell_width - self.x_offset
+        return QRect(x, self.labels_bottom + STRIP_GAP, self.cell_width, self.strip - 2 * STRIP_GAP)
 
     def vertical_bar_rect(self) -> QRect:
         return QRect(self.left + self.view_width + BAR_GAP, self.top, self.scroll_bar, self.view_height)
@@ -117,7 +134,8 @@ class HeatmapGeometry:
         return range(first, min(self.columns, (self.x_offset + self.view_width) // self.cell_width + 1))
 
     def hit(self, point: QPoint) -> tuple[str, int, int] | None:
-        """('cell', row, col), ('source', -1, col) or ('output', row, -1) under a point (grid indices)."""
+        """('cell', row, col), ('source', -1, col), ('needed', -1, col) or ('output', row, -1) under a point (grid
+        indices)."""
         in_x = self.left <= point.x() < self.left + self.view_width
         in_y = self.top <= point.y() < self.top + self.view_height
         column = (point.x() - self.left + self.x_offset) // self.cell_width if in_x else -1
@@ -125,7 +143,9 @@ class HeatmapGeometry:
         in_columns, in_rows = 0 <= column < self.columns, 0 <= row < self.rows
         if in_columns and in_rows:
             return ("cell", row, column)
-        if in_columns and 0 <= point.y() < self.top:
+        if in_columns and self.labels_bottom <= point.y() < self.top:
+            return ("needed", -1, column)
+        if in_columns and 0 <= point.y() < self.labels_bottom:
             return ("source", -1, column)
         if in_rows and 0 <= point.x() < self.left:
             return ("output", row, -1)
@@ -143,11 +163,11 @@ def _clamp(value: float, low: int, high: int) -> int:
 
 
 def fit_layout(
-    rows: int, columns: int, left: int, top: int, width: int, height: int, scroll_bar: int
+    rows: int, columns: int, left: int, top: int, width: int, height: int, scroll_bar: int, strip: int = 0
 ) -> HeatmapGeometry:
     """Cells sized to fill width x height (MIN_CELL up to MAX_CELL_WIDTH x MAX_CELL); a side that cannot fit scrolls.
 
-    left/top: the label gutters, already measured (and capped) by the caller."""
+    left/top: the label gutters, already measured (and capped) by the caller; top includes the strip's height."""
     rows_, columns_ = max(1, rows), max(1, columns)
     room_x = max(MIN_CELL, width - left - LEGEND_WIDTH)
     room_y = max(MIN_CELL, height - top - MARGIN)
@@ -161,10 +181,12 @@ def fit_layout(
     cell_height = _clamp((room_y - bar_y) / rows_, MIN_CELL, MAX_CELL)
     view_width = min(columns_ * cell_width, max(MIN_CELL, room_x - bar_x))
     view_height = min(rows_ * cell_height, max(MIN_CELL, room_y - bar_y))
-    return HeatmapGeometry(rows, columns, left, top, cell_width, cell_height, view_width, view_height, scroll_bar)
+    return HeatmapGeometry(
+        rows, columns, left, top, cell_width, cell_height, view_width, view_height, scroll_bar, strip=strip
+    )
 
 
-def whole_layout(rows: int, columns: int, left: int, top: int, cell: int) -> HeatmapGeometry:
-    """Every row and column at `cell` x `cell` pixels, nothing scrolled: for exports."""
+def whole_layout(rows: int, columns: int, left: int, top: int, cell: int, strip: int = 0) -> HeatmapGeometry:
+    """Every row and column at `cell` x `cell` pixels, nothing scrolled: for exports (top includes the strip)."""
     width, height = max(1, columns) * cell, max(1, rows) * cell
-    return HeatmapGeometry(rows, columns, left, top, cell, cell, width, height, 0)
+    return HeatmapGeometry(rows, columns, left, top, cell, cell, width, height, 0, strip=strip)

@@ -1,4 +1,5 @@
-"""Painting the heatmap: cells, labels, hover, marks (attention warnings), the selected row and the legend.
+"""Painting the heatmap: cells, labels, hover, marks (attention warnings), the selected row, the legend and the
+"needed by the translation" strip.
 
 Pure drawing from a HeatmapGrid (what) and a HeatmapGeometry (where); the widget and the exports share it.
 """
@@ -11,13 +12,15 @@ from typing import NamedTuple
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 
-from .colormap import MARK_COLOR, color_scale_image, to_image
+from .colormap import MARK_COLOR, MARK_TINT, color_scale_image, to_image
 from .heatmap_geometry import HeatmapGeometry
 from .heatmap_grid import HeatmapGrid
+from .heatmap_needed import NeededBars
 
 PLACEHOLDER = "The attention heatmap appears here"
 HOVER_OUTLINE = QColor(255, 255, 255)
-LABEL_END = 6  # pixels between a source label's end and the matrix
+LABEL_END = 6  # pixels between a source label's end and the matrix (or the needed strip)
+NEEDED_TITLES = ("needed by the translation", "needed")  # the strip's title in the corner: the longest that fits
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,9 @@ def paint_heatmap(
     emphasis: Emphasis,
     palette: QPalette,
     fonts: LabelFonts,
+    needed: NeededBars | None = None,
 ) -> None:
-    """Everything but the background; labels elided to their gutters."""
+    """Everything but the background; labels elided to their gutters. needed: the strip's bars (geometry.strip > 0)."""
     view = geometry.view_rect()
     painter.save()
     painter.setClipRect(view)
@@ -62,6 +66,9 @@ def paint_heatmap(
     _paint_output_labels(painter, grid, geometry, emphasis, palette)
     painter.setFont(fonts.columns)
     _paint_source_labels(painter, grid, geometry, emphasis, palette)
+    if needed is not None and geometry.strip > 0:
+        painter.setFont(fonts.rows)  # the strip's title sits in the output labels' gutter
+        _paint_needed(painter, geometry, needed, palette)
     painter.restore()
     draw_color_scale(painter, geometry.legend_rect(), palette.color(QPalette.ColorRole.Text))
 
@@ -128,15 +135,15 @@ def _paint_output_labels(
 def _paint_source_labels(
     painter: QPainter, grid: HeatmapGrid, geometry: HeatmapGeometry, emphasis: Emphasis, palette: QPalette
 ) -> None:
-    painter.setClipRect(QRect(geometry.left, 0, geometry.view_width, geometry.top))
+    painter.setClipRect(QRect(geometry.left, 0, geometry.view_width, geometry.labels_bottom))
     metrics = QFontMetrics(painter.font())
-    room = geometry.top - LABEL_END
+    room = geometry.labels_bottom - LABEL_END
     for column in geometry.visible_columns():
         text = metrics.elidedText(grid.column_labels[column], Qt.TextElideMode.ElideRight, room)
         marked = column in emphasis.marked_columns
         cell = geometry.cell_rect(0, column)
         painter.save()
-        painter.translate(cell.center().x(), geometry.top - LABEL_END)
+        painter.translate(cell.center().x(), geometry.labels_bottom - LABEL_END)
         painter.rotate(-90)  # reads bottom to top, ending just above its column
         baseline = metrics.ascent() // 2 - 1
         painter.setPen(_label_color(palette, column in emphasis.hovered_columns, marked))
@@ -145,6 +152,35 @@ def _paint_source_labels(
             painter.setPen(QPen(MARK_COLOR, 2))
             painter.drawLine(0, baseline + 3, metrics.horizontalAdvance(text), baseline + 3)
         painter.restore()
+
+
+def _paint_needed(painter: QPainter, geometry: HeatmapGeometry, needed: NeededBars, palette: QPalette) -> None:
+    """A bar per column growing up from a baseline; words the translation hardly needs in the warning colour on a
+    faint tint (their bar at least a sliver, so that "not needed" is seen rather than a gap)."""
+    band = geometry.needed_band()
+    painter.setClipRect(band)
+    ink = QColor(palette.color(QPalette.ColorRole.Text))
+    ink.setAlpha(150)  # lighter than the labels: the bars are a second reading, not the heatmap's colour scale
+    for column in geometry.visible_columns():
+        slot = geometry.needed_rect(column)
+        inset = max(1, slot.width() // 5)
+        slot = slot.adjusted(inset, 0, -inset, 0)
+        little = bool(needed.little[column])
+        length = round(float(needed.lengths[column]) * slot.height())
+        if little:
+            painter.fillRect(slot, MARK_TINT)
+            length = max(length, 2)
+        bar = QRect(slot.left(), slot.bottom() + 1 - length, slot.width(), length)
+        painter.fillRect(bar, MARK_COLOR if little else ink)
+    painter.setPen(QPen(ink, 1))
+    baseline = geometry.needed_rect(0).bottom() + 1
+    painter.drawLine(band.left(), baseline, band.right(), baseline)
+    title = QRect(0, band.top(), geometry.left - LABEL_END, band.height())
+    painter.setClipRect(title)
+    metrics = QFontMetrics(painter.font())
+    text = next((t for t in NEEDED_TITLES if metrics.horizontalAdvance(t) <= title.width()), "")
+    painter.setPen(palette.color(QPalette.ColorRole.Text))
+    painter.drawText(title, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 def draw_color_scale(painter: QPainter, bar: QRect, text_color: QColor) -> None:

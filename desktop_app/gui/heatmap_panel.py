@@ -113,6 +113,7 @@ class HeatmapPanel(QWidget):
     ) -> None:
         """Draw one sentence (None: nothing) with its warnings' marks and its selected output row."""
         self.heatmap.set_alignment(result.alignment if result else None)
+        self.heatmap.set_column_scores(result.source_dependence() if result else None)
         self.heatmap.set_marks(*marks)
         if selected_row is not None:
             self.heatmap.set_selected_row(selected_row)
@@ -128,6 +129,7 @@ class HeatmapPanel(QWidget):
     def sentence_explained(self, sentence: int, result: SentenceResult, marks: Marks) -> None:
         """`sentence`'s explanation arrived: if it is shown, mark its warnings and show its self-attention."""
         if self.current_sentence() == sentence:
+            self.heatmap.set_column_scores(result.source_dependence())
             self.heatmap.set_marks(*marks)
             self.self_attention.show_sentence(result)
 
