@@ -3,6 +3,7 @@
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -302,4 +303,20 @@ def test_each_model_in_the_picker_tells_its_test_scores(qtbot, tiny_folder, tmp_
     assert tips["en-de-scored"] == "Tatoeba test BLEU 38.6 (beam 5); Multi30k test2016 BLEU 33.4 (beam 5)"
     assert tips["en-de-plain"] == "no test scores recorded in its config.json"
     assert "config.json" in tips["a-damaged"] and "no test scores" not in tips["a-damaged"]
+    window.close()
+
+
+def test_kept_spans_label_their_heatmap_rows_with_the_users_text(qtbot, tmp_path):
+    """A time and a URL pass through unchanged, and the heatmap's rows say so: never the stand-in the model wrote."""
+    folder = Path(__file__).resolve().parents[1] / "models" / "en-de-transformer"
+    window = open_window(qtbot, tmp_path, folder, "en-de-transformer")
+    tab = window.translate_tab
+    tab.as_you_type.setChecked(False)
+    tab.source.setPlainText("The train leaves at 11:35 from https://example.org/plan.")
+    with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: job == tab.job and done):
+        tab.translate_now()
+    assert "11:35" in tab.output.toPlainText() and "https://example.org/plan" in tab.output.toPlainText()
+    rows = "".join(tab.heatmap.alignment().output_pieces)
+    assert "11:35" in rows and "https://example.org/plan" in rows
+    assert not {"Tom", "Boston", "Paris"} & set(rows.replace("\u2581", " ").split())
     window.close()

@@ -113,12 +113,13 @@ class TranslateWorker(Worker):
             return None
         self.sentenceStarted.emit(job, index, translator.source_pieces(sentence), sentence)
         streamed = Streamed(translator.stream(sentence, options))
+        kept = translator.kept(sentence)  # a kept span's stand-in ("▁Tom") is labelled with the span ("▁11:35")
         steps = []
         for step in streamed:
             if not self.is_wanted(job):
                 return None
             steps.append(step)
-            model_piece = translator.target_tokenizer.pieces([step.token_id])[0]
+            model_piece = kept.original(translator.target_tokenizer.pieces([step.token_id])[0])
             self.tokenScored.emit(job, index, token_score(translator, step, len(steps) <= len(options.prefix)))
             self.tokenReady.emit(job, index, step.piece, model_piece, step.attention, step.attention_heads)
         if not self.is_wanted(job):

@@ -3,21 +3,28 @@
 A sentence longer than the model learned to translate (MAX_PART_TOKENS source pieces, fewer for a
 Transformer with fewer positions) is cut at clause boundaries (text.split_clauses) and translated
 part by part, streamed as one translation of the whole (parts.py): every caller keeps all of it.
+
+Numbers, times, URLs, e-mail addresses, placeholders and unknown names pass through unchanged: each is
+replaced by a stand-in the model copies before decoding and put back in the streamed output (protect.py).
+The alignment's columns still show the user's text: a stand-in's column shows the span it stands for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 
 from .coverage import input_warning, known_characters
-from .decoding import DecodeOptions, Hypothesis, Step, decode, run_to_end
+from .decoding import DecodeOptions, Hypothesis, Step, Streamed, decode, run_to_end
+from .errors import ModelFolderError
 from .interface import Seq2SeqModel
+from .letter_runs import LetterRuns, Letters
 from .model_folder import LoadedModel, load_folder
 from .parts import part_columns, stream_parts
+from .protect import DEFAULT_STAND_INS, STAND_INS, Protected, find_spans, protect
 from .quantize import model_for_inference
 from .text import split_clauses, split_sentences
 from .tokenizer import EOS_ID, Tokenizer
@@ -59,13 +66,37 @@ class Translation:
         return output_warning(self.nbest[0])
 
 
+@dataclass
+class KeptHypothesis(Hypothesis):
+    """A hypothesis of a source with kept spans (protect.py): its token ids hold the stand-ins."""
+
+    protected: Protected | None = None
+    dropped: tuple[str, ...] = ()  # kept spans its output never stood for (added at the end of the text)
+    steered: bool = False  # a letter began to repeat and the model was made to choose otherwise (letter_runs.py)
+
+    @classmethod
+    def of(
+        cls, hypothesis: Hypothesis, protected: Protected | None, dropped: tuple[str, ...] = (), steered: bool = False
+    ) -> KeptHypothesis:
+        values = {f.name: getattr(hypothesis, f.name) for f in fields(Hypothesis) if f.init}
+        return cls(**values, protected=protected, dropped=dropped, steered=steered)
+
+
 def output_warning(best: Hypothesis) -> str | None:
-    """One line for people when the output was cut short (the best hypothesis of a decoding), else None."""
+    """One line for people when the output was cut short or lost a kept span (the best hypothesis of a
+    decoding), else None."""
+    said = []
     if best.looped:
-        return "the model began to repeat itself, so its output was cut off there"
-    if not best.finished:
-        return "the output reached the length limit and was cut off"
-    return None
+        said.append("the model began to repeat itself, so its output was cut off there")
+    elif not best.finished:
+        said.append("the output reached the length limit and was cut off")
+    if getattr(best, "steered", False):
+        said.append("the model began to repeat a letter, so it was made to write something else there")
+    dropped = getattr(best, "dropped", ())
+    if dropped:
+        spans = ", ".join(dropped)
+        said.append(f"the model left out {spans}, so {'it was' if len(dropped) == 1 else 'they were'} added at the end")
+    return "; ".join(said) or None
 
 
 class Translator:
@@ -80,10 +111,20 @@ class Translator:
         positions = getattr(getattr(model, "config", None), "max_positions", None)
         self.max_part_tokens = min(MAX_PART_TOKENS, positions - 1) if positions else MAX_PART_TOKENS
         self._known_characters: frozenset[str] | None = None
+        self.keep_spans = True  # False: numbers, URLs, names ... go through the model like any word
+        self.keep_names = True  # also unknown names (protect.NAME_LANGUAGES)
+        self.steer_letter_runs = True  # no letter four times in a row (letter_runs.py)
+        self._letters: Letters | None = None
+        self._stand_in_words: dict[str, tuple[str, ...]] = {}
+        self.stand_ins = DEFAULT_STAND_INS  # which words stand in for them (protect.STAND_INS)
 
     @classmethod
     def from_loaded(cls, loaded: LoadedModel, precision: str = "auto") -> Translator:
         """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the folder says."""
+        if loaded.config.task != "translation" or loaded.source_tokenizer is None:
+            what = "speech" if loaded.config.task == "speech" else loaded.config.task.replace("-", " ")
+            where = "; open it in the Dictate tab" if loaded.config.task == "speech" else ""
+            raise ModelFolderError(f"{loaded.folder} is a {what} model, not a translation model{where}")
         model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
         return cls(model, loaded.source_tokenizer, loaded.target_tokenizer, loaded.config.source_language)
 
@@ -91,10 +132,32 @@ class Translator:
     def from_folder(cls, folder: str | Path, precision: str = "auto") -> Translator:
         return cls.from_loaded(load_folder(folder), precision)
 
+    def kept(self, text: str) -> Protected:
+        """`text` with the spans to keep (protect.py) replaced by stand-ins: what the model reads."""
+        words = self.stand_in_words()
+        keep = self.keep_spans and words
+        spans = find_spans(text, self.source_language, self._length, self.keep_names) if keep else []
+        return protect(text, spans, words)
+
+    def stand_in_words(self) -> tuple[str, ...]:
+        """The stand-ins this model may read and write as one piece each: a model that does not know them
+        (a tiny test model) would garble them, so it keeps nothing."""
+        if self.stand_ins not in self._stand_in_words:
+            self._stand_in_words[self.stand_ins] = tuple(
+                word
+                for word in STAND_INS[self.stand_ins]
+                if len(self.source_tokenizer.encode(word)) == 1 and len(self.target_tokenizer.encode(word)) == 1
+            )
+        return self._stand_in_words[self.stand_ins]
+
     def source_ids(self, text: str) -> list[int]:
+        """The ids the model reads for `text` (its kept spans as stand-ins), ending in EOS."""
         if not text.strip():
             raise InputError("nothing to translate: the text is empty")
-        ids = self.source_tokenizer.encode(text.strip())
+        return self._ids(self.kept(text.strip()).text)
+
+    def _ids(self, kept_text: str) -> list[int]:
+        ids = self.source_tokenizer.encode(kept_text)
         if len(ids) + 1 > MAX_SOURCE_TOKENS:
             raise InputError(
                 f"this sentence is too long to translate in one piece ({len(ids)} tokens, "
@@ -110,9 +173,16 @@ class Translator:
 
     def parts(self, sentence: str) -> list[str]:
         """The sentence, or its parts when it is longer than the model learned (each within max_part_tokens)."""
+        kept, parts = self._kept_parts(sentence)
+        return [kept.original(part) for part in parts]
+
+    def _kept_parts(self, sentence: str) -> tuple[Protected, list[str]]:
+        """The sentence with its spans kept, and the parts of its kept text (a kept span is one word, never
+        cut; the stand-ins of all parts are the whole sentence's)."""
         if not sentence.strip():
             raise InputError("nothing to translate: the text is empty")
-        return split_clauses(sentence.strip(), self._length, self.max_part_tokens, self.source_language)
+        kept = self.kept(sentence.strip())
+        return kept, split_clauses(kept.text, self._length, self.max_part_tokens, self.source_language)
 
     def _length(self, text: str) -> int:
         return len(self.source_tokenizer.encode(text))
@@ -123,23 +193,94 @@ class Translator:
         return (part for sentence in split_sentences(text) for part in self.parts(sentence))
 
     def source_pieces(self, text: str) -> list[str]:
-        """The alignment's columns: the pieces of the sentence (of every part, in order) and "</s>"."""
-        pieces = [self.source_tokenizer.pieces(self.source_ids(part)[:-1]) for part in self.parts(text)]
+        """The alignment's columns: the pieces of the sentence (of every part, in order) and "</s>"; the
+        piece of a kept span's stand-in shows the span."""
+        kept, parts = self._kept_parts(text)
+        pieces = [kept_pieces(self.source_tokenizer.pieces(self._ids(part)[:-1]), kept) for part in parts]
         return [piece for part in pieces for piece in part] + [EOS_PIECE]
 
     def stream(self, text: str, options: DecodeOptions = DecodeOptions()) -> Generator[Step, None, list[Hypothesis]]:
         """Steps of the translation of one sentence; returns the n-best list. An overlong sentence is
-        translated part by part (see parts.py)."""
-        parts = self.parts(text)
-        if len(parts) == 1:
-            return decode(self.model, self.source_ids(text), options, self.target_tokenizer)
-        ids = [self.source_ids(part) for part in parts]
-        streams = (decode(self.model, part, options, self.target_tokenizer) for part in ids)
-        return stream_parts(streams, part_columns([len(part) - 1 for part in ids]))
+        translated part by part (see parts.py); options.prefix is what the first part's output starts with."""
+        kept, parts = self._kept_parts(text)
+        ids = [self._ids(part) for part in parts]
+        rule = None
+        if self.steer_letter_runs and options.token_rules is None:
+            if self._letters is None:
+                self._letters = Letters(self.target_tokenizer)
+            rule = LetterRuns(self._letters, text)
+            options = replace(options, token_rules=rule)
+        if len(ids) == 1:
+            steps = decode(self.model, ids[0], options, self.target_tokenizer)
+        else:
+            later = replace(options, prefix=())
+            streams = (
+                decode(self.model, part, options if i == 0 else later, self.target_tokenizer)
+                for i, part in enumerate(ids)
+            )
+            steps = stream_parts(streams, part_columns([len(part) - 1 for part in ids]))
+        return _finished(steps, kept, self.target_tokenizer, rule)
 
     def translate(self, text: str, options: DecodeOptions = DecodeOptions()) -> Translation:
         steps, nbest = run_to_end(self.stream(text, options))
         return Translation(self.source_pieces(text), steps, nbest)
 
     def hypothesis_text(self, hypothesis: Hypothesis) -> str:
-        return self.target_tokenizer.decode(hypothesis.token_ids)
+        text = self.target_tokenizer.decode(hypothesis.token_ids)
+        protected = getattr(hypothesis, "protected", None)
+        return protected.restore(text)[0] if protected is not None else text
+
+
+def _finished(
+    steps: Generator[Step, None, list[Hypothesis]],
+    kept: Protected,
+    tokenizer: Tokenizer,
+    rule: LetterRuns | None,
+) -> Generator[Step, None, list[Hypothesis]]:
+    """The steps with kept spans turned back (protect.Restorer), one step behind the decoder so that the
+    last can carry any span the output dropped; the n-best list as KeptHypothesis."""
+    if not kept.originals:
+        nbest = yield from steps
+        return [KeptHypothesis.of(h, None, (), bool(rule and rule.fired)) for h in nbest]
+    restorer = kept.restorer()
+    streamed = Streamed(steps)
+    held: Step | None = None
+    for step in streamed:
+        if held is not None:
+            yield held
+        held = replace(step, piece=restorer.push(step.piece))
+    tail = restorer.finish()
+    if held is not None:
+        yield replace(held, piece=held.piece + tail)
+    steered = bool(rule and rule.fired)
+    return [
+        KeptHypothesis.of(
+            h,
+            kept,
+            tuple(restorer.missing if rank == 0 else kept.restore(tokenizer.decode(h.token_ids))[1]),
+            steered,
+        )
+        for rank, h in enumerate(streamed.nbest)
+    ]
+
+
+def kept_pieces(pieces: list[str], kept: Protected) -> list[str]:
+    """Source pieces of (a part of) kept.text as shown: the first piece of each stand-in shows the span it stands for
+    (after its word-start mark), the stand-in's other pieces show nothing."""
+    shown = list(pieces)
+    text = "".join(pieces).replace("\u2581", " ")
+    ends = np.cumsum([len(piece) for piece in pieces])
+    for match in kept.pattern.finditer(text):
+        index = kept.index(match.group())
+        if index is None:
+            continue
+        covering = [i for i, end in enumerate(ends) if end > match.start() and end - len(pieces[i]) < match.end()]
+        first, last = covering[0], covering[-1]
+        lead = pieces[first][: max(0, match.start() - (ends[first] - len(pieces[first])))]
+        tail = pieces[last][len(pieces[last]) - max(0, ends[last] - match.end()) :]
+        for i in covering:
+            shown[i] = ""
+        shown[first] = lead + kept.originals[index] + (tail if first == last else "")
+        if last != first:
+            shown[last] = tail
+    return shown

@@ -1,0 +1,212 @@
+"""Spans that must come out of a translation unchanged: numbers, times, dates, URLs, e-mail addresses,
+placeholders (#PRS_ORG#, {name}, %s, <b>), words of letters and digits (CO2) and, for sources that do not
+capitalise nouns, names the tokenizer must spell out.
+
+    kept = protect(text, find_spans(text, "en", length))   # "Meet me at 11:35 pm at https://example.org/x"
+    kept.text                                               # "Meet me at Tom pm at Boston": what the model reads
+    restorer = kept.restorer()
+    for step in steps: piece = restorer.push(step.piece) ...; rest = restorer.finish()
+
+Each span is replaced by a stand-in word before decoding, and every stand-in in the output is put back as
+the span it stands for. The stand-ins are words the bundled models copy almost always (Tom, Boston, Paris,
+...): small numbers were dropped or translated two to three times as often, and a URL the model reads
+itself comes back garbled ("Pfotttttikanskomt"); docs/experiments/2026-12-06-keep-spans.md has the
+measurements (benchmarks/keep_and_degenerate.py). A span the model drops is added at the end of the output
+and named in a warning, so that nothing of the source is lost silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+# Alternatives tried in order at each position: the earlier, more specific kinds win.
+_KINDS = (
+    ("url", r"(?:https?://|ftp://|www\.)[^\s<>\"'`]+"),
+    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    ("placeholder", r"#[A-Z][A-Z0-9_]*#|\{\{?[^{}\s]*\}?\}|%(?:\(\w+\))?(?:\d+\$)?[-+ 0#]?\d*(?:\.\d+)?[sdifuxXeEgGc]"),
+    ("tag", r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),
+    # a digit group: digits joined by single separators (12,345.67  11:35  2024-03-05  5/3/24  555-1234),
+    # not glued to letters ("3rd", "MP3", "H2O" are words the model knows)
+    ("number", r"(?<![\w.,:/-])\d+(?:[.,:/-]\d+)*(?![\w])|(?<![\w.,:/-])\d+(?:[.,:/-]\d+)*(?=[.,:/-](?!\d))"),
+    # a word of letters and digits ("CO2", "MP3", "A4", "B12"), but not an English ordinal ("3rd")
+    ("code", r"(?<![\w])(?!\d+(?:st|nd|rd|th)\b)(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w])"),
+)
+_SPAN = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS))
+_TRAILING = ".,;:!?)]}'\""  # a URL or address at the end of a clause does not own its punctuation
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Source languages whose nouns are not capitalised: there, a capitalised word inside a sentence is a name.
+NAME_LANGUAGES = ("en", "fr")
+# A name the tokenizer knows as one or two pieces ("Tom", "Paris", "English", "Monday") the model has
+# learned to translate; a name it must spell out of more pieces ("Huhne" = Huhn+e is two, "Pryce" = P+ry+ce is
+# three) it garbles. See the experiment notes for the measured threshold.
+NAME_MIN_PIECES = 3
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # character offsets in the source
+    end: int
+    kind: str  # "url", "email", "placeholder", "tag", "number", "code", "name"
+
+    def text(self, source: str) -> str:
+        return source[self.start : self.end]
+
+
+def find_spans(
+    text: str, language: str = "", pieces: Callable[[str], int] | None = None, names: bool = True
+) -> list[Span]:
+    """The spans of `text` to keep, in order, not overlapping. pieces: a word -> its number of source pieces
+    (names are looked for only with it, and only in NAME_LANGUAGES)."""
+    spans = []
+    for match in _SPAN.finditer(text):
+        start, end, kind = match.start(), match.end(), match.lastgroup or "number"
+        if kind in ("url", "email"):
+            end = start + len(match.group().rstrip(_TRAILING))
+        spans.append(Span(start, end, kind))
+    if names and pieces is not None and language.split("-")[0].lower() in NAME_LANGUAGES:
+        spans = sorted(spans + _names(text, spans, pieces), key=lambda span: span.start)
+    return spans
+
+
+def _names(text: str, taken: list[Span], pieces: Callable[[str], int]) -> list[Span]:
+    """Capitalised words not at a sentence start, outside other spans, that the tokenizer must spell out."""
+    found = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if not word[0].isupper() or word.isupper() or _starts_sentence(text, match.start()):
+            continue
+        if any(span.start < match.end() and match.start() < span.end for span in taken):
+            continue
+        if pieces(word) >= NAME_MIN_PIECES:
+            found.append(Span(match.start(), match.end(), "name"))
+    return found
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \"'“‘([«„")
+    return not before or before[-1] in ".!?…:\n"
+
+
+# The stand-ins, in order of use: words that are one piece in the bundled models' vocabulary (a model
+# uses those it has as one piece: Translator.stand_in_words). Which family the models copy best was
+# measured (docs/experiments/2026-12-06-keep-spans.md). A stand-in the source holds itself is skipped;
+# past a family's end come numbers from 1000 on.
+STAND_INS = {
+    "small": ("1", "2", "3", "4", "5", "7", "8"),
+    "teens": ("10", "11", "12", "13", "14", "15", "17", "18", "19", "20"),
+    "hundreds": ("100", "200", "300", "500"),
+    "years": ("1960", "2012", "2013"),
+    "places": ("Boston", "Paris", "London", "Chicago", "Hawaii"),
+    "tom-places": ("Tom", "Boston", "Paris", "London", "Chicago", "Hawaii"),
+}
+DEFAULT_STAND_INS = "tom-places"
+
+
+def stand_ins(words: Sequence[str], count: int, source: str) -> list[str]:
+    """`count` stand-ins from `words` that `source` does not hold (as a word)."""
+    free = [w for w in words if not re.search(rf"(?<!\w){re.escape(w)}(?!\w)", source)]
+    extra = (str(n) for n in range(1000, 10**6) if str(n) not in source)
+    return (free + [next(extra) for _ in range(max(0, count - len(free)))])[:count]
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A source with each kept span replaced by its stand-in."""
+
+    source: str  # the user's text
+    text: str  # what the model reads
+    originals: tuple[str, ...]  # the spans, in order
+    stand_ins: tuple[str, ...] = ()  # their stand-ins
+
+    @property
+    def pattern(self) -> re.Pattern:
+        """Finds a stand-in as a whole word."""
+        words = "|".join(re.escape(w) for w in sorted(self.stand_ins, key=len, reverse=True)) or "(?!)"
+        return re.compile(rf"(?<!\w)(?:{words})(?!\w)")
+
+    def original(self, text: str) -> str:
+        """A stretch of the protected text (a part of it, a piece) with the stand-ins turned back."""
+        return self.pattern.sub(lambda m: self.originals[self.stand_ins.index(m.group())], text)
+
+    def index(self, word: str) -> int | None:
+        """Which span the stand-in `word` stands for (None: no stand-in)."""
+        return self.stand_ins.index(word) if word in self.stand_ins else None
+
+    def restore(self, output: str) -> tuple[str, list[str]]:
+        """The model's output with the spans put back; and the spans it dropped, which end the text."""
+        restorer = self.restorer()
+        text = restorer.push(output) + restorer.finish()
+        return text, restorer.missing
+
+    def restorer(self) -> Restorer:
+        return Restorer(self)
+
+
+def protect(source: str, spans: list[Span], words: Sequence[str] = STAND_INS[DEFAULT_STAND_INS]) -> Protected:
+    """`source` with spans[i] replaced by the i-th stand-in (from `words`, in order), spaced off a word it
+    touches ("<b>bold" -> "Tom bold": a stand-in glued to a word is none)."""
+    outside = "".join(
+        source[a.end : b.start] + " "
+        for a, b in zip([Span(0, 0, "")] + spans, spans + [Span(len(source), 0, "")], strict=True)
+    )
+    chosen = stand_ins(words, len(spans), outside)  # what a span holds goes away with it
+    pieces, originals, at = [], [], 0
+    for span, word in zip(spans, chosen, strict=True):
+        before = " " if span.start > 0 and _is_word(source[span.start - 1]) else ""
+        after = " " if span.end < len(source) and _is_word(source[span.end]) else ""
+        pieces += [source[at : span.start], f"{before}{word}{after}"]
+        originals.append(span.text(source))
+        at = span.end
+    return Protected(source, "".join(pieces) + source[at:], tuple(originals), tuple(chosen))
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+class Restorer:
+    """Turns the model's output back, increment by increment (the decoder's step pieces): a word that
+    may become a stand-in is held back until it ends, then given out as the span it stands for. The increments given
+    out join to `Protected.restore`'s text; `finish` gives the rest and any dropped spans."""
+
+    def __init__(self, protected: Protected):
+        self._protected = protected
+        self._held = ""  # the end of the output so far that may grow into a stand-in, not given out yet
+        self._pattern = protected.pattern
+        self._before = ""  # the last character given out (before stand-ins were turned back)
+        self._used: set[int] = set()
+        self.missing: list[str] = []
+
+    def push(self, piece: str) -> str:
+        if not self._protected.originals:
+            return piece
+        self._held += piece
+        match = re.search(r"\w+$", self._held)  # a word at the end may go on in the next piece
+        open_word = match is not None and any(w.startswith(match.group()) for w in self._protected.stand_ins)
+        at = match.start() if open_word else len(self._held)
+        out, self._held = self._held[:at], self._held[at:]
+        return self._turn(out)
+
+    def finish(self) -> str:
+        """The held text, then any span the output never stood for (after a space), in order."""
+        out = self._turn(self._held)
+        self._held = ""
+        self.missing = [o for i, o in enumerate(self._protected.originals) if i not in self._used]
+        return out + "".join(" " + original for original in self.missing)
+
+    def _turn(self, text: str) -> str:
+        """`text` with its stand-ins turned back; the character given out before it decides whether a
+        stand-in at its start is glued to a word (and so none)."""
+        out, at = [], len(self._before)
+        context = self._before + text
+        for match in self._pattern.finditer(context, at):
+            index = self._protected.index(match.group())
+            if index is not None:
+                self._used.add(index)
+                out += [context[at : match.start()], self._protected.originals[index]]
+                at = match.end()
+        out.append(context[at:])
+        self._before = (self._before + text)[-1:]
+        return "".join(out)

@@ -1,0 +1,99 @@
+"""Kept spans (protect.py): found, replaced by stand-ins, and put back, whatever the model does with them."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.seq2seq.protect import STAND_INS, find_spans, protect
+
+
+def spans(text: str, language: str = "en", pieces=None) -> list[tuple[str, str]]:
+    return [(span.kind, span.text(text)) for span in find_spans(text, language, pieces)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Meet me at 11:35 pm.", [("number", "11:35")]),
+        ("It costs 12,345.67 euros, or 3.5 each.", [("number", "12,345.67"), ("number", "3.5")]),
+        ("Born on 2024-03-05 and 5/3/24.", [("number", "2024-03-05"), ("number", "5/3/24")]),
+        ("See https://example.org/x?y=1.", [("url", "https://example.org/x?y=1")]),
+        ("(www.tatoeba.org)", [("url", "www.tatoeba.org")]),
+        ("Write to k.schmidt@uni-bonn.de, please.", [("email", "k.schmidt@uni-bonn.de")]),
+        (
+            "Hello #PRS_ORG#, {name} and %s!",
+            [("placeholder", "#PRS_ORG#"), ("placeholder", "{name}"), ("placeholder", "%s")],
+        ),
+        ("Click <b>here</b>.", [("tag", "<b>"), ("tag", "</b>")]),
+        ("CO2 and MP3, but the 3rd time.", [("code", "CO2"), ("code", "MP3")]),
+    ],
+)
+def test_spans_found(text, expected):
+    assert spans(text) == expected
+
+
+def test_names_only_where_nouns_are_not_capitalised_and_the_tokenizer_spells_them_out():
+    pieces = {"Huhne": 3, "Pryce": 3, "Paris": 1, "Heute": 3}.get
+    text = "Yesterday Huhne and Pryce flew to Paris."
+    assert spans(text, "en", lambda word: pieces(word, 1)) == [("name", "Huhne"), ("name", "Pryce")]
+    assert spans("Heute flog Huhne nach Paris.", "de", lambda word: pieces(word, 1)) == []
+    assert spans("Heute is a word.", "en", lambda word: pieces(word, 1)) == []  # a sentence start
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meet me at 11:35 pm at https://example.org/x?y=1",
+        "Zoë's naïve café opens at 07:30 ☕ — write to zoë@café.example.org 👍🏽",
+        "Hello #PRS_ORG#, your order 12,345.67 arrived on 2024-03-05.",
+        "Click <b>here</b> or {0}.",
+        "Tom flew from Boston to Paris at 9:30.",  # the stand-ins' own words in the source
+    ],
+)
+def test_restoring_the_protected_text_gives_the_source_back(text):
+    kept = protect(text, find_spans(text))
+    assert kept.originals  # something was kept
+    assert not any(original in kept.text for original in kept.originals if any(c.isdigit() for c in original))
+    assert kept.restore(kept.text) == (text.replace("<b>here</b>", "<b> here </b>"), [])
+
+
+def test_stand_ins_avoid_words_of_the_source():
+    text = "Tom flew from Boston at 9:30."
+    kept = protect(text, find_spans(text), STAND_INS["tom-places"])
+    assert kept.stand_ins[0] not in ("Tom", "Boston")
+    assert kept.text.startswith("Tom flew from Boston at ")
+
+
+def test_restoring_piece_by_piece_gives_what_restoring_at_once_does():
+    text = "At 11:35 and 23:59 visit https://example.org/x?y=1 or %s."
+    kept = protect(text, find_spans(text), STAND_INS["small"])  # numbers: "1" may grow into "12" in the next piece
+    first, second, third, fourth = kept.stand_ins
+    output = f"Um {first} und {second}, besuche {third}{first} {third} oder {fourth}."
+    restorer = kept.restorer()
+    pieces = [output[i : i + 2] for i in range(0, len(output), 2)]
+    streamed = "".join(restorer.push(piece) for piece in pieces) + restorer.finish()
+    assert streamed == kept.restore(output)[0]
+    # "31" is no stand-in: it stays as the model wrote it
+    assert streamed == "Um 11:35 und 23:59, besuche 31 https://example.org/x?y=1 oder %s."
+
+
+def test_a_span_the_model_drops_is_added_at_the_end_and_named():
+    text = "Meet me at 11:35 pm at https://example.org/x"
+    kept = protect(text, find_spans(text))
+    output = f"Triff mich um {kept.stand_ins[0]} Uhr."
+    restored, missing = kept.restore(output)
+    assert restored == "Triff mich um 11:35 Uhr. https://example.org/x"
+    assert missing == ["https://example.org/x"]
+
+
+def test_a_stand_in_written_twice_is_restored_twice():
+    kept = protect("at 7:05", find_spans("at 7:05"))
+    assert kept.restore(f"{kept.stand_ins[0]} oder {kept.stand_ins[0]}") == ("7:05 oder 7:05", [])
+
+
+def test_every_family_has_stand_ins_enough():
+    text = " ".join(f"{n}:00" for n in range(12))
+    for family in STAND_INS:
+        kept = protect(text, find_spans(text), STAND_INS[family])
+        assert len(set(kept.stand_ins)) == 12
+        assert kept.restore(kept.text) == (text, [])
