@@ -320,3 +320,17 @@ def test_kept_spans_label_their_heatmap_rows_with_the_users_text(qtbot, tmp_path
     assert "11:35" in rows and "https://example.org/plan" in rows
     assert not {"Tom", "Boston", "Paris"} & set(rows.replace("\u2581", " ").split())
     window.close()
+
+
+def test_the_status_line_says_while_a_model_loads(qtbot, tmp_path, tiny_folder):
+    window = open_window(qtbot, tmp_path, tiny_folder.folder, "tiny-model")
+    tab = window.translate_tab
+    said = []
+    tab.status.connect(said.append)
+    tab.as_you_type.setChecked(False)
+    tab.worker._translators.clear()  # as on the first translation after start-up
+    tab.source.setPlainText(SOURCES[0])
+    with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: job == tab.job and done):
+        tab.translate_now()
+    assert said.index("Loading tiny-model…") < said.index("Loaded tiny-model")
+    window.close()

@@ -88,6 +88,7 @@ class TranslateTab(QWidget):
         self.worker.jobFinished.connect(self._on_job_finished)
         self.worker.warning.connect(self._on_warning)
         self.worker.failed.connect(self._on_failed)
+        self.worker.modelLoading.connect(lambda job, folder: self.status.emit(f"Loading {Path(folder).name}…"))
         self.worker.modelLoaded.connect(lambda job, folder: self.status.emit(f"Loaded {Path(folder).name}"))
         self.source.textChanged.connect(self._on_text_changed)
         self.debounce.timeout.connect(self.translate_now)

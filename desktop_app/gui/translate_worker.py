@@ -42,6 +42,7 @@ class WhatIfRequest:
 
 
 class TranslateWorker(Worker):
+    modelLoading = Signal(int, str)  # job, model folder: about to load it (seconds for a big model)
     modelLoaded = Signal(int, str)  # job, model folder
     sentenceStarted = Signal(int, int, list, str)  # job, sentence index, source pieces, the sentence's text
     tokenScored = Signal(int, int, object)  # job, sentence index, explanation.TokenScore (before its tokenReady)
@@ -63,6 +64,7 @@ class TranslateWorker(Worker):
         if folder not in self._translators:
             from desktop_app.seq2seq import Translator
 
+            self.modelLoading.emit(job, folder)
             self._translators = {folder: Translator.from_folder(folder)}  # keep one model in memory
             self.modelLoaded.emit(job, folder)
         return self._translators[folder]
