@@ -114,12 +114,15 @@ def test_speed_setting_narrows_the_search_and_is_remembered(qtbot, tiny_asr, tmp
     window = open_window(qtbot, tmp_path, folder, "asr-beam")
     tab, messages = window.dictate_tab, []
     tab.status.connect(messages.append)
-    for speed, search in (("fast", "asr-beam: beam 4 (threshold 6)"), ("accurate", "asr-beam: beam 8)")):
+    for speed, search in (("fast", "beam 4 (threshold 6)"), ("accurate", "beam 8")):
         tab.speed.setCurrentIndex(tab.speed.findData(speed))
         with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: done):
             tab.transcribe_file(str(tiny_asr.wavs[3]))
         assert tab.text() == SPOKEN[3]
-        assert any(search in message for message in messages), messages
+        assert any(message.startswith(f"Ready: asr-beam, {speed}.") for message in messages), messages
+        assert not any("beam" in message.replace("asr-beam", "") for message in messages)  # no decoder jargon
+        assert tab.decoding_details == f"asr-beam decodes with {search}"  # the details: in the speed box's tooltip
+        assert tab.decoding_details in tab.speed.toolTip()
     tab.speed.setCurrentIndex(tab.speed.findData("balanced"))
     window.close()
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))

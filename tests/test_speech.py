@@ -147,7 +147,9 @@ def test_partials_keep_coming_while_the_segment_before_is_decoded(tiny_asr):
     held = _HeldFinals(recognizer)
     silence = np.zeros(SAMPLE_RATE, np.float32)
     first, second = load_audio(tiny_asr.wavs[1]), load_audio(tiny_asr.wavs[2])
-    stream = StreamingRecognizer(held, finals_in_background=True)
+    # decoded once the segment has closed (not early, in its pause: test_streaming_partial_rows.py), with a last
+    # partial covering the whole segment to show until then
+    stream = StreamingRecognizer(held, finals_in_background=True, speculate_after=None)
     events = _push(stream, np.concatenate([silence, first, silence]))
     assert held.started.wait(30)  # segment 0 has closed and its final decoding is held
     during = _push(stream, second)  # decoding in line, this would wait for the held final

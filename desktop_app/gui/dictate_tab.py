@@ -1,5 +1,6 @@
 """The Dictate tab: speak (or open a recording), watch partial text revise itself, keep the finals, and see the
-attention over the spectrogram with what looks wrong marked. Its parts: dictate_toolbar.py (model, microphone,
+attention over the spectrogram with what looks wrong marked (while someone speaks, the rows of each partial
+decoding that has them fill in the view). Its parts: dictate_toolbar.py (model, microphone,
 level, Record), dictate_choices.py (a multilingual model's language and task), file_progress.py (a file's
 progress and Cancel, a model loading), spectrogram.py (the view)."""
 
@@ -28,8 +29,8 @@ from desktop_app.transcript_files import Segment, to_srt, to_text
 from . import playback
 from .audio_input import ArraySource, MicrophoneSource, MicrophoneUnavailable, input_devices
 from .dictate_choices import DEFAULT_SPEECH_MODEL, DictateChoices, language_name
-from .dictate_toolbar import DictateToolbar
-from .dictate_worker import DictateRequest, DictateWorker, FinalResult
+from .dictate_toolbar import SPEED_TIP, DictateToolbar
+from .dictate_worker import DictateRequest, DictateWorker, FinalResult, PartialRows
 from .export_dialog import ask_export_path
 from .file_progress import FileProgress
 from .model_picker import ModelPicker
@@ -74,6 +75,8 @@ class DictateTab(QWidget):
         self.recording_path = ""
         self.file_job = False  # whether the running job transcribes a file (it has a progress bar and Cancel)
         self._activity = ""  # what the status bar says this job is doing
+        self._job_speed = ""  # the speed setting the running job was started with
+        self.decoding_details = ""  # how the model decodes, in the decoder's own terms (the speed box's tooltip)
         self._build(model_roots)
         self._connect()
         self.refresh_devices(rescan=False)  # PortAudio has just listed the devices when it started
@@ -146,6 +149,7 @@ class DictateTab(QWidget):
         self.worker.level.connect(self._on_level)
         self.worker.frames.connect(self._on_frames)
         self.worker.partial.connect(self._on_partial)
+        self.worker.partialRows.connect(self._on_partial_rows)
         self.worker.final.connect(self._on_final)
         self.worker.jobFinished.connect(self._on_job_finished)
         self.worker.failed.connect(self._on_failed)
@@ -240,6 +244,7 @@ class DictateTab(QWidget):
             self._show_message(str(error))
             return
         self.source = source
+        self._job_speed = self.speed.currentText()
         self.requested.emit(
             DictateRequest(
                 self.job,
@@ -276,6 +281,7 @@ class DictateTab(QWidget):
         self.job = self.worker.begin()
         self.file_job = True
         self.progress.start_file(Path(path).name, 0.0)
+        self._job_speed = self.speed.currentText()
         self.requested.emit(
             DictateRequest(
                 self.job, folder, audio_file=path, speed=self.speed.currentData(), **self.choices.language_and_task()
@@ -309,9 +315,13 @@ class DictateTab(QWidget):
 
     # -- worker signals -------------------------------------------------------------
     def _on_model_ready(self, job: int, folder: str, decoding: str) -> None:
+        """The status says which model and speed in plain words; how it decodes goes to the speed box's tooltip."""
         self.progress.loaded()
         if job == self.job:
-            self.status.emit(f"{self._activity} ({Path(folder).name}: {decoding})")
+            name = Path(folder).name
+            self.decoding_details = f"{name} decodes with {decoding}"
+            self.speed.setToolTip(f"{SPEED_TIP}\n\nNow: {self.decoding_details}.")
+            self.status.emit(f"Ready: {name}, {self._job_speed.lower()}. {self._activity}")
 
     def _on_loading(self, folder: str) -> None:
         self.progress.start_loading(Path(folder).name)
@@ -337,9 +347,17 @@ class DictateTab(QWidget):
             self.partials[segment] = (text, stable if text.startswith(stable) else "")
             self._render()
 
+    def _on_partial_rows(self, job: int, rows: PartialRows) -> None:
+        """While recording: the rows of the segment being spoken, in place of the ones before."""
+        if job == self.job and self.busy:
+            self.spectrogram.show_partial(rows)
+
     def _on_final(self, job: int, result: FinalResult) -> None:
         if job != self.job:
             return
+        shown = self.spectrogram.partial()
+        if self.busy and shown is not None and shown.segment <= result.segment:
+            self.spectrogram.show_partial(result)  # the final's rows in place of its partial's, until the next one
         self.finals.append(result)
         self.choices.add_detected(result.language)
         self.partials = {segment: text for segment, text in self.partials.items() if segment > result.segment}
@@ -358,6 +376,7 @@ class DictateTab(QWidget):
         self.record_button.setText("● Record")
         self.level.setValue(-60)
         self.partials = {}
+        self.spectrogram.show_partial(None)  # a partial's rows without a final are not kept
         self._render()
         self.save_audio.setEnabled(bool(self.recording_path) and Path(self.recording_path).exists())
         self._show_segment(self.segment_choice.currentIndex())

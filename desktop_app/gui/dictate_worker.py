@@ -1,4 +1,5 @@
-"""Dictation on a worker thread: audio chunks in; level, spectrogram frames, partial and final text out.
+"""Dictation on a worker thread: audio chunks in; level, spectrogram frames, partial and final text out, and the
+attention rows of each partial decoding that has them (Whisper's), so the view fills in while someone speaks.
 
 The recording is written to disk as it arrives, with a WAV header that is kept true and flushed
 at least every second, so nothing is lost if the app dies (or is killed) mid-sentence.
@@ -49,11 +50,28 @@ class FinalResult:
     warnings: list = field(default_factory=list)  # transcript_warnings.TranscriptWarning: what looks wrong
 
 
+@dataclass
+class PartialRows:
+    """The rows of a segment still being spoken, as plain data for the view, which draws them as it draws a
+    FinalResult (the same fields): replaced by the next partial's rows or by the segment's final."""
+
+    segment: int
+    start: float  # seconds since recording began
+    text: str  # what the partial decoding read (its words may still change)
+    pieces: list[str]
+    attention: np.ndarray  # (len(pieces), encoder frames of the audio so far)
+    frame_seconds: float  # seconds per encoder frame
+    words: list[tuple[str, float, float]]  # (word, start, end) relative to the segment start, from the rows' peaks
+    mel: np.ndarray = field(repr=False)  # (frames, 80) log-mel of the segment so far, for display
+    audio: np.ndarray = field(repr=False)  # the segment so far, 16 kHz samples
+
+
 class DictateWorker(Worker):
     modelReady = Signal(int, str, str)  # job, model folder, how this job decodes (after its speed setting)
     level = Signal(int, float)  # job, dBFS of the latest chunk
     frames = Signal(int, object)  # job, (frames, 80) log-mel of the latest chunk
     partial = Signal(int, int, str, str)  # job, segment, text so far, its words that will stay (see Partial.stable)
+    partialRows = Signal(int, object)  # job, PartialRows: after `partial`, when its decoding gave attention rows
     final = Signal(int, object)  # job, FinalResult
     progress = Signal(int, float)  # job, seconds of audio processed (files)
     fileDuration = Signal(int, float)  # job, seconds of the file being transcribed (0: not known)
@@ -187,6 +205,8 @@ class DictateWorker(Worker):
 
         if not isinstance(event, Final):
             self.partial.emit(job, event.segment, event.text, event.stable)
+            if event.pieces:
+                self.partialRows.emit(job, _partial_rows(event))
             return
         t = event.transcript
         self.final.emit(
@@ -206,6 +226,25 @@ class DictateWorker(Worker):
                 transcript_warnings(event.audio, t.attention, t.frame_seconds, t.pieces),
             ),
         )
+
+
+def _partial_rows(event) -> PartialRows:
+    """A streaming.Partial with attention rows -> what the view draws of it."""
+    from desktop_app.speech.features import log_mel
+    from desktop_app.speech.recognizer import word_spans
+
+    words = word_spans(event.pieces, event.attention, event.frame_seconds)
+    return PartialRows(
+        event.segment,
+        event.start,
+        event.text,
+        list(event.pieces),
+        event.attention,
+        event.frame_seconds,
+        [(w.word, w.start, w.end) for w in words],
+        log_mel(event.audio),
+        event.audio,
+    )
 
 
 class _RecordingWriter:

@@ -56,6 +56,25 @@ class Transcript:
     language: str = ""  # the language a multilingual model detected ("" when it was told or knows one)
 
 
+@dataclass
+class PartialDecode:
+    """A quick look at the text of a segment still being spoken, with the rows that decoding gave for free.
+
+    pieces: the output pieces, when the partial decoding has them (Whisper's greedy decoding does; a CTC
+    transcript has no attention: then none, and `attention` is (0, 0)).
+    attention: (len(pieces), encoder frames of the audio): each piece's cross-attention row, the same kind of row
+    a final transcript carries, over the audio given (not beyond it)."""
+
+    text: str
+    pieces: list[str]
+    attention: np.ndarray
+    frame_seconds: float  # seconds of audio per attention column
+
+    @classmethod
+    def text_only(cls, text: str, frame_seconds: float) -> PartialDecode:
+        return cls(text, [], np.zeros((0, 0), np.float32), frame_seconds)
+
+
 class Recognizer:
     def __init__(self, loaded: LoadedModel, precision: str = "auto"):
         """precision: "float32", "int8" (dynamic quantisation), or "auto" = what the folder says."""
@@ -238,8 +257,12 @@ class Recognizer:
 
     def partial_text(self, audio: np.ndarray) -> str:
         """A partial result: the fast CTC transcript (`ctc_text`), or "" for audio without a voice."""
+        return self.partial(audio).text
+
+    def partial(self, audio: np.ndarray) -> PartialDecode:
+        """The partial result of `partial_text`; CTC gives no attention rows (pieces and attention are empty)."""
         self._check(audio)
-        return self.ctc_text(audio) if has_voice(audio) else ""
+        return PartialDecode.text_only(self.ctc_text(audio) if has_voice(audio) else "", self.frame_seconds)
 
     def transcript(self, steps: list[Step], best: Hypothesis, duration: float) -> Transcript:
         pieces = self.tokenizer.pieces(best.token_ids)
