@@ -7,6 +7,7 @@ at least every second, so nothing is lost if the app dies (or is killed) mid-sen
 
 from __future__ import annotations
 
+import logging
 import queue
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from .workers import Worker
 
 CHUNK = 1600  # 100 ms at 16 kHz
 _END = object()
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -325,4 +329,7 @@ def _describe(error: Exception) -> str:
         return f"This audio cannot be transcribed: {error}"
     if isinstance(error, UnsupportedChoice):
         return f"This speech model cannot do that: {error}"
-    return f"Transcription failed: {type(error).__name__}: {error}"
+    log.error("Transcription failed", exc_info=error)
+    lines = str(error).strip().splitlines()
+    what = f": {lines[0].rstrip('.')[:120]}" if lines else ""
+    return f"Transcription failed unexpectedly{what}. Try another model or file; the details are in the log."
