@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.alignment import Alignment
 from desktop_app.gui.heatmap import HeatmapWidget
 
+from .support.heatmaps import shown_heatmap
+
 
 def alignment(rows: int, columns: int, seed: int = 0) -> Alignment:
     """rows output words x columns source words (one piece each, the last column "</s>")."""
@@ -23,12 +25,7 @@ def alignment(rows: int, columns: int, seed: int = 0) -> Alignment:
 
 @pytest.fixture
 def heatmap(qtbot):
-    widget = HeatmapWidget()
-    widget.resize(900, 350)  # about the heatmap's share of the Translate tab in a default window
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_heatmap(qtbot)
 
 
 def test_nineteen_rows_fit_a_default_sized_heatmap(heatmap):

@@ -14,6 +14,8 @@ from desktop_app.alignment import Alignment
 from desktop_app.gui.colormap import MARK_COLOR
 from desktop_app.gui.heatmap import HeatmapWidget
 
+from .support.heatmaps import peaked_alignment, shown_heatmap
+
 SOURCE = "▁The ▁river ▁flood ed ▁the ▁village ▁last ▁cent ury ▁. </s>".split()
 OUTPUT = "▁Der ▁Fluss ▁über flut ete ▁das ▁Dorf ▁. </s>".split()  # "last century" left out
 ALIGNED = [[0], [1], [2], [2, 3], [3], [4], [5], [9], [10]]  # output piece -> source pieces
@@ -26,23 +28,12 @@ GRANDMOTHER = "My grandmother told me that the old house near the river was buil
 
 
 def sentence(rows: int = len(OUTPUT), seed: int = 0) -> Alignment:
-    rng = np.random.default_rng(seed)
-    alignment = Alignment(list(SOURCE))
-    for piece, sources in zip(OUTPUT[:rows], ALIGNED[:rows], strict=True):
-        row = rng.random(len(SOURCE)).astype(np.float32) * 0.05
-        row[sources] += 1.0
-        alignment.append(piece, row / row.sum())
-    return alignment
+    return peaked_alignment(SOURCE, OUTPUT, ALIGNED, rows, seed)
 
 
 @pytest.fixture
 def heatmap(qtbot):
-    widget = HeatmapWidget()
-    widget.resize(900, 350)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_heatmap(qtbot)
 
 
 def bar_slot(heatmap: HeatmapWidget, piece: int, geometry=None) -> QRect:

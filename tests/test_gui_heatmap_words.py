@@ -11,6 +11,8 @@ from desktop_app.alignment import Alignment
 from desktop_app.gui.colormap import MARK_COLOR
 from desktop_app.gui.heatmap import HeatmapWidget
 
+from .support.heatmaps import peaked_alignment, shown_heatmap
+
 SOURCE = "▁The ▁river ▁flood ed ▁the ▁village ▁last ▁cent ury ▁. </s>".split()
 OUTPUT = "▁Der ▁Fluss ▁über flut ete ▁das ▁Dorf ▁im ▁letzten ▁Jahr hundert ▁. </s>".split()
 ALIGNED = [[0], [1], [2], [2, 3], [3], [4], [5], [6], [6], [7, 8], [7, 8], [9], [10]]  # output piece -> sources
@@ -19,23 +21,12 @@ CENTURY, JAHR = 7, 9  # the first pieces of "century" and "Jahrhundert"
 
 def sentence(rows: int = len(OUTPUT), seed: int = 0) -> Alignment:
     """ "The river flooded the village last century." and its German, a peaked attention row per output piece."""
-    rng = np.random.default_rng(seed)
-    alignment = Alignment(list(SOURCE))
-    for piece, sources in zip(OUTPUT[:rows], ALIGNED[:rows], strict=True):
-        row = rng.random(len(SOURCE)).astype(np.float32) * 0.05
-        row[sources] += 1.0
-        alignment.append(piece, row / row.sum())
-    return alignment
+    return peaked_alignment(SOURCE, OUTPUT, ALIGNED, rows, seed)
 
 
 @pytest.fixture
 def heatmap(qtbot):
-    widget = HeatmapWidget()
-    widget.resize(900, 350)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_heatmap(qtbot)
 
 
 def marked_pixels(widget: HeatmapWidget) -> np.ndarray:
