@@ -79,6 +79,7 @@ def test_hovering_a_bar_tells_what_leaving_the_word_out_costs(qtbot, heatmap):
     assert "likelier without it" in heatmap.describe(("needed", -1, CENTURY - 1))  # "last": +0.28
     assert "not measured" in heatmap.describe(("needed", -1, len(SOURCE) - 1))  # "</s>"
     assert not heatmap.describe(("needed", -1, STOP)).endswith("untranslated")  # "." costs 0.5, but is punctuation
+    assert not heatmap.describe(("needed", -1, 4)).endswith("untranslated")  # "the" costs 1.0, but is a function word
     # the bar stands for its column: the output words aligned with "river" are highlighted as for its label
     assert heatmap.hover_at("needed", column=RIVER) == heatmap.hover_at("source", column=RIVER)
 

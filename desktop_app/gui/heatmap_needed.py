@@ -9,7 +9,8 @@ heatmap_paint.py.
     bars = needed.bars(grid)           # NeededBars: per grid column, a length in 0..1 and whether it is needed little
     needed.describe(grid, column)      # the hover line for a grid column
 
-Punctuation is never shown as hardly needed: a full stop is predictable from the rest of the sentence.
+Punctuation and function words are never shown as hardly needed: a full stop or an article is predictable
+from the rest of the sentence.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop_app.seq2seq.function_words import is_function_word
 from desktop_app.seq2seq.words import join_pieces
 
 from .heatmap_grid import HeatmapGrid
@@ -85,5 +87,6 @@ def _typical_costs(scores: np.ndarray, source_pieces: Sequence[str]) -> tuple[in
 
 
 def _is_word(label: str) -> bool:
-    """A word or piece with a letter or digit in it (not punctuation, not "</s>")."""
-    return label != "</s>" and any(c.isalnum() for c in label)
+    """A content word or piece: a letter or digit in it, not "</s>", not a function word ("the", "was": a
+    translation often does without them, and the warnings never name them either)."""
+    return label != "</s>" and any(c.isalnum() for c in label) and not is_function_word(label)

@@ -31,12 +31,12 @@ log_probs: one per output token (a trailing end-token value is ignored).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .function_words import ANY_FUNCTION_WORD, FUNCTION_WORDS, bare
 from .translator import Translation, Translator
 from .words import WordAlignment, word_alignment
 
@@ -89,29 +89,6 @@ THRESHOLDS = {
     ),
 }
 DEFAULT_THRESHOLDS = THRESHOLDS["transformer"]
-
-# Words whose absence from a translation is usual (articles merge, prepositions change): never "untranslated".
-FUNCTION_WORDS = {
-    "en": frozenset(
-        """
-a an the and or but in on at of to for from with by about as into onto over under is are was were be been being
-am have has had do does did will would can could shall should may might must i you he she it we they me him her
-us them my your his its our their this that these those there here what who whom which when where why how so
-than too very just also all any some
-""".split()
-    ),
-    "de": frozenset(
-        """
-der die das den dem des ein eine einen einem einer eines und oder aber in im ins an am auf aus bei mit nach von
-vom zu zum zur für über unter vor durch gegen ohne um bis ist sind war waren bin bist sein seid hat habe hast
-haben hatte hatten wird werden wurde wurden kann können muss müssen soll sollte will wollen ich du er sie es wir
-ihr mich dich sich uns euch mir dir ihm ihn ihnen mein meine dein deine seine ihre dass als wie wenn so da ja
-auch noch schon nur sehr man was wer wo dies diese dieser dieses hier dort denn doch mal etwas
-""".split()
-    ),
-}
-
-ANY_FUNCTION_WORD = frozenset().union(*FUNCTION_WORDS.values())  # the output's language is not known here
 
 
 @dataclass(frozen=True)
@@ -206,7 +183,7 @@ def candidate_source_words(alignment: WordAlignment, source_language: str = "") 
     return [
         j
         for j, text in enumerate(alignment.source.texts)
-        if j != alignment.end_column and any(c.isalnum() for c in text) and _bare(text) not in function_words
+        if j != alignment.end_column and any(c.isalnum() for c in text) and bare(text) not in function_words
     ]
 
 
@@ -227,13 +204,13 @@ def repetition_strengths(alignment: WordAlignment) -> tuple[np.ndarray, np.ndarr
     peaks = [columns[k] for k in matrix.argmax(axis=1)] if len(matrix) else []
     source_counts: dict[str, int] = {}
     for text in alignment.source.texts:
-        source_counts[_bare(text)] = source_counts.get(_bare(text), 0) + 1
+        source_counts[bare(text)] = source_counts.get(bare(text), 0) + 1
     seen: dict[tuple[str, str], list[int]] = {}  # (output stem, peak source text) -> output words so far
     for i, text in enumerate(alignment.output.texts):
         stem = _stem(text)
-        if not stem or _bare(text) in ANY_FUNCTION_WORD:  # "einem ... einer" for two "a"s is no repetition
+        if not stem or bare(text) in ANY_FUNCTION_WORD:  # "einem ... einer" for two "a"s is no repetition
             continue
-        key = (stem, _bare(alignment.source.texts[peaks[i]]))
+        key = (stem, bare(alignment.source.texts[peaks[i]]))
         before = [k for k in seen.get(key, []) if peaks[k] == peaks[i]]
         seen.setdefault(key, []).append(i)
         if before and len(seen[key]) > source_counts[key[1]]:
@@ -315,15 +292,10 @@ def _peak_columns(alignment: WordAlignment) -> list[int]:
     return [j for j in range(len(alignment.source.texts)) if j != alignment.end_column]
 
 
-def _bare(word: str) -> str:
-    """A word in lower case without the punctuation around it."""
-    return re.sub(r"^\W+|\W+$", "", word.lower())
-
-
 def _stem(word: str) -> str:
     """The first STEM_LETTERS letters of a word with a letter in it, in lower case ("" for punctuation, numbers)."""
-    bare = _bare(word)
-    return bare[:STEM_LETTERS] if any(c.isalpha() for c in bare) else ""
+    core = bare(word)
+    return core[:STEM_LETTERS] if any(c.isalpha() for c in core) else ""
 
 
 def _quoted(texts: Sequence[str], indices) -> str:
