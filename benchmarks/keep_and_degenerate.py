@@ -144,7 +144,7 @@ def main() -> None:
     parser.add_argument("--long-beams", type=int, nargs="+", default=[1, 5])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--stand-ins", nargs="+", default=[DEFAULT_STAND_INS], choices=sorted(STAND_INS))
-    parser.add_argument("--part-tokens", type=int, nargs="*", default=[], help="long set: parts of at most these")
+    parser.add_argument("--part-tokens", type=int, nargs="*", default=[], help="long set: parts of N for all")
     parser.add_argument("--steering-only", action="store_true", help="also a run with letter-run steering alone")
     parser.add_argument("--names", choices=["on", "off", "both"], default="both", help="kept names (en, fr)")
     parser.add_argument("--sets", nargs="+", default=None, help="only these sets (default: all)")
@@ -194,20 +194,22 @@ def main() -> None:
         print(f"\nsources over 25 words ({len(long)}):\n")
         print("| protection | longest part (source pieces) | beam | output/reference length |")
         print("|---|---|---|---|")
-        default_parts = translator.max_part_tokens
+        default_parts = translator.max_part_tokens, translator.cut_part_tokens
         for label, keep, names, family, steer in modes:
             translator.keep_spans, translator.keep_names, translator.stand_ins = keep, names, family
             translator.steer_letter_runs = steer
-            for parts in args.part_tokens or [default_parts]:
-                translator.max_part_tokens = min(parts, default_parts)
+            for parts in args.part_tokens or [None]:  # None: the Translator's own (cut over N into parts of P)
+                cut = (parts, parts) if parts else default_parts
+                translator.max_part_tokens, translator.cut_part_tokens = cut
                 for beam in args.long_beams:
                     outputs = translate_all(translator, long, DecodeOptions(beam_size=beam), set(args.show))
                     runs = sum(char_run(r.source, o) for r, o in zip(long, outputs, strict=True))
                     ratio = length_ratio(long, outputs)
                     print(
-                        f"| {label} | {translator.max_part_tokens} | {beam} | {ratio}; char runs {runs} |", flush=True
+                        f"| {label} | {min(cut)} (sentences over {cut[0]}) | {beam} | {ratio}; char runs {runs} |",
+                        flush=True,
                     )
-        translator.max_part_tokens = default_parts
+        translator.max_part_tokens, translator.cut_part_tokens = default_parts
 
 
 if __name__ == "__main__":

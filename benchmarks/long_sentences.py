@@ -55,18 +55,21 @@ def main() -> None:
     parser.add_argument("--per-length", type=int, default=12)
     parser.add_argument("--beam", type=int, default=1)
     parser.add_argument(
-        "--limit", type=int, default=None, help="longest part in source pieces (default: the Translator's own)"
+        "--limit", type=int, default=None, help="parts of N pieces for all (default: the Translator's own)"
     )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     translator = Translator.from_folder(args.model)
     if args.limit:
-        translator.max_part_tokens = args.limit
+        translator.max_part_tokens = translator.cut_part_tokens = args.limit
     sources = (DATA / "test.en").read_text(encoding="utf-8").splitlines()
     references = (DATA / "test.de").read_text(encoding="utf-8").splitlines()
     start = 0
-    print(f"{args.model}, beam {args.beam}, parts of at most {translator.max_part_tokens} pieces")
+    print(
+        f"{args.model}, beam {args.beam}, a sentence over {translator.max_part_tokens} pieces in parts of at most "
+        f"{min(translator.cut_part_tokens, translator.max_part_tokens)}"
+    )
     print("pieces  sentences | whole: BLEU  out/ref  looped  cut | parts: BLEU  out/ref  looped  cut  parts")
     for length in LENGTHS:
         chains, start = chained(sources, references, translator, length, args.per_length, start)

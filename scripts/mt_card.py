@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 import textwrap
 
+from desktop_app.seq2seq.protect import NAME_LANGUAGES
+from desktop_app.seq2seq.translator import MAX_PART_TOKENS, PART_LENGTHS
+
 WIDTH = 115  # prose lines of the card
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "zh": "Chinese"}
-MAX_PART_TOKENS = 40  # desktop_app/seq2seq/translator.py: a longer sentence is translated in parts
 IN_DOMAIN = "Tatoeba test"
 TRAINED_DOMAINS = ("Tatoeba test", "Multi30k test2016")  # test sets of corpora it was trained on
 # What each test set is ({n}: its sentences), for the quality table; any other set is out of the domain.
@@ -118,6 +120,8 @@ def limits_section(config: dict) -> str:
     else:
         measured = "Not measured outside the domains it was trained on."
     max_length = config.get("training", {}).get("config", {}).get("data", {}).get("max_length", "?")
+    cut_over, parts_of = PART_LENGTHS.get(config["architecture"], (MAX_PART_TOKENS, MAX_PART_TOKENS))
+    names_kept = config.get("source_language", "").split("-")[0] in NAME_LANGUAGES
     items = [
         "Use: short everyday sentences like Tatoeba's (a question, a request, a remark), one at a time, where a "
         "rough translation helps: reading, learning, the gist of a message; and seeing where an attention model "
@@ -126,11 +130,15 @@ def limits_section(config: dict) -> str:
         f"Other text is much weaker. {measured} Technical, legal, medical and news text were neither trained on "
         "nor measured.",
         f"Long sentences: training kept pairs of at most {max_length} pieces, most of them short sentences. "
-        f"The app translates a sentence of more than {MAX_PART_TOKENS} pieces in parts, clause by clause, so links "
-        "between the parts can be lost; `benchmarks/long_sentences.py` measures how much survives "
+        f"The app translates a sentence of more than {cut_over} pieces in parts of at most {parts_of}, clause by "
+        "clause, so links between the parts can be lost; `benchmarks/long_sentences.py` measures how much survives "
         "([docs/benchmarks.md](../../docs/benchmarks.md)).",
-        "Names and numbers are rare in the training text and were not scored on their own: a name can come out "
-        "translated or garbled, and a number changed. Check them.",
+        "Numbers, times, dates, URLs, e-mail addresses and placeholders pass through unchanged"
+        + (", and so do most unknown names" if names_kept else "")
+        + " (the app keeps them out of the model's way: "
+        "[docs/experiments/2026-12-06-keep-spans.md](../../docs/experiments/2026-12-06-keep-spans.md)); "
+        + ("a name it does not recognise as one" if names_kept else "a name")
+        + " can still come out translated or garbled. Check them.",
         "Not for anything where a wrong word matters (medical, legal, contracts, safety instructions).",
     ]
     return "## Intended use and limits\n\n" + "\n".join(wrap(f"- {item}", "  ") for item in items) + "\n"

@@ -97,3 +97,10 @@ def test_every_family_has_stand_ins_enough():
         kept = protect(text, find_spans(text), STAND_INS[family])
         assert len(set(kept.stand_ins)) == 12
         assert kept.restore(kept.text) == (text, [])
+
+
+def test_contractions_are_not_names():
+    text = "Yes, I'm here and It's fine, said Huhne."
+    kinds = [(text[span.start : span.end], span.kind) for span in find_spans(text, "en", pieces=lambda word: 5)]
+    assert ("I'm", "name") not in kinds and ("It's", "name") not in kinds
+    assert ("Huhne", "name") in kinds

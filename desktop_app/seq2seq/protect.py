@@ -77,6 +77,8 @@ def _names(text: str, taken: list[Span], pieces: Callable[[str], int]) -> list[S
         word = match.group()
         if not word[0].isupper() or word.isupper() or _starts_sentence(text, match.start()):
             continue
+        if any(mark in word for mark in "'’"):  # "I'm", "It's", "Let's": contractions, not names
+            continue
         if any(span.start < match.end() and match.start() < span.end for span in taken):
             continue
         if pieces(word) >= NAME_MIN_PIECES:

@@ -47,22 +47,32 @@ _CONJUNCTIONS = {
 }
 
 
-def split_clauses(text: str, length: Callable[[str], int], limit: int, language: str = "en") -> list[str]:
+def split_clauses(
+    text: str, length: Callable[[str], int], limit: int, language: str = "en", parts_of: int | None = None
+) -> list[str]:
     """Parts of one sentence, each at most `limit` long by `length` (e.g. its number of tokens), in order.
 
     A sentence that fits is one part. A longer one is cut at the strongest clause boundaries it has and
     neighbouring clauses are joined again while they fit; with no boundary left, it is cut into runs of
     words, and a "word" longer than the limit into runs of characters. Joined with spaces, the parts
-    give the sentence back (but for whitespace, and a space inside such a cut word)."""
+    give the sentence back (but for whitespace, and a space inside such a cut word).
+    parts_of: the longest part of a sentence that is cut (at most `limit`; default `limit`): a sentence up to
+    `limit` stays whole, a longer one goes in parts short enough for the model to translate completely."""
+    if length(text) <= limit:
+        return [text]
+    return _split(text, length, min(limit, parts_of or limit), language)
+
+
+def _split(text: str, length: Callable[[str], int], limit: int, language: str) -> list[str]:
     if length(text) <= limit:
         return [text]
     for boundary in _boundaries(language):
         clauses = [c for c in boundary.split(text) if c.strip()]
         if len(clauses) > 1:
-            return _pack([p for c in clauses for p in split_clauses(c, length, limit, language)], length, limit)
+            return _pack([p for c in clauses for p in _split(c, length, limit, language)], length, limit)
     words = text.split()
     if len(words) > 1:
-        return _pack([p for w in words for p in split_clauses(w, length, limit, language)], length, limit)
+        return _pack([p for w in words for p in _split(w, length, limit, language)], length, limit)
     return _cut(text, length, limit)
 
 

@@ -1,8 +1,8 @@
 """Text in, streamed translation out: tokenisation around the one decoding generator.
 
-A sentence longer than the model learned to translate (MAX_PART_TOKENS source pieces, fewer for a
-Transformer with fewer positions) is cut at clause boundaries (text.split_clauses) and translated
-part by part, streamed as one translation of the whole (parts.py): every caller keeps all of it.
+A sentence longer than the model learned to translate (PART_LENGTHS per architecture, else MAX_PART_TOKENS
+source pieces; fewer for a Transformer with fewer positions) is cut at clause boundaries (text.split_clauses)
+and translated part by part, streamed as one translation of the whole (parts.py): every caller keeps all of it.
 
 Numbers, times, URLs, e-mail addresses, placeholders and unknown names pass through unchanged: each is
 replaced by a stand-in the model copies before decoding and put back in the streamed output (protect.py).
@@ -32,9 +32,15 @@ from .tokenizer import EOS_ID, Tokenizer
 MAX_SOURCE_TOKENS = 400
 # The bundled models learned from sentences of at most 60 source pieces (99.9% under 42); much longer ones
 # come back cut short (the Transformer) or looping (the LSTM): benchmarks/long_sentences.py. Parts of 40
-# leave every Tatoeba and Multi30k test sentence whole (the test BLEU unchanged); 25 or 30 would split
-# sentences the models translate well (Multi30k test BLEU -0.6 / -0.3) though chained ones gain more.
+# leave every Tatoeba and Multi30k test sentence whole (the test BLEU unchanged) and keep the LSTM's output
+# of sources over 25 words at 0.93 / 0.90 of the reference's length (beam 1 / 5).
 MAX_PART_TOKENS = 40
+# Per architecture: (a sentence over this many source pieces is cut, into parts of at most this many).
+# The Transformers stop early on 30-40 pieces (de-en: output 0.72 / 0.68 of the reference's length on sources
+# over 25 words, beam 1 / 5, with parts of 40); cut over 35 into parts of 25: 0.87 / 0.86, en-de 0.97 / 0.90,
+# and only the 0.1-0.7% of test sentences over 35 pieces change (Tatoeba, Multi30k, Ding test BLEU within 0.1).
+# Parts of 25 for every sentence cost 0.5 Multi30k BLEU: docs/experiments/2026-12-06-keep-spans.md, "Part length".
+PART_LENGTHS = {"transformer": (35, 25)}
 EOS_PIECE = "</s>"
 
 
@@ -108,8 +114,10 @@ class Translator:
         self.source_tokenizer = source_tokenizer
         self.target_tokenizer = target_tokenizer
         self.source_language = source_language
+        cut_over, parts_of = PART_LENGTHS.get(getattr(model, "architecture", ""), (MAX_PART_TOKENS, MAX_PART_TOKENS))
         positions = getattr(getattr(model, "config", None), "max_positions", None)
-        self.max_part_tokens = min(MAX_PART_TOKENS, positions - 1) if positions else MAX_PART_TOKENS
+        self.max_part_tokens = min(cut_over, positions - 1) if positions else cut_over  # a sentence over this is cut
+        self.cut_part_tokens = parts_of  # into parts of at most this many (and at most max_part_tokens)
         self._known_characters: frozenset[str] | None = None
         self.keep_spans = True  # False: numbers, URLs, names ... go through the model like any word
         self.keep_names = True  # also unknown names (protect.NAME_LANGUAGES)
@@ -172,7 +180,8 @@ class Translator:
         return input_warning(text, self._known_characters)
 
     def parts(self, sentence: str) -> list[str]:
-        """The sentence, or its parts when it is longer than the model learned (each within max_part_tokens)."""
+        """The sentence, or its parts when it is longer than the model learned (over max_part_tokens; each
+        part within cut_part_tokens)."""
         kept, parts = self._kept_parts(sentence)
         return [kept.original(part) for part in parts]
 
@@ -182,7 +191,8 @@ class Translator:
         if not sentence.strip():
             raise InputError("nothing to translate: the text is empty")
         kept = self.kept(sentence.strip())
-        return kept, split_clauses(kept.text, self._length, self.max_part_tokens, self.source_language)
+        parts = split_clauses(kept.text, self._length, self.max_part_tokens, self.source_language, self.cut_part_tokens)
+        return kept, parts
 
     def _length(self, text: str) -> int:
         return len(self.source_tokenizer.encode(text))
