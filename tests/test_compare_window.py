@@ -60,3 +60,24 @@ def test_closing_the_main_window_mid_comparison_exits_cleanly(qtbot, window):
         compare.compare_button.click()
     window.close()
     assert not compare.isVisible() and window.compare_thread.thread.isFinished()
+
+
+def test_model_a_beam_is_used_and_both_heatmaps_export_whole_side_by_side(qtbot, window, tmp_path):
+    from PySide6.QtGui import QImage
+
+    compare = window.show_compare_window()
+    compare.set_text(SOURCES[3])
+    compare.beam.setValue(3)
+    sent = []
+    compare.requested.connect(sent.append)
+    assert not compare.export_button.isEnabled()  # nothing to save yet
+    with qtbot.waitSignal(compare.finished, timeout=30000, check_params_cb=_done(compare)):
+        compare.compare_button.click()
+    assert sent[-1].beam_size == 3
+    assert compare.export_button.isEnabled()
+    path = tmp_path / "comparison.png"
+    compare.export_png(path)
+    image = QImage(str(path))
+    sizes = [compare.heatmap_a.export_size(), compare.heatmap_b.export_size()]
+    assert image.width() >= sizes[0].width() + sizes[1].width()
+    assert image.height() > max(size.height() for size in sizes)  # the captions above

@@ -10,13 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics, QImage, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -25,6 +28,8 @@ from PySide6.QtWidgets import (
 from .compare_worker import CompareRequest, CompareResult, CompareWorker
 from .heatmap import HeatmapWidget
 from .model_picker import ModelPicker
+
+EXPORT_GAP = 24  # pixels between the two heatmaps of an export
 
 
 class CompareWindow(QWidget):
@@ -49,6 +54,8 @@ class CompareWindow(QWidget):
         self.source.setMaximumHeight(80)
         self.compare_button = QPushButton("Compare", toolTip="Translate with both models and compare their attention")
         self.stop_button = QPushButton("Stop", enabled=False)
+        self.beam = QSpinBox(minimum=1, maximum=12, value=1, toolTip="Model A's beam width (1 = greedy)")
+        self.export_button = QPushButton("PNG…", toolTip="Save both heatmaps side by side, whole", enabled=False)
         self.sentence_choice = QComboBox(toolTip="Which sentence to show", minimumContentsLength=30)
         self.message = QLabel(wordWrap=True, objectName="message")
         self.summary = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -65,9 +72,12 @@ class CompareWindow(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.compare_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(QLabel("Beam"))
+        buttons.addWidget(self.beam)
         buttons.addWidget(QLabel("Sentence"))
         buttons.addWidget(self.sentence_choice)
         buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.export_button)
         texts = QGridLayout()
         texts.addWidget(QLabel("A translates:"), 0, 0)
         texts.addWidget(self.translation_a, 0, 1)
@@ -98,6 +108,7 @@ class CompareWindow(QWidget):
         self.worker.jobFinished.connect(self._on_job_finished)
         self.compare_button.clicked.connect(self.compare)
         self.stop_button.clicked.connect(self.stop)
+        self.export_button.clicked.connect(self._ask_export)
         self.sentence_choice.currentIndexChanged.connect(self._show)
         for picker in (self.picker_a, self.picker_b):
             picker.refused.connect(self._show_message)  # a speech model opened here
@@ -144,7 +155,8 @@ class CompareWindow(QWidget):
         self.caption_b.setText(f"B: {Path(folder_b).name} made to write A's translation")
         self._show_message("Translating with both models…")
         self.stop_button.setEnabled(True)
-        self.requested.emit(CompareRequest(self.job, folder_a, folder_b, text))
+        self.export_button.setEnabled(False)
+        self.requested.emit(CompareRequest(self.job, folder_a, folder_b, text, self.beam.value()))
 
     def stop(self) -> None:
         self.worker.cancel()
@@ -156,6 +168,7 @@ class CompareWindow(QWidget):
         if job != self.job:
             return
         self.results.append(result)
+        self.export_button.setEnabled(True)
         self.sentence_choice.addItem(f"{len(self.results)}: {result.sentence[:40]}")
         if len(self.results) == 1:
             self._show(0)
@@ -190,6 +203,41 @@ class CompareWindow(QWidget):
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save both heatmaps", "comparison.png", "PNG image (*.png)")
+        if path:
+            try:
+                self.export_png(path)
+            except OSError as error:
+                self._show_message(f"Could not save: {error}")
+                return
+            self._show_message(f"Saved {path}")
+
+    def export_png(self, path: str | Path) -> None:
+        """Both heatmaps, whole, side by side under their captions (A left, B right)."""
+        heatmaps = ((self.caption_a.text(), self.heatmap_a), (self.caption_b.text(), self.heatmap_b))
+        sizes = [heatmap.export_size() for _, heatmap in heatmaps]
+        caption = QFontMetrics(self.font()).height() + 8
+        image = QImage(
+            sum(size.width() for size in sizes) + EXPORT_GAP,
+            max(size.height() for size in sizes) + caption,
+            QImage.Format.Format_ARGB32,
+        )
+        image.fill(self.palette().color(QPalette.ColorRole.Base))
+        painter = QPainter(image)
+        painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+        x = 0
+        for (text, heatmap), size in zip(heatmaps, sizes, strict=True):
+            painter.drawText(x + 4, caption - 6, text)
+            painter.save()
+            painter.translate(x, caption)
+            heatmap.render_whole(painter, size)
+            painter.restore()
+            x += size.width() + EXPORT_GAP
+        painter.end()
+        if not image.save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.worker.cancel()

@@ -414,7 +414,8 @@ class HeatmapWidget(QWidget):
         whole = self._whole()
         return whole.size() if whole else QSize(400, 120)
 
-    def _render_whole(self, painter: QPainter, size: QSize) -> None:
+    def render_whole(self, painter: QPainter, size: QSize) -> None:
+        """Paint the whole matrix (as the exports do) at the painter's origin, in `size` (export_size())."""
         whole = self._whole()
         if whole is None:
             paint_placeholder(painter, QRect(0, 0, size.width(), size.height()), self.palette())
@@ -430,7 +431,7 @@ class HeatmapWidget(QWidget):
         size = self.export_size()
         image = QImage(size, QImage.Format.Format_ARGB32)
         painter = QPainter(image)
-        self._render_whole(painter, size)
+        self.render_whole(painter, size)
         painter.end()
         if not image.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
@@ -443,5 +444,5 @@ class HeatmapWidget(QWidget):
         generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
         generator.setTitle("Attention heatmap")
         painter = QPainter(generator)
-        self._render_whole(painter, size)
+        self.render_whole(painter, size)
         painter.end()
