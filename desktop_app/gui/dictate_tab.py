@@ -2,7 +2,8 @@
 attention over the spectrogram with what looks wrong marked (while someone speaks, the rows of each partial
 decoding that has them fill in the view). Its parts: dictate_toolbar.py (model, microphone,
 level, Record), dictate_choices.py (a multilingual model's language and task), file_progress.py (a file's
-progress and Cancel, a model loading), spectrogram.py (the view)."""
+progress and Cancel, a model loading), transcript_actions.py (copy, save, translate and export the outcome, and pick
+the segment on show), spectrogram.py (the view)."""
 
 from __future__ import annotations
 
@@ -11,31 +12,21 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSplitter,
-    QTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFileDialog, QSplitter, QTextEdit, QVBoxLayout, QWidget
 
-from desktop_app.transcript_files import Segment, to_srt, to_text
+from desktop_app.transcript_files import Segment
 
 from . import playback
 from .audio_input import ArraySource, MicrophoneSource, MicrophoneUnavailable, input_devices
 from .dictate_choices import DEFAULT_SPEECH_MODEL, DictateChoices, language_name
 from .dictate_toolbar import SPEED_TIP, DictateToolbar
 from .dictate_worker import DictateRequest, DictateWorker, FinalResult, PartialRows
-from .export_dialog import ask_export_path
 from .file_progress import FileProgress
 from .model_picker import ModelPicker
 from .settings import Key, Settings
 from .spectrogram import SpectrogramWidget
+from .transcript_actions import SegmentBar, TranscriptActions
 
 __all__ = ["DEFAULT_SPEECH_MODEL", "DictateTab", "language_name", "recordings_folder"]
 
@@ -45,6 +36,16 @@ AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.opus *.aiff *.au);;All files (
 def recordings_folder() -> Path:
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or str(Path.home())
     return Path(base) / "recordings"
+
+
+def _column(*widgets: tuple[QWidget, int]) -> QWidget:
+    """The widgets one above the other, edge to edge, each with its stretch (0: a bar's own height)."""
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget, stretch in widgets:
+        layout.addWidget(widget, stretch)
+    return column
 
 
 class DictateTab(QWidget):
@@ -94,39 +95,21 @@ class DictateTab(QWidget):
         self.choices = DictateChoices(self.settings)
         self.progress = FileProgress()
         self.transcript = QTextEdit(readOnly=True, placeholderText="Press Record and speak; the text appears here")
-        self.message = QLabel(wordWrap=True, objectName="message")
-        self.copy_button = QPushButton("Copy")
-        self.save_txt = QPushButton("Save TXT…")
-        self.save_srt = QPushButton("Save SRT…")
-        self.save_audio = QPushButton("Save recording…", enabled=False)
-        self.translate_button = QPushButton("Translate this →")
-        actions = QHBoxLayout()
-        actions.addWidget(self.message, 1)
-        for button in (self.copy_button, self.save_txt, self.save_srt, self.save_audio, self.translate_button):
-            actions.addWidget(button)
-        self.segment_choice = QComboBox(toolTip="Which segment's attention to show")
-        self.segment_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.actions = TranscriptActions(self.settings, self.segments, lambda: self.recording_path)
         self.spectrogram = SpectrogramWidget()
-        spectrogram_bar = QHBoxLayout()
-        spectrogram_bar.addWidget(QLabel("Segment"))
-        spectrogram_bar.addWidget(self.segment_choice)
-        spectrogram_bar.addStretch(1)
-        spectrogram_bar.addWidget(QLabel("Export"))
-        self.export_buttons = {kind: QPushButton(f"{kind.upper()}…") for kind in ("png", "svg", "json")}
-        for kind, button in self.export_buttons.items():
-            spectrogram_bar.addWidget(button)
-            button.clicked.connect(lambda checked=False, k=kind: self._export(k))
-        upper, lower = QWidget(), QWidget()
-        upper_layout, lower_layout = QVBoxLayout(upper), QVBoxLayout(lower)
-        for layout in (upper_layout, lower_layout):
-            layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addWidget(self.transcript, 1)
-        upper_layout.addLayout(actions)
-        lower_layout.addLayout(spectrogram_bar)
-        lower_layout.addWidget(self.spectrogram, 1)
+        self.segment_bar = SegmentBar(self.settings, self.spectrogram)
+        # the parts of the outcome's actions and the segment bar (transcript_actions.py), as the tab's own: tests
+        # and the main window reach them here
+        row, view_bar = self.actions, self.segment_bar
+        self.message, self.copy_button, self.translate_button = row.message, row.copy_button, row.translate_button
+        self.save_txt, self.save_srt, self.save_audio = row.save_txt, row.save_srt, row.save_audio
+        self.copy_text, self.save_recording = row.copy_text, row.save_recording
+        self.save_transcript, self._save_transcript = row.save_transcript, row.ask_save_transcript
+        self.segment_choice, self.export_buttons = view_bar.segment_choice, view_bar.export_buttons
+        self.export_to, self._export = view_bar.export_to, view_bar.export
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(upper)
-        splitter.addWidget(lower)
+        splitter.addWidget(_column((self.transcript, 1), (self.actions, 0)))
+        splitter.addWidget(_column((self.segment_bar, 0), (self.spectrogram, 1)))
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)  # the view gets most of the height: its rows must all fit
         page = QVBoxLayout(self)
@@ -162,12 +145,11 @@ class DictateTab(QWidget):
         self.speed.currentIndexChanged.connect(lambda _: self.settings.set(Key.DICTATE_SPEED, self.speed.currentData()))
         self.record_button.clicked.connect(self.toggle_recording)
         self.open_button.clicked.connect(self.open_file)
-        self.copy_button.clicked.connect(self.copy_text)
-        self.save_txt.clicked.connect(lambda: self._save_transcript("txt"))
-        self.save_srt.clicked.connect(lambda: self._save_transcript("srt"))
-        self.save_audio.clicked.connect(self.save_recording)
-        self.translate_button.clicked.connect(lambda: self.translateRequested.emit(self.text()))
-        self.segment_choice.currentIndexChanged.connect(self._show_segment)
+        self.actions.status.connect(self.status)
+        self.actions.translateRequested.connect(self.translateRequested)
+        self.segment_bar.segmentChosen.connect(self._show_segment)
+        self.segment_bar.status.connect(self.status)
+        self.segment_bar.message.connect(self._show_message)
         self.spectrogram.wordClicked.connect(self.play_word)
         self.spectrogram.hovered.connect(lambda text: text and self.status.emit(text))
         self.picker.modelChanged.connect(self._on_model_changed)
@@ -244,19 +226,8 @@ class DictateTab(QWidget):
             self._show_message(str(error))
             return
         self.source = source
-        self._job_speed = self.speed.currentText()
-        self.requested.emit(
-            DictateRequest(
-                self.job,
-                folder,
-                record_to=self.recording_path,
-                speed=self.speed.currentData(),
-                **self.choices.language_and_task(),
-            )
-        )
+        self._request(folder, f"Recording to {self.recording_path}", record_to=self.recording_path)
         self.record_button.setText("■ Stop")
-        self._activity = f"Recording to {self.recording_path}"
-        self.status.emit(self._activity)
 
     def stop_recording(self) -> None:
         if self.source is not None:
@@ -281,14 +252,18 @@ class DictateTab(QWidget):
         self.job = self.worker.begin()
         self.file_job = True
         self.progress.start_file(Path(path).name, 0.0)
+        self._request(folder, f"Transcribing {Path(path).name}…", audio_file=path)
+
+    def _request(self, folder: str, activity: str, **audio: str) -> None:
+        """Have the worker run job self.job with the model in `folder` on `audio` (DictateRequest's record_to= or
+        audio_file=), at the chosen speed, language and task; the status bar says what the job is doing."""
         self._job_speed = self.speed.currentText()
+        language_and_task = self.choices.language_and_task()
         self.requested.emit(
-            DictateRequest(
-                self.job, folder, audio_file=path, speed=self.speed.currentData(), **self.choices.language_and_task()
-            )
+            DictateRequest(self.job, folder, speed=self.speed.currentData(), **audio, **language_and_task)
         )
-        self._activity = f"Transcribing {Path(path).name}…"
-        self.status.emit(self._activity)
+        self._activity = activity
+        self.status.emit(activity)
 
     def cancel_file(self) -> None:
         """Stop transcribing the file; the segments already done stay."""
@@ -362,9 +337,7 @@ class DictateTab(QWidget):
         self.choices.add_detected(result.language)
         self.partials = {segment: text for segment, text in self.partials.items() if segment > result.segment}
         self._render()
-        marked = " ⚠" if result.warnings else ""
-        self.segment_choice.addItem(f"{len(self.finals)}: {result.start:.1f}–{result.end:.1f} s{marked}")
-        self.segment_choice.setCurrentIndex(len(self.finals) - 1)
+        self.segment_bar.add_segment(result)
 
     def _on_job_finished(self, job: int, completed: bool) -> None:
         self.progress.loaded()
@@ -378,8 +351,8 @@ class DictateTab(QWidget):
         self.partials = {}
         self.spectrogram.show_partial(None)  # a partial's rows without a final are not kept
         self._render()
-        self.save_audio.setEnabled(bool(self.recording_path) and Path(self.recording_path).exists())
-        self._show_segment(self.segment_choice.currentIndex())
+        self.actions.offer_recording()
+        self._show_segment(self.segment_bar.current_segment())
         if completed:
             detected = f" (detected: {', '.join(self.detected)})" if self.detected else ""
             self.status.emit(
@@ -403,7 +376,7 @@ class DictateTab(QWidget):
         return [Segment(f.start, f.end, f.text) for f in self.finals]
 
     def text(self) -> str:
-        return to_text(self.segments()).strip()
+        return self.actions.text()
 
     def _render(self) -> None:
         final = html.escape(self.text())
@@ -415,53 +388,6 @@ class DictateTab(QWidget):
                 f"<span style='color:gray; font-style:italic'>{html.escape(rest)}</span>"
             )
         self.transcript.setHtml(f"{final} {' '.join(partials)}")
-
-    def copy_text(self) -> None:
-        QGuiApplication.clipboard().setText(self.text())
-        self.status.emit("Transcript copied")
-
-    def _save_transcript(self, kind: str) -> None:
-        if not self.finals:
-            self._show_message("There is no transcript to save yet.")
-            return
-        start = str(Path(self.settings.get(Key.LAST_DIRECTORY, str(Path.home()), str)) / f"transcript.{kind}")
-        path, _ = QFileDialog.getSaveFileName(self, "Save the transcript", start, f"{kind.upper()} (*.{kind})")
-        if path:
-            self.save_transcript(path, kind)
-
-    def save_transcript(self, path: str, kind: str) -> None:
-        content = to_srt(self.segments()) if kind == "srt" else to_text(self.segments())
-        Path(path).write_text(content, encoding="utf-8")
-        self.status.emit(f"Saved {path}")
-
-    def _export(self, kind: str) -> None:
-        if self.spectrogram.segment() is None:
-            self._show_message("Transcribe something first: there is no alignment to export.")
-            return
-        path = ask_export_path(self, self.settings, "speech-attention", kind)
-        if path:
-            self.export_to(path, kind)
-
-    def export_to(self, path: str, kind: str) -> None:
-        """The whole segment on show (every attention row, whatever the window's size)."""
-        view = self.spectrogram
-        savers = {"png": view.save_png, "svg": view.save_svg, "json": view.save_json}
-        try:
-            savers[kind](path)
-        except OSError as error:
-            self._show_message(f"Could not export: {error}")
-            return
-        self.status.emit(f"Saved {path}")
-
-    def save_recording(self) -> None:
-        if not self.recording_path:
-            return
-        target, _ = QFileDialog.getSaveFileName(
-            self, "Save the recording", str(Path.home() / "dictation.wav"), "WAV audio (*.wav)"
-        )
-        if target:
-            Path(target).write_bytes(Path(self.recording_path).read_bytes())
-            self.status.emit(f"Saved {target}")
 
     # -- helpers ----------------------------------------------------------------------
     def _model_folder(self) -> str:
@@ -498,7 +424,7 @@ class DictateTab(QWidget):
     def _reset(self) -> None:
         self.finals, self.partials = [], {}
         self.choices.reset_detected()
-        self.segment_choice.clear()
+        self.segment_bar.clear()
         self.spectrogram.clear()
         self._show_message("")
         self._render()
@@ -524,4 +450,4 @@ class DictateTab(QWidget):
         self.status.emit(error or f"Playing '{word}' ({start:.2f}–{end:.2f} s)")
 
     def _show_message(self, text: str) -> None:
-        self.message.setText(text)
+        self.actions.show_message(text)
