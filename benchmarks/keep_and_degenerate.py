@@ -24,20 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import sacrebleu  # noqa: E402
 import torch  # noqa: E402
+from make_keep_set import DATA, DIGITS, TEST_SETS  # noqa: E402  (the sets the keep sets are made from)
 
 from desktop_app.seq2seq import DecodeOptions, InputError, Translator  # noqa: E402
 from desktop_app.seq2seq.protect import DEFAULT_STAND_INS, STAND_INS  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mt"
-TEST_SETS = (
-    ("tatoeba", "tatoeba-deu-en/test"),
-    ("ding", "debian-de-en/ding_examples/test"),
-    ("multi30k", "multi30k/test_2016_flickr"),
-)
-DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
 SPANS = re.compile(
     r"(?:https?://|www\.)[^\s]*[^\s.,;:!?)]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#[A-Z][A-Z0-9_]*#|\{[^{}\s]*\}|%[sd]"
 )

@@ -23,3 +23,13 @@ def ask_export_path(parent: QWidget, settings: Settings, stem: str, kind: str) -
     if path:
         settings.set(Key.LAST_DIRECTORY, str(Path(path).parent))
     return path
+
+
+def export_error(save, path: str) -> str | None:
+    """Run save(path): None when it worked, else the one line people are shown (the file is not half-written by
+    us: each saver writes its own file or raises OSError)."""
+    try:
+        save(path)
+    except OSError as error:
+        return f"Could not export: {error}"
+    return None

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushBu
 from desktop_app.alignment import AVERAGE_LAST_LAYER, Alignment
 
 from .explanation import SentenceResult
-from .export_dialog import ask_export_path
+from .export_dialog import ask_export_path, export_error
 from .heatmap import HeatmapWidget
 from .self_attention_view import SelfAttentionView
 from .settings import Key, Settings
@@ -192,10 +192,9 @@ class HeatmapPanel(QWidget):
             "json": lambda path: alignment.save_json(path, view),
             "align": lambda path: alignment.save_pharaoh(path, view),
         }
-        try:
-            savers[kind](path)
-        except OSError as error:
-            self.message.emit(f"Could not export: {error}")
+        error = export_error(savers[kind], path)
+        if error:
+            self.message.emit(error)
             return
         self.status.emit(f"Saved {path}")
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPush
 from desktop_app.transcript_files import Segment, to_srt, to_text
 
 from .dictate_worker import FinalResult
-from .export_dialog import ask_export_path
+from .export_dialog import ask_export_path, export_error
 from .settings import Key, Settings
 from .spectrogram import SpectrogramWidget
 
@@ -162,9 +162,8 @@ class SegmentBar(QWidget):
     def export_to(self, path: str, kind: str) -> None:
         """The whole segment on show (every attention row, whatever the window's size)."""
         savers = {"png": self.view.save_png, "svg": self.view.save_svg, "json": self.view.save_json}
-        try:
-            savers[kind](path)
-        except OSError as error:
-            self.message.emit(f"Could not export: {error}")
+        error = export_error(savers[kind], path)
+        if error:
+            self.message.emit(error)
             return
         self.status.emit(f"Saved {path}")
