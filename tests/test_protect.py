@@ -104,3 +104,18 @@ def test_contractions_are_not_names():
     kinds = [(text[span.start : span.end], span.kind) for span in find_spans(text, "en", pieces=lambda word: 5)]
     assert ("I'm", "name") not in kinds and ("It's", "name") not in kinds
     assert ("Huhne", "name") in kinds
+
+
+def test_a_restored_span_belongs_to_the_piece_where_its_stand_in_began():
+    text = "We meet at 10:30 today."
+    kept = protect(text, find_spans(text))
+    stand_in = kept.stand_ins[0]
+    pieces = [" Wir", " treffen", " uns", " um", f" {stand_in[:2]}", stand_in[2:], " heute", "."]
+    restorer = kept.restorer()
+    given = [restorer.push_parts(piece) for piece in pieces]
+    # the stand-in's first letters are held, then nothing is given out while it is open; the span comes as
+    # text finishing the piece where it began
+    assert given[4] == ("", " ", True)
+    assert given[5] == ("", "", False)
+    assert given[6] == ("10:30", " heute", True)
+    assert restorer.finish() == ""

@@ -35,6 +35,13 @@ def test_time_and_url_come_out_unchanged(translator, beam):
     assert translator.hypothesis_text(translation.nbest[0]) == translation.text
 
 
+def test_each_kept_span_is_the_text_of_a_step_of_its_own(translator):
+    # the output word "11:35" is one clickable word, not glued to the word after it ("11:35 Uhr")
+    pieces = [step.piece.strip() for step in translator.translate(SENTENCE).steps]
+    assert "11:35" in pieces
+    assert "https://example.org/x?y=1" in pieces
+
+
 def test_the_heatmap_columns_show_the_users_text(translator):
     translation = translator.translate(SENTENCE)
     assert "\u258111:35" in translation.source_pieces

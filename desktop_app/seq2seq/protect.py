@@ -182,14 +182,30 @@ class Restorer:
         self.missing: list[str] = []
 
     def push(self, piece: str) -> str:
+        return "".join(self.push_parts(piece)[:2])
+
+    def push_parts(self, piece: str) -> tuple[str, str, bool]:
+        """-> (text that completes what earlier increments held, this piece's own text, whether everything
+        held before this piece is now given out). A stand-in's span belongs to the increment where the
+        stand-in began (so that "10:30" is given to the step that wrote "Tom", not to the " an" after it);
+        while that stand-in is still open, both texts are empty and the flag is False."""
         if not self._protected.originals:
-            return piece
+            return "", piece, True
+        before = len(self._held)
         self._held += piece
         match = re.search(r"\w+$", self._held)  # a word at the end may go on in the next piece
         open_word = match is not None and any(w.startswith(match.group()) for w in self._protected.stand_ins)
         at = match.start() if open_word else len(self._held)
         out, self._held = self._held[:at], self._held[at:]
-        return self._turn(out)
+        if at < before:  # the held word goes on (what is held is one word, so nothing was given out)
+            return "", "", False
+        earlier, own = self._turn_split(out, before)
+        return earlier, own, True
+
+    @property
+    def holding(self) -> bool:
+        """Whether some output is held back (a word that may still become a stand-in)."""
+        return bool(self._held)
 
     def finish(self) -> str:
         """The held text, then any span the output never stood for (after a space), in order."""
@@ -199,16 +215,28 @@ class Restorer:
         return out + "".join(" " + original for original in self.missing)
 
     def _turn(self, text: str) -> str:
-        """`text` with its stand-ins turned back; the character given out before it decides whether a
+        return "".join(self._turn_split(text, len(text)))
+
+    def _turn_split(self, text: str, split: int) -> tuple[str, str]:
+        """`text` with its stand-ins turned back, cut in two where text[:split] ends (a stand-in that begins
+        before the cut goes wholly to the first part); the character given out before it decides whether a
         stand-in at its start is glued to a word (and so none)."""
-        out, at = [], len(self._before)
         context = self._before + text
+        at, cut = len(self._before), len(self._before) + split
+        first: list[str] = []
+        second: list[str] = []
+
+        def plain(end: int) -> None:
+            first.append(context[at : max(at, min(end, cut))])
+            second.append(context[max(at, cut) : end])
+
         for match in self._pattern.finditer(context, at):
             index = self._protected.index(match.group())
             if index is not None:
                 self._used.add(index)
-                out += [context[at : match.start()], self._protected.originals[index]]
+                plain(match.start())
+                (first if match.start() < cut else second).append(self._protected.originals[index])
                 at = match.end()
-        out.append(context[at:])
-        self._before = (self._before + text)[-1:]
-        return "".join(out)
+        plain(len(context))
+        self._before = context[-1:]
+        return "".join(first), "".join(second)

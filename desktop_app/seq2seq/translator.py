@@ -254,14 +254,29 @@ def _finished(
         return [KeptHypothesis.of(h, None, (), bool(rule and rule.fired)) for h in nbest]
     restorer = kept.restorer()
     streamed = Streamed(steps)
-    held: Step | None = None
+    pending: list[Step] = []  # steps whose text is held back (a stand-in's span goes to the first)
+    last: Step | None = None  # given out one step late, so that the last step can carry any dropped span
     for step in streamed:
-        if held is not None:
-            yield held
-        held = replace(step, piece=restorer.push(step.piece))
+        earlier, own, earlier_done = restorer.push_parts(step.piece)
+        ready: list[Step] = []
+        if earlier_done:
+            if pending:
+                pending[0] = replace(pending[0], piece=pending[0].piece + earlier)
+            ready, pending = pending, []
+        current = replace(step, piece=own)
+        (pending if restorer.holding else ready).append(current)
+        for finished in ready:
+            if last is not None:
+                yield last
+            last = finished
     tail = restorer.finish()
-    if held is not None:
-        yield replace(held, piece=held.piece + tail)
+    if pending:
+        if last is not None:
+            yield last
+        yield replace(pending[0], piece=pending[0].piece + tail)
+        yield from pending[1:]
+    elif last is not None:
+        yield replace(last, piece=last.piece + tail)
     steered = bool(rule and rule.fired)
     return [
         KeptHypothesis.of(
