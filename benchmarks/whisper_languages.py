@@ -1,6 +1,7 @@
 """A multilingual Whisper on speech in several languages: the language it detects and its WER.
 
     python benchmarks/whisper_languages.py --model whisper-base [--languages de fr en] [--count 60] [--seed 1]
+        [--fw /tmp/fw --checkpoint DIR_WITH_THE_ORIGINAL_MODEL_BIN]
 
 For each language, --count sentences of 4-15 words are drawn (seeded) from the Tatoeba test sets under
 ../shared/data/mt (German, French; English from the German set's English side), spoken by espeak-ng's voice for
@@ -8,7 +9,9 @@ that language (cached under --cache), and transcribed with the language left to 
 does by default. Reports how often the language was detected correctly and the WER / CER of the transcripts
 against the sentences (both lower-cased, punctuation removed). espeak-ng's voices are robotic, far from
 people: the WER says more about them than about real speakers; the detection rate is the figure to watch
-(issue 40's target: 95%).
+(issue 40's target: 95%). With --fw and --checkpoint, faster-whisper (a benchmark-only install, see
+whisper_vs_faster_whisper.py) detects the language of the same clips from the same weights, as the reference:
+where it fails as often, the voices are the obstacle, not Attend's decoding.
 """
 
 from __future__ import annotations
@@ -42,17 +45,23 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rate", type=int, default=175, help="espeak-ng's words per minute (its default: 175)")
     parser.add_argument("--cache", default="/tmp/attend-whisper-languages", help="where the spoken clips are kept")
+    parser.add_argument("--fw", help="folder faster-whisper was pip-installed into (--target): the reference")
+    parser.add_argument("--checkpoint", help="with --fw: folder with the original CTranslate2 model.bin")
     args = parser.parse_args()
+    if bool(args.fw) != bool(args.checkpoint):
+        parser.error("--fw and --checkpoint go together")
     use_inference_threads(1)
     recognizer = Recognizer.from_folder(find_model(args.model))
+    reference = faster_whisper_detector(args.fw, args.checkpoint) if args.fw else None
     print(
         f"{args.model}: {args.count} espeak-ng sentences per language at {args.rate} words per minute, language "
         "detected (not told)"
     )
-    print(f"{'language':8} {'detected':>9} {'WER %':>6} {'CER %':>6}  most often mistaken for")
+    reference_column = f" {'faster-whisper':>14}" if reference else ""
+    print(f"{'language':8} {'detected':>9}{reference_column} {'WER %':>6} {'CER %':>6}  most often mistaken for")
     for language in args.languages:
         sentences = pick(DATA / SENTENCES[language], args.count, args.seed)
-        detected, references, hypotheses = [], [], []
+        detected, reference_detected, references, hypotheses = [], [], [], []
         for index, sentence in enumerate(sentences):
             clip = speak(
                 sentence,
@@ -60,18 +69,33 @@ def main() -> int:
                 args.rate,
                 Path(args.cache) / language / f"{args.seed}-{args.rate}-{index}.wav",
             )
-            transcript = recognizer.transcribe(load_audio(clip))
+            audio = load_audio(clip)
+            transcript = recognizer.transcribe(audio)
             detected.append(transcript.language)
+            if reference:
+                reference_detected.append(reference(audio))
             references.append(plain(sentence))
             hypotheses.append(plain(transcript.text))
         right = sum(d == language for d in detected) / len(detected)
         others = sorted({d for d in detected if d != language}, key=detected.count, reverse=True)[:3]
+        reference_right = (
+            f" {sum(d == language for d in reference_detected) / len(reference_detected):14.1%}" if reference else ""
+        )
         print(
-            f"{language:8} {right:9.1%} {100 * jiwer.wer(references, hypotheses):6.1f} "
+            f"{language:8} {right:9.1%}{reference_right} {100 * jiwer.wer(references, hypotheses):6.1f} "
             f"{100 * jiwer.cer(references, hypotheses):6.1f}  {', '.join(others) or '-'}",
             flush=True,
         )
     return 0
+
+
+def faster_whisper_detector(fw_folder: str, checkpoint: str):
+    """-> a function: 16-kHz mono float audio -> the language faster-whisper detects (its first 30 s)."""
+    sys.path.insert(0, fw_folder)
+    from faster_whisper import WhisperModel  # noqa: PLC0415  (only here, from the folder given)
+
+    model = WhisperModel(checkpoint, device="cpu", compute_type="float32", cpu_threads=1)
+    return lambda audio: model.detect_language(audio.astype("float32"))[0]
 
 
 def pick(path: Path, count: int, seed: int) -> list[str]:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
 from desktop_app.gui import audio_input, dictate_tab
+from desktop_app.gui.dictate_worker import FinalResult
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import Settings
 from desktop_app.speech.features import load_audio
@@ -144,9 +145,22 @@ def test_translate_this_sends_the_transcript(qtbot, window, tiny_asr):
     tab = window.dictate_tab
     with qtbot.waitSignal(tab.finished, timeout=30000, check_params_cb=lambda job, done: done):
         tab.transcribe_file(str(tiny_asr.wavs[0]))
-    tab.translate_button.click()
+    with qtbot.waitSignal(tab.translateRequested) as sent:
+        tab.translate_button.click()
+    assert sent.args == [SPOKEN[0], "en"]  # an English-only model's transcript is English
     assert window.tabs.currentWidget() is window.translate_tab
     assert window.translate_tab.source.toPlainText() == SPOKEN[0]
+
+
+def test_the_transcripts_language_is_what_the_model_heard_most(window):
+    tab = window.dictate_tab
+    tab.finals = [
+        FinalResult(i, "Hallo", 0.0, 1.0, ["Hallo"], np.ones((1, 50), np.float32), 0.02, [], SILENCE, language)
+        for i, language in enumerate(["de", "fr", "de"])
+    ]
+    assert tab.text_language() == "de"
+    tab._job_language_and_task = {"language": "", "task": "translate"}
+    assert tab.text_language() == "en"  # Whisper's translate task writes English
 
 
 def test_closing_while_recording_exits_cleanly(qtbot, window, tiny_asr):

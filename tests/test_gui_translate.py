@@ -334,3 +334,33 @@ def test_the_status_line_says_while_a_model_loads(qtbot, tmp_path, tiny_folder):
         tab.translate_now()
     assert said.index("Loading tiny-model…") < said.index("Loaded tiny-model")
     window.close()
+
+
+def test_a_transcript_goes_to_a_model_that_reads_its_language(qtbot, window, monkeypatch):
+    # "Translate this →" on a German transcript: the tab switches from en->de to a model reading German, into
+    # the user's own language
+    from desktop_app.gui import translate_tab
+
+    monkeypatch.setattr(translate_tab, "preferred_languages", lambda: ["fr", "en"])
+    tab = _tab(window)
+    en_de = tab.picker.current().folder
+    de_fr = _copy_with(en_de, "de-fr-tiny", source_language="de", target_language="fr")
+    de_en = _copy_with(en_de, "de-en-tiny", source_language="de", target_language="en")
+    tab.picker.refresh()
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        window.translate_text(SOURCES[0], "de")
+    assert tab.picker.current().folder == de_fr  # none goes into German: into the user's French
+    assert tab.source.toPlainText() == SOURCES[0] and tab.output.toPlainText()
+    tab.picker.select_folder(str(en_de))
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        window.translate_text(SOURCES[1], "en")
+    assert tab.picker.current().folder == en_de  # it already reads English: the user's choice stays
+    assert de_en.is_dir()
+
+
+def test_a_transcript_in_a_language_no_model_reads_is_said_and_still_translated(qtbot, window):
+    tab = _tab(window)
+    with qtbot.waitSignal(tab.finished, timeout=20000, check_params_cb=_finished_job(tab)):
+        window.translate_text(SOURCES[2], "fr")
+    assert "No installed model translates from fr: French" in tab.message.text()
+    assert tab.output.toPlainText() == TARGETS[2]

@@ -50,7 +50,7 @@ def _column(*widgets: tuple[QWidget, int]) -> QWidget:
 
 class DictateTab(QWidget):
     status = Signal(str)
-    translateRequested = Signal(str)
+    translateRequested = Signal(str, str)  # the transcript's text, the language it is written in ("" unknown)
     requested = Signal(object)  # DictateRequest, to the worker's thread
     prepareRequested = Signal(str)  # a speech model folder to load and warm up before the first recording
     finished = Signal(int, bool)  # job, completed: after the tab has shown the outcome
@@ -95,6 +95,7 @@ class DictateTab(QWidget):
         self.choices = DictateChoices(self.settings)
         self.progress = FileProgress()
         self.transcript = QTextEdit(readOnly=True, placeholderText="Press Record and speak; the text appears here")
+        self._job_language_and_task: dict[str, str] = {}  # what the latest job asked of a multilingual model
         self.actions = TranscriptActions(self.settings, self.segments, lambda: self.recording_path)
         self.spectrogram = SpectrogramWidget()
         self.segment_bar = SegmentBar(self.settings, self.spectrogram)
@@ -120,6 +121,19 @@ class DictateTab(QWidget):
 
     # a multilingual model's widgets, as the tab's own (tests and the main window reach them here)
     language = property(lambda self: self.choices.language)
+
+    def text_language(self) -> str:
+        """The language the transcript is written in: English for Whisper's translate task, else what the model
+        detected most often, the language it was told, or its only language ("" when none is known)."""
+        asked = self._job_language_and_task
+        if asked.get("task") == "translate":
+            return "en"
+        detected = [final.language for final in self.finals if final.language]
+        if detected:
+            return max(set(detected), key=detected.count)
+        entry = self.picker.current()
+        return asked.get("language") or (entry.source_language if entry is not None else "")
+
     task = property(lambda self: self.choices.task)
     detected_label = property(lambda self: self.choices.detected_label)
     whisper_offer = property(lambda self: self.choices.whisper_offer)
@@ -146,7 +160,7 @@ class DictateTab(QWidget):
         self.record_button.clicked.connect(self.toggle_recording)
         self.open_button.clicked.connect(self.open_file)
         self.actions.status.connect(self.status)
-        self.actions.translateRequested.connect(self.translateRequested)
+        self.actions.translateRequested.connect(lambda text: self.translateRequested.emit(text, self.text_language()))
         self.segment_bar.segmentChosen.connect(self._show_segment)
         self.segment_bar.status.connect(self.status)
         self.segment_bar.message.connect(self._show_message)
@@ -258,7 +272,7 @@ class DictateTab(QWidget):
         """Have the worker run job self.job with the model in `folder` on `audio` (DictateRequest's record_to= or
         audio_file=), at the chosen speed, language and task; the status bar says what the job is doing."""
         self._job_speed = self.speed.currentText()
-        language_and_task = self.choices.language_and_task()
+        language_and_task = self._job_language_and_task = self.choices.language_and_task()
         self.requested.emit(
             DictateRequest(self.job, folder, speed=self.speed.currentData(), **audio, **language_and_task)
         )

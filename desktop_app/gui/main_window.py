@@ -159,7 +159,11 @@ class MainWindow(QMainWindow):
         dictate_menu.addAction(self.stop_action)
         self._action(dictate_menu, "&Open audio file…", lambda: self.dictate_tab.open_file(), "Ctrl+Shift+O")
         self._action(dictate_menu, "Refresh &microphones", lambda: self.dictate_tab.refresh_devices())
-        self._action(dictate_menu, "&Translate the transcript", lambda: self.translate_text(self.dictate_tab.text()))
+        self._action(
+            dictate_menu,
+            "&Translate the transcript",
+            lambda: self.translate_text(self.dictate_tab.text(), self.dictate_tab.text_language()),
+        )
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Model &card", lambda: self._current_tab().picker.show_card(), "F1")
         self._action(help_menu, "&About Attend", self.about, needs_tabs=False)
@@ -202,12 +206,13 @@ class MainWindow(QMainWindow):
         else:
             self.dictate_tab.copy_text()
 
-    def translate_text(self, text: str) -> None:
+    def translate_text(self, text: str, language: str = "") -> None:
+        """The Translate tab takes `text` (written in `language`, "" = unknown) with a model that reads it."""
         if not text.strip():
             self._on_tab_status(1, "There is no transcript to translate yet")
             return
         self.tabs.setCurrentWidget(self.translate_tab)
-        self.translate_tab.set_source_text(text)
+        self.translate_tab.set_source_text(text, language)
 
     def show_install_dialog(self, select: str = ""):
         """The dialog listing the models that can be installed; `select` (a catalog name) chosen in it."""

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop_app.alignment import Alignment
 
+from .dictate_choices import language_name
 from .explanation import SentenceExplanation, SentenceResult, TokenScore
 from .heatmap_panel import HeatmapPanel
+from .model_picker import preferred_languages
 from .settings import Settings
 from .translate_texts import TranslateTexts, splitter
 from .translate_toolbar import NO_MODEL, TranslateToolbar
@@ -162,9 +164,36 @@ class TranslateTab(QWidget):
         self.source.setPlainText(translation)
         self.translate_now()
 
-    def set_source_text(self, text: str) -> None:
+    def set_source_text(self, text: str, language: str = "") -> None:
+        """Translate `text`; where its `language` is known and the chosen model reads another, a model that
+        reads it is chosen (one into the same language first), or the message says none is installed."""
+        problem = self._choose_model_reading(language) if language else ""
         self.source.setPlainText(text)
         self.translate_now()
+        if problem:
+            self._show_message(problem)
+
+    def _choose_model_reading(self, language: str) -> str:
+        """Choose a model whose source is `language`; -> "" or why the chosen one stays."""
+        current = self.picker.current()
+        if current is not None and current.source_language == language:
+            return ""
+        readers = [e for e in self.picker.entries() if not e.error and e.source_language == language]
+        if not readers:
+            reads = f" (it reads {current.source_language})" if current is not None else ""
+            return f"No installed model translates from {language_name(language)}; the chosen one{reads} may not fit."
+        # into the language the chosen model writes, else into the user's own (then English); stable: the
+        # picker's order otherwise
+        target = current.target_language if current is not None else ""
+        mine = preferred_languages()
+        readers.sort(
+            key=lambda e: (
+                e.target_language != target,
+                mine.index(e.target_language) if e.target_language in mine else len(mine),
+            )
+        )
+        self.picker.select_folder(str(readers[0].folder))
+        return ""
 
     # -- explaining -------------------------------------------------------------------
     def select_word(self, sentence: int, row: int) -> None:
