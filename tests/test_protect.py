@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.seq2seq.protect import STAND_INS, find_spans, protect
+from desktop_app.seq2seq.source_words import SourceWords, count_words, write_counts
 
 
-def spans(text: str, language: str = "en", pieces=None) -> list[tuple[str, str]]:
-    return [(span.kind, span.text(text)) for span in find_spans(text, language, pieces)]
+def spans(text: str, language: str = "en", pieces=None, unseen=None) -> list[tuple[str, str]]:
+    return [(span.kind, span.text(text)) for span in find_spans(text, language, pieces, unseen=unseen)]
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,33 @@ def test_names_only_where_nouns_are_not_capitalised_and_the_tokenizer_spells_the
     assert spans(text, "en", lambda word: pieces(word, 1)) == [("name", "Huhne"), ("name", "Pryce")]
     assert spans("Heute flog Huhne nach Paris.", "de", lambda word: pieces(word, 1)) == []
     assert spans("Heute is a word.", "en", lambda word: pieces(word, 1)) == []  # a sentence start
+
+
+def test_names_the_model_never_saw_are_kept_and_their_neighbours_join_them():
+    one_piece = lambda word: 1  # noqa: E731 - the tokenizer knows every word
+    unseen = {"Leon", "Sendai", "Saxo", "Huhne"}.__contains__
+    assert spans("I went to Sendai and Paris.", "en", one_piece, unseen) == [("name", "Sendai")]
+    # capitalised words right beside a name are part of it, one span
+    assert spans("I never read Donna Leon before.", "en", one_piece, unseen) == [("name", "Donna Leon")]
+    assert spans("It merged with Saxo Bank in May.", "en", one_piece, unseen) == [("name", "Saxo Bank")]
+    # ...but not a sentence's first word, nor across punctuation
+    assert spans("Donna Leon wrote it.", "en", one_piece, unseen) == [("name", "Leon")]
+    assert spans("Paris, Sendai and Rome.", "en", one_piece, unseen) == [("name", "Sendai")]
+    # a title's full stop does not start a sentence
+    assert spans("We met Mr. Huhne.", "en", one_piece, unseen) == [("name", "Huhne")]
+    assert spans("We met him. Huhne left.", "en", one_piece, unseen) == []
+
+
+def test_source_word_counts_say_what_the_model_never_saw(tmp_path):
+    path = tmp_path / "source_words.tsv"
+    assert write_counts(count_words(["Tom saw Mary.", "Tom saw the paris hotel.", "Tom left."]), path) == 7
+    words = SourceWords.read(path, unseen_below=2)
+    assert not words.unseen("Tom") and words.unseen("Mary") and words.unseen("Huhne")
+    assert SourceWords.read(path, unseen_below=1).unseen("Huhne") and not words.unseen("saw")
+    assert not SourceWords.read(path, unseen_below=1).unseen("Paris")  # seen in lower case
+    path.write_text("Tom\tmany\n")
+    with pytest.raises(ValueError, match="line 1"):
+        SourceWords.read(path, 2)
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,11 @@ def test_run_exports_a_loadable_model_folder(tiny_run):
     assert config["training"]["epochs"] == 2
     assert config["metrics"]["dev"]["beam"] == 1
     assert len(config["training"]["history"]) == 2
-    Translator.from_folder(tiny_run / "model").translate("I am hungry.")
+    translator = Translator.from_folder(tiny_run / "model")
+    translator.translate("I am hungry.")
+    # the folder knows which source words training showed it (often enough), so an unseen name is kept
+    assert config["source_words"] == "source_words.tsv" and config["name_unseen_below"] >= 1
+    assert not translator.source_words.unseen("is") and translator.source_words.unseen("Zorblax")  # "is": 5 times
     records = [json.loads(line) for line in (tiny_run / "log.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in records] == [1, 2]
     assert {"train_nll", "lr", "dev_bleu", "dev_chrf"} <= set(records[0])

@@ -123,3 +123,34 @@ def test_spans_in_different_parts_of_a_long_sentence_each_come_back(translator):
     assert "11:35" in translation.text and "https://example.org/x" in translation.text
     shown = "".join(translation.source_pieces).replace("\u2581", " ")
     assert "11:35" in shown and "https://example.org/x" in shown
+
+
+def _with_source_words(tmp_path: Path, rows: str) -> Path:
+    import json
+    import shutil
+
+    folder = shutil.copytree(MODELS / "en-de-transformer", tmp_path / "en-de")
+    (folder / "source_words.tsv").write_text(rows, encoding="utf-8")
+    config = json.loads((folder / "config.json").read_text())
+    config |= {"source_words": "source_words.tsv", "name_unseen_below": 5}
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_a_name_the_model_never_saw_comes_out_unchanged(tmp_path):
+    if not (MODELS / "en-de-transformer").is_dir():
+        pytest.skip("en-de-transformer is not bundled here")
+    sentence = "I went to Sendai and hurried right back."
+    plain = Translator.from_folder(MODELS / "en-de-transformer")
+    assert plain.kept(sentence).originals == ()  # the tokenizer has "Sendai" in few pieces: not a name by them
+    counts = "".join(f"{word}\t100\n" for word in ["I", "went", "to", "and", "hurried", "right", "back"])
+    translator = Translator.from_folder(_with_source_words(tmp_path, counts))
+    assert translator.kept(sentence).originals == ("Sendai",)
+    assert "Sendai" in translator.translate(sentence).text
+
+
+def test_damaged_source_word_counts_are_refused_in_one_line(tmp_path):
+    if not (MODELS / "en-de-transformer").is_dir():
+        pytest.skip("en-de-transformer is not bundled here")
+    with pytest.raises(ModelFolderError, match="source word counts are damaged.*line 2"):
+        Translator.from_folder(_with_source_words(tmp_path, "I\t100\nwent 100\n"))

@@ -29,11 +29,12 @@ from torch.overrides import TorchFunctionMode
 from .architectures import architecture_of, build_model, parameter_count, value_fault
 from .byte_bpe import ByteBPETokenizer
 from .errors import ConfigError, CorruptFileError, MissingFileError, ShapeMismatchError
+from .source_words import UNSEEN_BELOW
 from .tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
 CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "config.json", "model.safetensors", "README.md"
-NAMED_FILES = ("source_tokenizer", "target_tokenizer", "feature_stats", "language_model")  # config keys
+NAMED_FILES = ("source_tokenizer", "target_tokenizer", "feature_stats", "language_model", "source_words")  # config keys
 
 
 @dataclass
@@ -57,6 +58,10 @@ class FolderConfig:
     lexicon_penalty: float = 0.0
     # speech: weight of the recognizer's internal language-model estimate, subtracted in decoding (see fusion.py)
     ilm_weight: float = 0.0
+    # translation: the source words' training counts (source_words.py); a capitalised word seen fewer than
+    # name_unseen_below times is a name to keep (protect.py)
+    source_words: str = ""
+    name_unseen_below: int = UNSEEN_BELOW
     beam_size: int = 1  # speech: the beam width decoding uses unless told otherwise (tuned at bundling)
     # speech: beam search drops hypotheses this far (summed log-probability) below the best (None: never)
     beam_threshold: float | None = None
@@ -244,8 +249,9 @@ def load_folder(folder: str | Path, device: str | torch.device = "cpu", task: st
     weights_path = _require(folder, WEIGHTS_FILE)
     source_path = _require(folder, config.source_tokenizer) if config.source_tokenizer else None
     target_path = _require(folder, config.target_tokenizer)
-    if config.feature_stats:
-        _require(folder, config.feature_stats)
+    for optional in (config.feature_stats, config.source_words):
+        if optional:
+            _require(folder, optional)
     try:
         with _NoInitialValues():
             model = build_model(config.architecture, config.model)

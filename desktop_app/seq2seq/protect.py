@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .source_words import WORD as _WORD
+
 # Alternatives tried in order at each position: the earlier, more specific kinds win.
 _KINDS = (
     ("url", r"(?:https?://|ftp://|www\.)[^\s<>\"'`]+"),
@@ -35,13 +37,14 @@ _KINDS = (
 )
 _SPAN = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS))
 _TRAILING = ".,;:!?)]}'\""  # a URL or address at the end of a clause does not own its punctuation
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # Source languages whose nouns are not capitalised: there, a capitalised word inside a sentence is a name.
 NAME_LANGUAGES = ("en", "fr")
 # A name the tokenizer knows as one or two pieces ("Tom", "Paris", "English", "Monday") the model has
 # learned to translate; a name it must spell out of more pieces ("Huhne" = Huhn+e is two, "Pryce" = P+ry+ce is
 # three) it garbles. See the experiment notes for the measured threshold.
 NAME_MIN_PIECES = 3
+# Whether a German source's unseen capitalised words count as names too (measured: see source_words.py).
+UNSEEN_NAMES_IN_ALL_LANGUAGES = False
 
 
 @dataclass(frozen=True)
@@ -55,40 +58,86 @@ class Span:
 
 
 def find_spans(
-    text: str, language: str = "", pieces: Callable[[str], int] | None = None, names: bool = True
+    text: str,
+    language: str = "",
+    pieces: Callable[[str], int] | None = None,
+    names: bool = True,
+    unseen: Callable[[str], bool] | None = None,
 ) -> list[Span]:
-    """The spans of `text` to keep, in order, not overlapping. pieces: a word -> its number of source pieces
-    (names are looked for only with it, and only in NAME_LANGUAGES)."""
+    """The spans of `text` to keep, in order, not overlapping. Names are capitalised words inside a sentence
+    that the model cannot have learned: in NAME_LANGUAGES, words the tokenizer must spell out (pieces: a word ->
+    its number of source pieces) or that training hardly ever showed the model (unseen: a word -> bool,
+    source_words.py); in other languages, whose nouns are all capitalised, only the unseen ones
+    (UNSEEN_NAMES_IN_ALL_LANGUAGES). Capitalised words next to a name join it ("Donna Leon", "Saxo Bank")."""
     spans = []
     for match in _SPAN.finditer(text):
         start, end, kind = match.start(), match.end(), match.lastgroup or "number"
         if kind in ("url", "email"):
             end = start + len(match.group().rstrip(_TRAILING))
         spans.append(Span(start, end, kind))
-    if names and pieces is not None and language.split("-")[0].lower() in NAME_LANGUAGES:
-        spans = sorted(spans + _names(text, spans, pieces), key=lambda span: span.start)
+    rule = _name_rule(language, pieces, unseen) if names else None
+    if rule is not None:
+        spans = sorted(spans + _names(text, spans, rule), key=lambda span: span.start)
     return spans
 
 
-def _names(text: str, taken: list[Span], pieces: Callable[[str], int]) -> list[Span]:
-    """Capitalised words not at a sentence start, outside other spans, that the tokenizer must spell out."""
-    found = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if not word[0].isupper() or word.isupper() or _starts_sentence(text, match.start()):
+def _name_rule(
+    language: str, pieces: Callable[[str], int] | None, unseen: Callable[[str], bool] | None
+) -> Callable[[str], bool] | None:
+    """A capitalised word -> whether it is a name to keep; None where names are not looked for."""
+    capitalises_names_only = language.split("-")[0].lower() in NAME_LANGUAGES
+    tests = []
+    if pieces is not None and capitalises_names_only:
+        tests.append(lambda word: pieces(word) >= NAME_MIN_PIECES)
+    if unseen is not None and (capitalises_names_only or UNSEEN_NAMES_IN_ALL_LANGUAGES):
+        tests.append(unseen)
+    return (lambda word: any(test(word) for test in tests)) if tests else None
+
+
+def _names(text: str, taken: list[Span], is_name: Callable[[str], bool]) -> list[Span]:
+    """Capitalised words not at a sentence start, outside other spans, that `is_name`; then the capitalised
+    words right beside them (one space apart, not at a sentence start), each run of them one span."""
+    words = list(_WORD.finditer(text))
+    capitalised = [
+        m.group()[0].isupper()
+        and not any(mark in m.group() for mark in "'’")  # "I'm", "It's", "Let's": contractions, not names
+        and not any(span.start < m.end() and m.start() < span.end for span in taken)
+        for m in words
+    ]
+    inside = [capitalised[i] and not _starts_sentence(text, m.start()) for i, m in enumerate(words)]
+    chosen = [inside[i] and not m.group().isupper() and is_name(m.group()) for i, m in enumerate(words)]
+    if not any(chosen):
+        return []
+
+    def joined(a: int, b: int) -> bool:  # words a < b with one space between them
+        return text[words[a].end() : words[b].start()] == " "
+
+    for order in (range(len(words)), reversed(range(len(words)))):  # spread right, then left
+        for i in order:
+            if not chosen[i] and inside[i]:
+                chosen[i] = (i > 0 and chosen[i - 1] and joined(i - 1, i)) or (
+                    i + 1 < len(words) and chosen[i + 1] and joined(i, i + 1)
+                )
+    found, i = [], 0
+    while i < len(words):
+        if not chosen[i]:
+            i += 1
             continue
-        if any(mark in word for mark in "'’"):  # "I'm", "It's", "Let's": contractions, not names
-            continue
-        if any(span.start < match.end() and match.start() < span.end for span in taken):
-            continue
-        if pieces(word) >= NAME_MIN_PIECES:
-            found.append(Span(match.start(), match.end(), "name"))
+        last = i
+        while last + 1 < len(words) and chosen[last + 1] and joined(last, last + 1):
+            last += 1
+        found.append(Span(words[i].start(), words[last].end(), "name"))
+        i = last + 1
     return found
+
+
+# Abbreviations a name follows ("Mr. Huhne", "Dr. Pryce", "M. Dupont", "Hr. Müller"): no sentence ends there.
+_TITLES = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Sr|Jr|Rev|Gen|Col|Capt|Lt|Sgt|M|Mme|Mlle|Hr|Fr|Frl)\.$")
 
 
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip(" \"'“‘([«„")
-    return not before or before[-1] in ".!?…:\n"
+    return not before or (before[-1] in ".!?…:\n" and not _TITLES.search(before))
 
 
 # The stand-ins, in order of use: words that are one piece in the bundled models' vocabulary (a model

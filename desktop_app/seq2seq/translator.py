@@ -26,6 +26,7 @@ from .model_folder import LoadedModel, load_folder
 from .parts import part_columns, stream_parts
 from .protect import DEFAULT_STAND_INS, STAND_INS, Protected, find_spans, protect
 from .quantize import model_for_inference
+from .source_words import SourceWords
 from .text import split_clauses, split_sentences
 from .tokenizer import EOS_ID, Tokenizer
 
@@ -121,6 +122,7 @@ class Translator:
         self._known_characters: frozenset[str] | None = None
         self.keep_spans = True  # False: numbers, URLs, names ... go through the model like any word
         self.keep_names = True  # also unknown names (protect.NAME_LANGUAGES)
+        self.source_words: SourceWords | None = None  # training counts: unseen capitalised words are names
         self.steer_letter_runs = True  # no letter four times in a row (letter_runs.py)
         self._letters: Letters | None = None
         self._stand_in_words: dict[str, tuple[str, ...]] = {}
@@ -134,7 +136,15 @@ class Translator:
             where = "; open it in the Dictate tab" if loaded.config.task == "speech" else ""
             raise ModelFolderError(f"{loaded.folder} is a {what} model, not a translation model{where}")
         model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
-        return cls(model, loaded.source_tokenizer, loaded.target_tokenizer, loaded.config.source_language)
+        translator = cls(model, loaded.source_tokenizer, loaded.target_tokenizer, loaded.config.source_language)
+        if loaded.config.source_words:
+            try:
+                translator.source_words = SourceWords.read(
+                    loaded.folder / loaded.config.source_words, loaded.config.name_unseen_below
+                )
+            except (ValueError, UnicodeDecodeError) as error:
+                raise ModelFolderError(f"{loaded.folder}'s source word counts are damaged: {error}") from error
+        return translator
 
     @classmethod
     def from_folder(cls, folder: str | Path, precision: str = "auto") -> Translator:
@@ -144,7 +154,8 @@ class Translator:
         """`text` with the spans to keep (protect.py) replaced by stand-ins: what the model reads."""
         words = self.stand_in_words()
         keep = self.keep_spans and words
-        spans = find_spans(text, self.source_language, self._length, self.keep_names) if keep else []
+        unseen = self.source_words.unseen if self.source_words is not None else None
+        spans = find_spans(text, self.source_language, self._length, self.keep_names, unseen) if keep else []
         return protect(text, spans, words)
 
     def stand_in_words(self) -> tuple[str, ...]:

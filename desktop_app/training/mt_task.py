@@ -12,6 +12,7 @@ from desktop_app.seq2seq import DecodeOptions, Tokenizer, Translator, save_folde
 from desktop_app.seq2seq.architectures import build_model
 from desktop_app.seq2seq.batch import Batch
 from desktop_app.seq2seq.loss import label_smoothed_nll
+from desktop_app.seq2seq.source_words import attach_source_words, count_words
 
 from .config import CorpusPaths, TrainConfig
 from .data import FileTask, concatenate, iterate_batches, read_parallel, token_batches, tokenize_pairs
@@ -35,6 +36,7 @@ class TranslationTask(FileTask):
         if any(c.repeat < 1 for c, _ in corpora):
             raise ValueError("data.train: repeat must be at least 1")
         once = concatenate([text for _, text in corpora])  # what the tokenizer learns from
+        self.source_word_counts = count_words(once.sources)  # exported: unseen names are kept (protect.py)
         train = concatenate([text for c, text in corpora for _ in range(c.repeat)])
         dev = self._read(self.config.data.dev)
         limit = self.config.data.dev_limit or len(dev.sources)
@@ -96,7 +98,7 @@ class TranslationTask(FileTask):
 
     def export(self, model: nn.Module, folder: Path, dtype: torch.dtype, metrics: dict, training: dict) -> Path:
         source_file, target_file = self.tokenizer_files(self.out)
-        return save_folder(
+        folder = save_folder(
             folder,
             model,
             source_file,
@@ -107,3 +109,5 @@ class TranslationTask(FileTask):
             metrics=metrics,
             training=training,
         )
+        attach_source_words(folder, self.source_word_counts)
+        return folder
