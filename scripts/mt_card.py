@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from desktop_app.seq2seq.protect import NAME_LANGUAGES
+from desktop_app.seq2seq.protect import NAME_LANGUAGES, NAME_MIN_PIECES
 from desktop_app.seq2seq.translator import MAX_PART_TOKENS, PART_LENGTHS
 
 WIDTH = 115  # prose lines of the card
@@ -122,6 +122,8 @@ def limits_section(config: dict) -> str:
     max_length = config.get("training", {}).get("config", {}).get("data", {}).get("max_length", "?")
     cut_over, parts_of = PART_LENGTHS.get(config["architecture"], (MAX_PART_TOKENS, MAX_PART_TOKENS))
     names_kept = config.get("source_language", "").split("-")[0] in NAME_LANGUAGES
+    below = config.get("name_unseen_below", 0)
+    unseen = f" or the model saw under {below} times in training" if config.get("source_words") else ""
     items = [
         "Use: short everyday sentences like Tatoeba's (a question, a request, a remark), one at a time, where a "
         "rough translation helps: reading, learning, the gist of a message; and seeing where an attention model "
@@ -135,10 +137,15 @@ def limits_section(config: dict) -> str:
         "([docs/benchmarks.md](../../docs/benchmarks.md)).",
         "Numbers, times, dates, URLs, e-mail addresses and placeholders pass through unchanged"
         + (", and so do most unknown names" if names_kept else "")
-        + " (the app keeps them out of the model's way: "
-        "[docs/experiments/2026-12-06-keep-spans.md](../../docs/experiments/2026-12-06-keep-spans.md)); "
-        + ("a name it does not recognise as one" if names_kept else "a name")
-        + " can still come out translated or garbled. Check them.",
+        + ": the app keeps them from the model "
+        "([docs/experiments/2026-12-06-keep-spans.md](../../docs/experiments/2026-12-06-keep-spans.md)). "
+        + (
+            f"Names: capitalised words inside a sentence that the tokenizer spells out of {NAME_MIN_PIECES}+ pieces"
+            f"{unseen}, and their capitalised neighbours; any other "
+            if names_kept
+            else "A "
+        )
+        + "name can still come out translated or garbled. Check them.",
         "Not for anything where a wrong word matters (medical, legal, contracts, safety instructions).",
     ]
     return "## Intended use and limits\n\n" + "\n".join(wrap(f"- {item}", "  ") for item in items) + "\n"
