@@ -1,6 +1,6 @@
 """Test sets of sentences with spans a translation must keep, made from the test splits.
 
-    python scripts/make_keep_set.py OUT_DIR [--data ../shared/data/mt] [--seed 13]
+    python scripts/make_keep_set.py OUT_DIR [--data ../shared/data/mt] [--seed 13] [--split dev]
 
 Writes three TSV files (columns: set, en, de, kinds, names) into OUT_DIR, outside the repository (the
 corpora's licenses: /work/shared/data/README.md):
@@ -27,6 +27,12 @@ TEST_SETS = (
     ("tatoeba", "tatoeba-deu-en/test"),
     ("ding", "debian-de-en/ding_examples/test"),
     ("multi30k", "multi30k/test_2016_flickr"),
+)
+# The same from the dev splits, for choosing settings (--split dev); the test sets only report.
+DEV_SETS = (
+    ("tatoeba", "tatoeba-deu-en/dev"),
+    ("ding", "debian-de-en/ding_examples/dev"),
+    ("multi30k", "multi30k/val"),
 )
 DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
 URL = re.compile(r"(?:https?://|www\.)\S+")
@@ -128,9 +134,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--synthetic", type=int, default=400, help="pairs in keep-synthetic.tsv")
     parser.add_argument("--chains", type=int, default=200, help="chained Tatoeba pairs in long.tsv")
+    parser.add_argument("--split", choices=["test", "dev"], default="test", help="which splits to make them from")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    sets = {name: read_pairs(args.data, stem) for name, stem in TEST_SETS}
+    sets = {name: read_pairs(args.data, stem) for name, stem in (DEV_SETS if args.split == "dev" else TEST_SETS)}
     real, long = [], []
     for name, pairs in sets.items():
         for en, de in pairs:
