@@ -262,3 +262,15 @@ def test_ending_the_sentence_early_is_a_choice_too(qtbot, window):
     kept = "".join(tab.results[0].pieces)
     assert len(tab.results[0].scores) == words[2][0] and TARGETS[3].startswith(kept)
     assert tab.selected is None and tab.alternatives.title.text().startswith("Click a word")
+
+
+def test_the_spaces_between_words_are_never_shaded(qtbot, window):
+    tab = window.translate_tab
+    _translated(qtbot, tab, SOURCES[9])
+    text = tab.output.toPlainText()
+    assert " " in text
+    for position, char in enumerate(text):
+        cursor = QTextCursor(tab.output.document())
+        cursor.setPosition(position + 1)  # the format of the character before the cursor
+        shaded = cursor.charFormat().background().style() != Qt.BrushStyle.NoBrush
+        assert not (char.isspace() and shaded), f"the space at {position} of {text!r} is shaded"

@@ -67,7 +67,10 @@ class OutputText(QPlainTextEdit):
             self._redraw.start()
             return
         result = self.results[sentence]
-        self._append(result.pieces[-1], confidence_format(result.scores[-1].probability))
+        piece = result.pieces[-1]
+        word = piece.lstrip()
+        self._append(piece[: len(piece) - len(word)], QTextCharFormat())  # the space before a word is not shaded
+        self._append(word, confidence_format(result.scores[-1].probability))
 
     def _append(self, text: str, text_format: QTextCharFormat) -> None:
         if self._redraw.isActive():
