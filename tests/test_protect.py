@@ -19,7 +19,9 @@ def spans(text: str, language: str = "en", pieces=None, unseen=None) -> list[tup
         ("It costs 12,345.67 euros, or 3.5 each.", [("number", "12,345.67"), ("number", "3.5")]),
         ("Born on 2024-03-05 and 5/3/24.", [("number", "2024-03-05"), ("number", "5/3/24")]),
         ("See https://example.org/x?y=1.", [("url", "https://example.org/x?y=1")]),
-        ("(www.tatoeba.org)", [("url", "www.tatoeba.org")]),
+        ("(www.tatoeba.org)", [("url", "(www.tatoeba.org)")]),  # alone in brackets: they go with it
+        ("(see www.tatoeba.org)", [("url", "www.tatoeba.org")]),
+        ("It was built in 1999 (or [2]).", [("number", "1999"), ("number", "[2]")]),
         ("Write to k.schmidt@uni-bonn.de, please.", [("email", "k.schmidt@uni-bonn.de")]),
         (
             "Hello #PRS_ORG#, {name} and %s!",
@@ -83,6 +85,12 @@ def test_restoring_the_protected_text_gives_the_source_back(text):
     assert kept.originals  # something was kept
     assert not any(original in kept.text for original in kept.originals if any(c.isdigit() for c in original))
     assert kept.restore(kept.text) == (text.replace("<b>here</b>", "<b> here </b>"), [])
+
+
+def test_a_stand_in_is_always_a_word_of_its_own():
+    # after "(" or "#" it would be read as a piece of that word, which the models glue to the word before
+    kept = protect("Call ##5 now (or 7:05.", find_spans("Call ##5 now (or 7:05."))
+    assert kept.text == "Call ## Tom now (or Boston."
 
 
 def test_stand_ins_avoid_words_of_the_source():

@@ -35,6 +35,13 @@ def test_time_and_url_come_out_unchanged(translator, beam):
     assert translator.hypothesis_text(translation.nbest[0]) == translation.text
 
 
+def test_a_number_in_brackets_stays_in_its_place(translator):
+    # a lone "(" before a stand-in made the models write garbage ("(eblust") and drop or glue the stand-in
+    translation = translator.translate("She used to drink beer (1999).")
+    assert "(1999)" in translation.text and not translation.nbest[0].dropped
+    assert not re.search(r"[a-z](Tom|Boston|Paris)", translation.text)
+
+
 def test_each_kept_span_is_the_text_of_a_step_of_its_own(translator):
     # the output word "11:35" is one clickable word, not glued to the word after it ("11:35 Uhr")
     pieces = [step.piece.strip() for step in translator.translate(SENTENCE).steps]

@@ -37,6 +37,7 @@ _KINDS = (
 )
 _SPAN = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS))
 _TRAILING = ".,;:!?)]}'\""  # a URL or address at the end of a clause does not own its punctuation
+_BRACKETS = {"(": ")", "[": "]"}  # a span alone in brackets keeps them: "(1999)", "[1]"
 # Source languages whose nouns are not capitalised: there, a capitalised word inside a sentence is a name.
 NAME_LANGUAGES = ("en", "fr")
 # A name the tokenizer knows as one or two pieces ("Tom", "Paris", "English", "Monday") the model has
@@ -74,6 +75,8 @@ def find_spans(
         start, end, kind = match.start(), match.end(), match.lastgroup or "number"
         if kind in ("url", "email"):
             end = start + len(match.group().rstrip(_TRAILING))
+        if 0 < start and end < len(text) and _BRACKETS.get(text[start - 1]) == text[end]:
+            start, end = start - 1, end + 1  # "(1999)": the models garble a lone bracket; the pair goes too
         spans.append(Span(start, end, kind))
     rule = _name_rule(language, pieces, unseen) if names else None
     if rule is not None:
@@ -205,7 +208,9 @@ def protect(source: str, spans: list[Span], words: Sequence[str] = STAND_INS[DEF
     chosen = stand_ins(words, len(spans), outside)  # what a span holds goes away with it
     pieces, originals, at = [], [], 0
     for span, word in zip(spans, chosen, strict=True):
-        before = " " if span.start > 0 and _is_word(source[span.start - 1]) else ""
+        # a stand-in right after "(" or "#" would be read as a piece of that word ("(Tom" = "(" + "Tom", no word
+        # start), which the models copy glued ("dasTom") or not at all
+        before = " " if span.start > 0 and not source[span.start - 1].isspace() else ""
         after = " " if span.end < len(source) and _is_word(source[span.end]) else ""
         pieces += [source[at : span.start], f"{before}{word}{after}"]
         originals.append(span.text(source))

@@ -11,7 +11,6 @@ The alignment's columns still show the user's text: a stand-in's column shows th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -28,7 +27,6 @@ from .parts import part_columns, stream_parts
 from .protect import DEFAULT_STAND_INS, STAND_INS, Protected, find_spans, protect
 from .quantize import model_for_inference
 from .source_words import SourceWords
-from .stand_in_rule import END_PENALTY, STAND_IN_BONUS, AllRules, StandInsWanted
 from .text import split_clauses, split_sentences
 from .tokenizer import EOS_ID, Tokenizer
 
@@ -129,8 +127,6 @@ class Translator:
         self._letters: Letters | None = None
         self._stand_in_words: dict[str, tuple[str, ...]] = {}
         self.stand_ins = DEFAULT_STAND_INS  # which words stand in for them (protect.STAND_INS)
-        # while a stand-in is not written yet: its bonus, and the end's penalty (stand_in_rule.py; 0, 0 = off)
-        self.stand_in_bonus, self.stand_in_end_penalty = STAND_IN_BONUS, END_PENALTY
 
     @classmethod
     def from_loaded(cls, loaded: LoadedModel, precision: str = "auto") -> Translator:
@@ -209,14 +205,6 @@ class Translator:
         parts = split_clauses(kept.text, self._length, self.max_part_tokens, self.source_language, self.cut_part_tokens)
         return kept, parts
 
-    def _stand_in_ids(self, kept: Protected, part: str) -> list[int]:
-        """The target pieces of the stand-ins in `part` (of kept.text), one per occurrence."""
-        return [
-            self.target_tokenizer.encode(word)[0]
-            for word in kept.stand_ins
-            for _ in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", part)
-        ]
-
     def _length(self, text: str) -> int:
         return len(self.source_tokenizer.encode(text))
 
@@ -242,20 +230,15 @@ class Translator:
             if self._letters is None:
                 self._letters = Letters(self.target_tokenizer)
             rule = LetterRuns(self._letters, text)
-
-        def part_options(i: int) -> DecodeOptions:
-            """The first part starts with the prefix; each part's rules want the stand-ins it holds."""
-            part = options if i == 0 else replace(options, prefix=())
-            if options.token_rules is not None:
-                return part
-            wanted = StandInsWanted(self._stand_in_ids(kept, parts[i]), self.stand_in_bonus, self.stand_in_end_penalty)
-            rules = AllRules(rule, wanted if self.stand_in_bonus or self.stand_in_end_penalty else None)
-            return replace(part, token_rules=rules if rules.rules else None)
-
+            options = replace(options, token_rules=rule)
         if len(ids) == 1:
-            steps = decode(self.model, ids[0], part_options(0), self.target_tokenizer)
+            steps = decode(self.model, ids[0], options, self.target_tokenizer)
         else:
-            streams = (decode(self.model, part, part_options(i), self.target_tokenizer) for i, part in enumerate(ids))
+            later = replace(options, prefix=())
+            streams = (
+                decode(self.model, part, options if i == 0 else later, self.target_tokenizer)
+                for i, part in enumerate(ids)
+            )
             steps = stream_parts(streams, part_columns([len(part) - 1 for part in ids]))
         return _finished(steps, kept, self.target_tokenizer, rule)
 
