@@ -65,6 +65,8 @@ def test_source_word_counts_say_what_the_model_never_saw(tmp_path):
     assert not words.unseen("Tom") and words.unseen("Mary") and words.unseen("Huhne")
     assert SourceWords.read(path, unseen_below=1).unseen("Huhne") and not words.unseen("saw")
     assert not SourceWords.read(path, unseen_below=1).unseen("Paris")  # seen in lower case
+    assert write_counts(count_words(["Tom left."]), path, min_count=2) == 0  # a tiny corpus: no word often enough
+    assert SourceWords.read(path, 2).counts == {}
     path.write_text("Tom\tmany\n")
     with pytest.raises(ValueError, match="line 1"):
         SourceWords.read(path, 2)

@@ -139,7 +139,7 @@ def _with_source_words(tmp_path: Path, rows: str) -> Path:
     folder = shutil.copytree(MODELS / "en-de-transformer", tmp_path / "en-de")
     (folder / "source_words.tsv").write_text(rows, encoding="utf-8")
     config = json.loads((folder / "config.json").read_text())
-    config |= {"source_words": "source_words.tsv", "name_unseen_below": 5}
+    config |= {"source_words": "source_words.tsv", "name_unseen_below": 10}
     (folder / "config.json").write_text(json.dumps(config))
     return folder
 
