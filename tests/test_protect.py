@@ -45,7 +45,7 @@ def test_names_only_where_nouns_are_not_capitalised_and_the_tokenizer_spells_the
 
 def test_names_the_model_never_saw_are_kept_and_their_neighbours_join_them():
     one_piece = lambda word: 1  # noqa: E731 - the tokenizer knows every word
-    unseen = {"Leon", "Sendai", "Saxo", "Huhne"}.__contains__
+    unseen = {"Leon", "Sendai", "Saxo", "Huhne", "Mrs"}.__contains__
     assert spans("I went to Sendai and Paris.", "en", one_piece, unseen) == [("name", "Sendai")]
     # capitalised words right beside a name are part of it, one span
     assert spans("I never read Donna Leon before.", "en", one_piece, unseen) == [("name", "Donna Leon")]
@@ -54,7 +54,11 @@ def test_names_the_model_never_saw_are_kept_and_their_neighbours_join_them():
     assert spans("Donna Leon wrote it.", "en", one_piece, unseen) == [("name", "Leon")]
     assert spans("Paris, Sendai and Rome.", "en", one_piece, unseen) == [("name", "Sendai")]
     # a title's full stop does not start a sentence
-    assert spans("We met Mr. Huhne.", "en", one_piece, unseen) == [("name", "Huhne")]
+    assert spans("We met Mr. Huhne.", "en", one_piece, unseen) == [("name", "Mr. Huhne")]  # the title goes too
+    assert spans("Ask Dr. Smith and Mrs. Brown.", "en", one_piece, unseen) == [
+        ("name", "Dr. Smith"),
+        ("name", "Mrs. Brown"),
+    ]  # after a title, any capitalised word is a name
     assert spans("We met him. Huhne left.", "en", one_piece, unseen) == []
 
 

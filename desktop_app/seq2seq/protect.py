@@ -108,7 +108,14 @@ def _names(text: str, taken: list[Span], is_name: Callable[[str], bool]) -> list
         for m in words
     ]
     inside = [capitalised[i] and not _starts_sentence(text, m.start()) for i, m in enumerate(words)]
-    chosen = [inside[i] and not m.group().isupper() and is_name(m.group()) for i, m in enumerate(words)]
+    titles = [_TITLES.search(text[: m.end() + 1]) is not None for m in words]  # "Mrs." goes with its name
+    chosen = [
+        inside[i]
+        and not titles[i]
+        and not m.group().isupper()
+        and (is_name(m.group()) or _after_title(text, m.start()))
+        for i, m in enumerate(words)
+    ]
     if not any(chosen):
         return []
 
@@ -129,13 +136,21 @@ def _names(text: str, taken: list[Span], is_name: Callable[[str], bool]) -> list
         last = i
         while last + 1 < len(words) and chosen[last + 1] and joined(last, last + 1):
             last += 1
-        found.append(Span(words[i].start(), words[last].end(), "name"))
+        # a title before the name goes with it: "Mr. Huhne" is kept whole ("Mr." alone came out as "März")
+        title = _TITLES.search(text[: words[i].start()].rstrip(" "))  # (the same test as _after_title)
+        start = title.start() if title and title.start() >= (found[-1].end if found else 0) else words[i].start()
+        found.append(Span(start, words[last].end(), "name"))
         i = last + 1
     return found
 
 
 # Abbreviations a name follows ("Mr. Huhne", "Dr. Pryce", "M. Dupont", "Hr. Müller"): no sentence ends there.
 _TITLES = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Sr|Jr|Rev|Gen|Col|Capt|Lt|Sgt|M|Mme|Mlle|Hr|Fr|Frl)\.$")
+
+
+def _after_title(text: str, start: int) -> bool:
+    """Whether the word at `start` follows a title ("Mr. Smith"): a name, whatever the counts say."""
+    return _TITLES.search(text[:start].rstrip(" ")) is not None
 
 
 def _starts_sentence(text: str, start: int) -> bool:
