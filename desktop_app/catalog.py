@@ -159,6 +159,22 @@ def find_model(name_or_path: str | Path) -> Path:
     raise MissingFileError(f"no model folder or model called {name!r}; there are: {', '.join(known) or 'none'}")
 
 
+def model_for_direction(source: str, target: str) -> Path:
+    """The bundled or installed translation model from `source` into `target` (language codes): the one with
+    the higher dev BLEU where there are several. Raises MissingFileError (one line, naming the directions
+    there are) when none is installed."""
+    from desktop_app.seq2seq.errors import MissingFileError
+
+    entries = [e for e in find_models(BUNDLED_MODELS, user_models_dir(), task="translation") if not e.error]
+    matches = [e for e in entries if (e.source_language, e.target_language) == (source, target)]
+    if matches:
+        return max(matches, key=lambda e: e.dev_bleu).folder
+    there = dict.fromkeys(f"{e.source_language}→{e.target_language}" for e in entries)
+    raise MissingFileError(
+        f"no installed model translates {source}→{target}; the directions there are: {', '.join(there) or 'none'}"
+    )
+
+
 def find_folders(root: Path) -> list[Path]:
     """Folders directly under root that hold a config.json, sorted by name."""
     return sorted(p for p in root.iterdir() if (p / "config.json").exists()) if root.is_dir() else []

@@ -138,3 +138,19 @@ def test_translate_standard_input_exits_1_after_translating_the_good_lines(tiny_
         "attend translate: 1 of 3 lines could not be translated (see above); the other 2 "
         "were translated (an empty line out for each that was not)",
     ]
+
+
+def test_a_direction_finds_its_model(tiny_folder, tmp_path, monkeypatch, capsys):
+    from desktop_app import catalog
+
+    bundled = tmp_path / "models"
+    bundled.mkdir()
+    (bundled / "en-de-tiny").symlink_to(tiny_folder.folder, target_is_directory=True)
+    monkeypatch.setattr(catalog, "BUNDLED_MODELS", bundled)
+    monkeypatch.setenv("ATTEND_MODELS_DIR", str(tmp_path / "installed"))
+    assert main(["translate", "--to", "de", SOURCES[1]]) == 0  # --from is English unless told
+    assert capsys.readouterr().out == TARGETS[1] + "\n"
+    assert main(["translate", "--from", "en", "--to", "fr", SOURCES[1]]) == 2
+    assert "no installed model translates en→fr; the directions there are: en→de" in capsys.readouterr().err
+    assert main(["translate", "--model", str(tiny_folder.folder), "--to", "de", SOURCES[1]]) == 2
+    assert "either --model NAME or --to LANGUAGE" in capsys.readouterr().err

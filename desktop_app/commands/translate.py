@@ -1,4 +1,4 @@
-"""attend translate --model FOLDER [TEXT ...]: translate text, or standard input line by line.
+"""attend translate --model FOLDER (or --to LANG [--from LANG]) [TEXT ...]: translate text, or stdin line by line.
 
 Explaining options (issue 41): --alternatives K lists the model's K likeliest tokens at each output token,
 --prefix TEXT makes each translation start with TEXT, --warnings prints the attention warnings
@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from desktop_app.alignment import Alignment
+from desktop_app.catalog import model_for_direction
 from desktop_app.seq2seq import UNK_ID, DecodeOptions, InputError, ModelFolderError, Translator, load_folder
 from desktop_app.seq2seq.alignment import format_alignment
 from desktop_app.seq2seq.attention_warnings import UNREADABLE, translation_warnings
@@ -47,9 +48,14 @@ def add_parser(subparsers, name: str) -> None:
     )
     parser.add_argument(
         "--model",
-        required=True,
         type=model_folder,
         help="model folder, or the name of a bundled or installed one (attend models), e.g. de-en",
+    )
+    parser.add_argument(
+        "--to", metavar="LANG", help="instead of --model: the installed model into this language (e.g. fr)"
+    )
+    parser.add_argument(
+        "--from", dest="source", metavar="LANG", default="en", help="with --to: the text's language (default en)"
     )
     parser.add_argument("text", nargs="*", help="text to translate; omit to read standard input")
     parser.add_argument("--beam", type=positive_int, default=1, metavar="N", help="beam width (1 = greedy; default 1)")
@@ -114,7 +120,10 @@ def run(
             max_length_ratio=args.max_length_ratio,
             alternatives=args.alternatives,
         )
-        translator = Translator.from_loaded(load_folder(args.model, task="translation"), args.precision)
+        if bool(args.model) == bool(args.to):
+            raise InputError("give either --model NAME or --to LANGUAGE (with --from LANGUAGE, default en)")
+        folder = args.model or model_for_direction(args.source, args.to)
+        translator = Translator.from_loaded(load_folder(folder, task="translation"), args.precision)
         prefix = _prefix_ids(translator, args.prefix)
         first_options = replace(options, prefix=prefix, max_length_extra=options.max_length_extra + len(prefix))
     except (ModelFolderError, ValueError) as error:
