@@ -4,7 +4,8 @@
 # run). Each run resumes where it stopped, so re-running this script after an interruption carries on; a
 # finished run only re-exports its model.
 #   nohup nice -n 19 scripts/mt_queue.sh > runs/mt_queue.log 2>&1 &
-# Lane logs: runs/mt_lane_a.log, runs/mt_lane_b.log.
+#   nohup nice -n 19 scripts/mt_queue.sh a > runs/mt_queue.log 2>&1 &   # one lane only (the other still runs)
+# Lane logs: runs/mt_lane_a.log, runs/mt_lane_b.log (appended to).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 train() { .venv/bin/attend train-mt --threads 1 "$@"; }
@@ -17,6 +18,7 @@ lane_b() {
   train --config configs/mt/fr-en-transformer.yaml --out runs/fr-en-transformer --epochs 8
   train --config configs/mt/de-en-transformer-finetune-all.yaml --out runs/de-en-ft --init-from models/de-en --epochs 7
 }
-lane_a > runs/mt_lane_a.log 2>&1 &
-lane_b > runs/mt_lane_b.log 2>&1 &
+lanes="${1:-ab}"
+[[ $lanes == *a* ]] && { lane_a >> runs/mt_lane_a.log 2>&1 & }
+[[ $lanes == *b* ]] && { lane_b >> runs/mt_lane_b.log 2>&1 & }
 wait
