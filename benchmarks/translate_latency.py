@@ -26,24 +26,63 @@ import torch  # noqa: E402
 
 from desktop_app.seq2seq import DecodeOptions, Translator, load_folder  # noqa: E402
 
-# Everyday sentences of exactly 1, 10 and 30 words (not taken from any test set).
+# Everyday sentences of exactly 1, 10 and 30 words (not taken from any test set), in the model's source
+# language (English where there are none in it).
 SENTENCES = {
-    1: ["Thanks.", "Hello.", "Wait.", "Really?", "Go!"],
-    10: [
-        "I think we should leave before the rain starts again.",
-        "My sister bought a new bicycle for her long trip.",
-        "Could you please tell me where the nearest pharmacy is?",
-        "We have been waiting for the bus for twenty minutes.",
-        "He never reads the newspaper because he finds it boring.",
-    ],
-    30: [
-        "When we arrived at the small hotel near the station, the receptionist told us that our room was not "
-        "ready yet, so we left our bags and went for a walk.",
-        "My grandmother, who has lived in the same village for almost eighty years, still remembers the names of "
-        "all the families who lived on her street as a child.",
-        "If you want to learn a foreign language quickly, you should read every day, talk to native speakers as "
-        "often as possible, and not be afraid of mistakes.",
-    ],
+    "en": {
+        1: ["Thanks.", "Hello.", "Wait.", "Really?", "Go!"],
+        10: [
+            "I think we should leave before the rain starts again.",
+            "My sister bought a new bicycle for her long trip.",
+            "Could you please tell me where the nearest pharmacy is?",
+            "We have been waiting for the bus for twenty minutes.",
+            "He never reads the newspaper because he finds it boring.",
+        ],
+        30: [
+            "When we arrived at the small hotel near the station, the receptionist told us that our room was not "
+            "ready yet, so we left our bags and went for a walk.",
+            "My grandmother, who has lived in the same village for almost eighty years, still remembers the names "
+            "of all the families who lived on her street as a child.",
+            "If you want to learn a foreign language quickly, you should read every day, talk to native speakers as "
+            "often as possible, and not be afraid of mistakes.",
+        ],
+    },
+    "de": {
+        1: ["Danke.", "Hallo.", "Warte.", "Wirklich?", "Los!"],
+        10: [
+            "Ich glaube, wir sollten gehen, bevor der Regen wieder anfängt.",
+            "Meine Schwester kaufte ein neues Fahrrad für ihre lange Reise.",
+            "Können Sie mir bitte sagen, wo die nächste Apotheke ist?",
+            "Wir warten schon seit zwanzig Minuten auf den Bus hier.",
+            "Er liest nie die Zeitung, weil er sie langweilig findet.",
+        ],
+        30: [
+            "Als wir im kleinen Hotel beim Bahnhof ankamen, sagte uns die Frau am Empfang, dass unser Zimmer noch "
+            "nicht fertig war, also ließen wir die Taschen dort und gingen spazieren.",
+            "Meine Großmutter, die seit fast achtzig Jahren im selben Dorf lebt, erinnert sich noch heute genau an "
+            "die Namen aller Familien, die damals in ihrer Kindheit in ihrer Straße wohnten.",
+            "Wenn du wirklich schnell eine neue Fremdsprache lernen willst, solltest du jeden Tag etwas lesen, so oft "
+            "wie möglich mit Muttersprachlern sprechen und überhaupt keine Angst vor deinen Fehlern haben.",
+        ],
+    },
+    "fr": {
+        1: ["Merci.", "Bonjour.", "Attends.", "Pardon.", "Vas-y!"],
+        10: [
+            "Je pense qu'il faut partir avant que la pluie recommence.",
+            "Ma sœur a acheté un nouveau vélo pour son voyage.",
+            "Dites-moi où se trouve la pharmacie la plus proche, merci.",
+            "Nous attendons le bus depuis vingt minutes devant la gare.",
+            "Il ne lit jamais le journal, il le trouve ennuyeux.",
+        ],
+        30: [
+            "Quand nous sommes arrivés à l'hôtel près de la gare, la réceptionniste nous a dit que la chambre "
+            "n'était pas prête, alors nous avons laissé nos sacs et sommes partis.",
+            "Ma grand-mère, qui vit dans le même village depuis presque quatre-vingts ans, se souvient encore des "
+            "noms de toutes les familles qui habitaient dans sa rue quand elle était enfant.",
+            "Si tu veux apprendre une langue étrangère rapidement, tu dois lire tous les jours, parler avec des "
+            "locuteurs natifs aussi souvent que possible et ne pas avoir peur des erreurs.",
+        ],
+    },
 }
 
 
@@ -63,11 +102,11 @@ def time_translation(translator: Translator, sentence: str, options: DecodeOptio
     return total, first if first is not None else total
 
 
-def measure(translators: dict[str, Translator], repeats: int) -> None:
+def measure(translators: dict[str, Translator], repeats: int, language: str) -> None:
     """Each sentence through every translator in turn; then one line per translator, beam and length."""
     for beam in (1, 5):
         options = DecodeOptions(beam_size=beam)
-        for words, sentences in SENTENCES.items():
+        for words, sentences in SENTENCES.get(language, SENTENCES["en"]).items():
             totals = {label: [] for label in translators}
             firsts = {label: [] for label in translators}
             for translator in translators.values():
@@ -106,10 +145,12 @@ def main() -> int:
     loaded = load_folder(args.model)
     print(
         f"model {args.model}: load median {1000 * statistics.median(loads):.0f} ms "
-        f"(first {1000 * loads[0]:.0f} ms, precision auto), {args.threads} threads"
+        f"(first {1000 * loads[0]:.0f} ms, precision auto), {args.threads} threads, "
+        f"sentences in {loaded.config.source_language if loaded.config.source_language in SENTENCES else 'en'}"
     )
     precisions = ("float32", "int8") if args.quantize else ("float32",)
-    measure({precision: Translator.from_loaded(loaded, precision) for precision in precisions}, args.repeats)
+    translators = {precision: Translator.from_loaded(loaded, precision) for precision in precisions}
+    measure(translators, args.repeats, loaded.config.source_language)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak_mb:.0f} MB")
     return 0
