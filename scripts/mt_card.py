@@ -43,12 +43,30 @@ CORPORA = {
         "trans-de-en 1.9-6 (`debian-de-en/ding_examples`)",
         "GPL-2+",
     ),
+    "debian-de-en/wesnoth": (
+        "Battle for Wesnoth 1.16.9 story and interface text, German catalogs (Debian wesnoth-1.16-data and its "
+        "campaign packages)",
+        "GPL-2+",
+    ),
+    "debian-de-en/freeciv": ("Freeciv 3.0.6 nation histories and game help, German catalog (Debian)", "GPL-2+"),
+    "debian-de-en/gimp_help": ("GIMP 2.10.34 user manual, English and German (Debian gimp-help)", "GFDL-1.2+"),
+    "debian-de-en/libreoffice": ("LibreOffice 7.4.7 interface and help, German catalogs (Debian)", "MPL-2.0"),
+    "debian-de-en/debian_l10n": (
+        "German message catalogs of 31 Debian packages (VLC, GCC, GnuCash, Gramps, Evolution, GTK, ...)",
+        "mostly GPL/LGPL (each package's own)",
+    ),
 }
+# Notes true only of a corpus the model never trained on (a model that did gets none for it).
+TESTED_ONLY = {"debian-de-en/ding_examples"}
 # What each corpus's license asks of someone passing the weights on, by the same keys.
 LICENSE_NOTES = {
     "tatoeba": "Credit Tatoeba as its CC-BY 2.0 asks: www.manythings.org/anki and tatoeba.org.",
     "multi30k": "Multi30k states no license: check its terms before you redistribute the weights.",
     "debian-de-en/ding_examples": "The Ding sentences (GPL-2+) only tested the model; none was trained on.",
+    "debian-de-en/wesnoth": "Weights learnt from GPL-2+ text: pass them on with the GPL's terms in mind.",
+    "debian-de-en/gimp_help": "The GIMP manual is GFDL-1.2+: name it when passing the weights on.",
+    "debian-de-en/libreoffice": "LibreOffice's text is MPL-2.0.",
+    "debian-de-en/debian_l10n": "Sources and licenses per package: ../shared/data/mt/debian-de-en/README.md.",
 }
 SPEED_LINE = re.compile(
     r"^(float32|int8)\s+beam (\d+)\s+(\d+) words\s+median\s+([\d.]+) ms.*"
@@ -313,7 +331,12 @@ Read from `../shared/data/mt/` (never copied into the repository).
 
 
 def license_section(config: dict) -> str:
-    notes = " ".join(LICENSE_NOTES[key] for key in corpus_uses(config) if key in LICENSE_NOTES)
+    uses = corpus_uses(config)
+    notes = " ".join(
+        LICENSE_NOTES[key]
+        for key in uses
+        if key in LICENSE_NOTES and not (key in TESTED_ONLY and "training" in uses[key])
+    )
     text = (
         "The weights are released with Attend under the MIT license, like its code (`pyproject.toml`). The "
         f"corpora they were learnt from keep their own licenses (table above). {notes}"

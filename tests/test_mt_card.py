@@ -190,3 +190,26 @@ def test_the_long_record_keeps_what_the_card_leaves_out():
     assert record.startswith("# 2026-12-06: en-de-x training record\n")
     assert "A long run note" in record and "| 1 | 4.600 | 16.88 | 34.74 |" in record
     assert "peak resident memory 362 MB" in record and "--model models/en-de-x --quantize" in record
+
+
+def test_a_model_trained_on_the_debian_corpora_credits_each_and_says_nothing_false():
+    from mt_card import data_section, license_section
+
+    config = {
+        "training": {
+            "config": {
+                "data": {
+                    "train": [
+                        {"src": "tatoeba-deu-en/train.en"},
+                        {"src": "debian-de-en/ding_examples/train.en"},
+                        {"src": "debian-de-en/libreoffice/train.en"},
+                    ],
+                    "dev": {"src": "debian-de-en/ding_examples/dev.en"},
+                }
+            }
+        }
+    }
+    data = data_section(config)
+    assert "LibreOffice 7.4.7" in data and "MPL-2.0" in data and "Ding dictionary" in data
+    assert "| ? |" not in data  # every corpus has its credit and license
+    assert "only tested the model" not in license_section(config)  # it trained on Ding
