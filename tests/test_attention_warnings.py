@@ -46,7 +46,14 @@ def test_a_source_word_no_likely_token_attended_to_is_possibly_untranslated():
     assert _kinds(warnings) == [UNTRANSLATED]
     assert warnings[0].source_words == (1,) and warnings[0].output_words == ()
     assert warnings[0].message == 'possibly untranslated: "red" (received little attention from the translation)'
-    assert attention_warnings(aligned, [LIKELY] * 3, STRICT, "fr")[0].source_words == (0, 1)  # no list for "fr"
+    assert attention_warnings(aligned, [LIKELY] * 3, STRICT, "zh")[0].source_words == (0, 1)  # no list for "zh"
+
+
+def test_french_function_words_are_never_called_untranslated():
+    # "la maison rouge ." -> "the house .": nothing looks at "la" or "rouge"; only "rouge" is flagged
+    matrix = np.array([[0.0, 0.9, 0.0, 0.0, 0.1], [0.0, 0.9, 0.0, 0.0, 0.1], [0.0, 0.1, 0.0, 0.8, 0.1]])
+    aligned = word_alignment(["▁la", "▁maison", "▁rouge", ".", "</s>"], ["▁the", "▁house", "."], matrix)
+    assert [w.source_words for w in attention_warnings(aligned, [LIKELY] * 3, STRICT, "fr")] == [(2,)]
 
 
 def test_attention_from_an_improbable_token_does_not_count_as_translating():

@@ -26,6 +26,15 @@ ihr mich dich sich uns euch mir dir ihm ihn ihnen mein meine dein deine seine ih
 auch noch schon nur sehr man was wer wo dies diese dieser dieses hier dort denn doch mal etwas
 """.split()
     ),
+    "fr": frozenset(
+        """
+le la les l un une des du de d au aux et ou mais donc ni car à en dans sur sous avec sans pour par chez vers
+entre est sont était étaient être été suis es sommes êtes ai as a avons avez ont avait avaient sera seront je tu
+il elle on nous vous ils elles me m te t se s lui leur leurs mon ma mes ton ta tes son sa ses notre nos votre vos
+ce c cet cette ces ça cela ceci qui que qu quoi dont où quand comme si ne n pas plus y très aussi tout tous toute
+toutes bien ici là
+""".split()
+    ),
 }
 
 ANY_FUNCTION_WORD = frozenset().union(*FUNCTION_WORDS.values())  # the output's language is not known here
