@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from desktop_app.seq2seq.protect import NAME_LANGUAGES, NAME_MIN_PIECES
+from desktop_app.seq2seq.names import NAME_LANGUAGES, NAME_MIN_PIECES
 from desktop_app.seq2seq.translator import MAX_PART_TOKENS, PART_LENGTHS
 
 WIDTH = 115  # prose lines of the card
@@ -139,9 +139,20 @@ def limits_section(config: dict) -> str:
         measured = "Not measured outside the domains it was trained on."
     max_length = config.get("training", {}).get("config", {}).get("data", {}).get("max_length", "?")
     cut_over, parts_of = PART_LENGTHS.get(config["architecture"], (MAX_PART_TOKENS, MAX_PART_TOKENS))
-    names_kept = config.get("source_language", "").split("-")[0] in NAME_LANGUAGES
     below = config.get("name_unseen_below", 0)
-    unseen = f" or the model saw under {below} times in training" if config.get("source_words") else ""
+    if config.get("source_language", "").split("-")[0] in NAME_LANGUAGES:
+        unseen = f" or the model saw under {below} times in training" if config.get("source_words") else ""
+        names = (
+            f"Names: capitalised words inside a sentence that the tokenizer spells out of {NAME_MIN_PIECES}+ "
+            f"pieces{unseen}, and their capitalised neighbours; any other "
+        )
+    elif config.get("source_words"):
+        names = (
+            f"Names: runs of capitalised words, two of them seen under {below} times in training "
+            '("Australian Shepherd"); any other '
+        )
+    else:
+        names = ""
     items = [
         "Use: short everyday sentences like Tatoeba's (a question, a request, a remark), one at a time, where a "
         "rough translation helps: reading, learning, the gist of a message; and seeing where an attention model "
@@ -154,15 +165,10 @@ def limits_section(config: dict) -> str:
         "clause, so links between the parts can be lost; `benchmarks/long_sentences.py` measures how much survives "
         "([docs/benchmarks.md](../../docs/benchmarks.md)).",
         "Numbers, times, dates, URLs, e-mail addresses and placeholders pass through unchanged"
-        + (", and so do most unknown names" if names_kept else "")
+        + (", and so do most unknown names" if names else "")
         + ": the app keeps them from the model "
         "([docs/experiments/2026-12-06-keep-spans.md](../../docs/experiments/2026-12-06-keep-spans.md)). "
-        + (
-            f"Names: capitalised words inside a sentence that the tokenizer spells out of {NAME_MIN_PIECES}+ pieces"
-            f"{unseen}, and their capitalised neighbours; any other "
-            if names_kept
-            else "A "
-        )
+        + (names or "A ")
         + "name can still come out translated or garbled. Check them.",
         "Not for anything where a wrong word matters (medical, legal, contracts, safety instructions).",
     ]

@@ -62,6 +62,16 @@ def test_names_the_model_never_saw_are_kept_and_their_neighbours_join_them():
     assert spans("We met him. Huhne left.", "en", one_piece, unseen) == []
 
 
+def test_in_german_only_runs_of_unseen_capitalised_words_are_names():
+    unseen = {"Australian", "Shepherd", "Nanotechnik", "Voice", "America", "Gelati", "Tabacchi"}.__contains__
+    assert spans("Die Nanotechnik ist neu.", "de", unseen=unseen) == []  # one unseen noun: a compound
+    assert spans("Ein Australian Shepherd folgt.", "de", unseen=unseen) == [("name", "Australian Shepherd")]
+    assert spans('Die "Voice of America" sendet.', "de", unseen=unseen) == [("name", "Voice of America")]
+    assert spans("Sie sitzen vor der Bar Gelati Tabacchi.", "de", unseen=unseen) == [("name", "Bar Gelati Tabacchi")]
+    assert spans("Australian Shepherd folgt.", "de", unseen=unseen) == []  # a sentence's first word is no help
+    assert spans("Ein Australian Shepherd folgt.", "de") == []  # without the model's counts, no names
+
+
 def test_source_word_counts_say_what_the_model_never_saw(tmp_path):
     path = tmp_path / "source_words.tsv"
     assert write_counts(count_words(["Tom saw Mary.", "Tom saw the paris hotel.", "Tom left."]), path) == 7

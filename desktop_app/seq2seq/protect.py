@@ -1,6 +1,6 @@
 """Spans that must come out of a translation unchanged: numbers, times, dates, URLs, e-mail addresses,
-placeholders (#PRS_ORG#, {name}, %s, <b>), words of letters and digits (CO2) and, for sources that do not
-capitalise nouns, names the tokenizer must spell out.
+placeholders (#PRS_ORG#, {name}, %s, <b>), words of letters and digits (CO2) and names the model cannot have
+learned (names.py).
 
     kept = protect(text, find_spans(text, "en", length))   # "Meet me at 11:35 pm at https://example.org/x"
     kept.text                                               # "Meet me at Tom pm at Boston": what the model reads
@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .source_words import WORD as _WORD
+from .names import find_names
 
 # Alternatives tried in order at each position: the earlier, more specific kinds win.
 _KINDS = (
@@ -38,14 +38,6 @@ _KINDS = (
 _SPAN = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS))
 _TRAILING = ".,;:!?)]}'\""  # a URL or address at the end of a clause does not own its punctuation
 _BRACKETS = {"(": ")", "[": "]"}  # a span alone in brackets keeps them: "(1999)", "[1]"
-# Source languages whose nouns are not capitalised: there, a capitalised word inside a sentence is a name.
-NAME_LANGUAGES = ("en", "fr")
-# A name the tokenizer knows as one or two pieces ("Tom", "Paris", "English", "Monday") the model has
-# learned to translate; a name it must spell out of more pieces ("Huhne" = Huhn+e is two, "Pryce" = P+ry+ce is
-# three) it garbles. See the experiment notes for the measured threshold.
-NAME_MIN_PIECES = 3
-# Whether a German source's unseen capitalised words count as names too (measured: see source_words.py).
-UNSEEN_NAMES_IN_ALL_LANGUAGES = False
 
 
 @dataclass(frozen=True)
@@ -65,11 +57,8 @@ def find_spans(
     names: bool = True,
     unseen: Callable[[str], bool] | None = None,
 ) -> list[Span]:
-    """The spans of `text` to keep, in order, not overlapping. Names are capitalised words inside a sentence
-    that the model cannot have learned: in NAME_LANGUAGES, words the tokenizer must spell out (pieces: a word ->
-    its number of source pieces) or that training hardly ever showed the model (unseen: a word -> bool,
-    source_words.py); in other languages, whose nouns are all capitalised, only the unseen ones
-    (UNSEEN_NAMES_IN_ALL_LANGUAGES). Capitalised words next to a name join it ("Donna Leon", "Saxo Bank")."""
+    """The spans of `text` to keep, in order, not overlapping; names as names.find_names finds them (pieces: a
+    word -> its number of source pieces; unseen: a word -> whether training hardly ever showed it)."""
     spans = []
     for match in _SPAN.finditer(text):
         start, end, kind = match.start(), match.end(), match.lastgroup or "number"
@@ -78,84 +67,10 @@ def find_spans(
         if 0 < start and end < len(text) and _BRACKETS.get(text[start - 1]) == text[end]:
             start, end = start - 1, end + 1  # "(1999)": the models garble a lone bracket; the pair goes too
         spans.append(Span(start, end, kind))
-    rule = _name_rule(language, pieces, unseen) if names else None
-    if rule is not None:
-        spans = sorted(spans + _names(text, spans, rule), key=lambda span: span.start)
+    if names:
+        found = find_names(text, [(span.start, span.end) for span in spans], language, pieces, unseen)
+        spans = sorted(spans + [Span(start, end, "name") for start, end in found], key=lambda span: span.start)
     return spans
-
-
-def _name_rule(
-    language: str, pieces: Callable[[str], int] | None, unseen: Callable[[str], bool] | None
-) -> Callable[[str], bool] | None:
-    """A capitalised word -> whether it is a name to keep; None where names are not looked for."""
-    capitalises_names_only = language.split("-")[0].lower() in NAME_LANGUAGES
-    tests = []
-    if pieces is not None and capitalises_names_only:
-        tests.append(lambda word: pieces(word) >= NAME_MIN_PIECES)
-    if unseen is not None and (capitalises_names_only or UNSEEN_NAMES_IN_ALL_LANGUAGES):
-        tests.append(unseen)
-    return (lambda word: any(test(word) for test in tests)) if tests else None
-
-
-def _names(text: str, taken: list[Span], is_name: Callable[[str], bool]) -> list[Span]:
-    """Capitalised words not at a sentence start, outside other spans, that `is_name`; then the capitalised
-    words right beside them (one space apart, not at a sentence start), each run of them one span."""
-    words = list(_WORD.finditer(text))
-    capitalised = [
-        m.group()[0].isupper()
-        and not any(mark in m.group() for mark in "'’")  # "I'm", "It's", "Let's": contractions, not names
-        and not any(span.start < m.end() and m.start() < span.end for span in taken)
-        for m in words
-    ]
-    inside = [capitalised[i] and not _starts_sentence(text, m.start()) for i, m in enumerate(words)]
-    titles = [_TITLES.search(text[: m.end() + 1]) is not None for m in words]  # "Mrs." goes with its name
-    chosen = [
-        inside[i]
-        and not titles[i]
-        and not m.group().isupper()
-        and (is_name(m.group()) or _after_title(text, m.start()))
-        for i, m in enumerate(words)
-    ]
-    if not any(chosen):
-        return []
-
-    def joined(a: int, b: int) -> bool:  # words a < b with one space between them
-        return text[words[a].end() : words[b].start()] == " "
-
-    for order in (range(len(words)), reversed(range(len(words)))):  # spread right, then left
-        for i in order:
-            if not chosen[i] and inside[i]:
-                chosen[i] = (i > 0 and chosen[i - 1] and joined(i - 1, i)) or (
-                    i + 1 < len(words) and chosen[i + 1] and joined(i, i + 1)
-                )
-    found, i = [], 0
-    while i < len(words):
-        if not chosen[i]:
-            i += 1
-            continue
-        last = i
-        while last + 1 < len(words) and chosen[last + 1] and joined(last, last + 1):
-            last += 1
-        # a title before the name goes with it: "Mr. Huhne" is kept whole ("Mr." alone came out as "März")
-        title = _TITLES.search(text[: words[i].start()].rstrip(" "))  # (the same test as _after_title)
-        start = title.start() if title and title.start() >= (found[-1].end if found else 0) else words[i].start()
-        found.append(Span(start, words[last].end(), "name"))
-        i = last + 1
-    return found
-
-
-# Abbreviations a name follows ("Mr. Huhne", "Dr. Pryce", "M. Dupont", "Hr. Müller"): no sentence ends there.
-_TITLES = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Sr|Jr|Rev|Gen|Col|Capt|Lt|Sgt|M|Mme|Mlle|Hr|Fr|Frl)\.$")
-
-
-def _after_title(text: str, start: int) -> bool:
-    """Whether the word at `start` follows a title ("Mr. Smith"): a name, whatever the counts say."""
-    return _TITLES.search(text[:start].rstrip(" ")) is not None
-
-
-def _starts_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \"'“‘([«„")
-    return not before or (before[-1] in ".!?…:\n" and not _TITLES.search(before))
 
 
 # The stand-ins, in order of use: words that are one piece in the bundled models' vocabulary (a model

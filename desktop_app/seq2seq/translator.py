@@ -121,7 +121,7 @@ class Translator:
         self.cut_part_tokens = parts_of  # into parts of at most this many (and at most max_part_tokens)
         self._known_characters: frozenset[str] | None = None
         self.keep_spans = True  # False: numbers, URLs, names ... go through the model like any word
-        self.keep_names = True  # also unknown names (protect.NAME_LANGUAGES)
+        self.keep_names = True  # also names the model cannot have learned (names.py)
         self.source_words: SourceWords | None = None  # training counts: unseen capitalised words are names
         self.steer_letter_runs = True  # no letter four times in a row (letter_runs.py)
         self._letters: Letters | None = None
