@@ -35,6 +35,10 @@ def test_time_and_url_come_out_unchanged(translator, beam):
     assert translator.hypothesis_text(translation.nbest[0]) == translation.text
 
 
+def test_a_kept_number_is_written_the_german_way(translator):
+    assert "3.000" in translator.translate("This book costs 3,000 yen.").text  # "3,000" would read as three
+
+
 def test_a_number_in_brackets_stays_in_its_place(translator):
     # a lone "(" before a stand-in made the models write garbage ("(eblust") and drop or glue the stand-in
     translation = translator.translate("She used to drink beer (1999).")

@@ -103,6 +103,11 @@ class Protected:
     text: str  # what the model reads
     originals: tuple[str, ...]  # the spans, in order
     stand_ins: tuple[str, ...] = ()  # their stand-ins
+    written: tuple[str, ...] = ()  # how each span is put back ("3,000" -> "3.000" in German); () = as it is
+
+    def output(self, index: int) -> str:
+        """What the output holds for span `index`."""
+        return self.written[index] if self.written else self.originals[index]
 
     @property
     def pattern(self) -> re.Pattern:
@@ -128,9 +133,15 @@ class Protected:
         return Restorer(self)
 
 
-def protect(source: str, spans: list[Span], words: Sequence[str] = STAND_INS[DEFAULT_STAND_INS]) -> Protected:
+def protect(
+    source: str,
+    spans: list[Span],
+    words: Sequence[str] = STAND_INS[DEFAULT_STAND_INS],
+    number_format: Callable[[str], str] | None = None,
+) -> Protected:
     """`source` with spans[i] replaced by the i-th stand-in (from `words`, in order), spaced off a word it
-    touches ("<b>bold" -> "Tom bold": a stand-in glued to a word is none)."""
+    touches ("<b>bold" -> "Tom bold": a stand-in glued to a word is none). number_format: a number span -> how
+    the output writes it (number_format.in_target_format)."""
     outside = "".join(
         source[a.end : b.start] + " "
         for a, b in zip([Span(0, 0, "")] + spans, spans + [Span(len(source), 0, "")], strict=True)
@@ -145,7 +156,11 @@ def protect(source: str, spans: list[Span], words: Sequence[str] = STAND_INS[DEF
         pieces += [source[at : span.start], f"{before}{word}{after}"]
         originals.append(span.text(source))
         at = span.end
-    return Protected(source, "".join(pieces) + source[at:], tuple(originals), tuple(chosen))
+    written = tuple(
+        number_format(original) if number_format and span.kind == "number" else original
+        for span, original in zip(spans, originals, strict=True)
+    )
+    return Protected(source, "".join(pieces) + source[at:], tuple(originals), tuple(chosen), written)
 
 
 def _is_word(char: str) -> bool:
@@ -195,8 +210,9 @@ class Restorer:
         """The held text, then any span the output never stood for (after a space), in order."""
         out = self._turn(self._held)
         self._held = ""
-        self.missing = [o for i, o in enumerate(self._protected.originals) if i not in self._used]
-        return out + "".join(" " + original for original in self.missing)
+        dropped = [i for i in range(len(self._protected.originals)) if i not in self._used]
+        self.missing = [self._protected.originals[i] for i in dropped]  # as the user wrote them
+        return out + "".join(" " + self._protected.output(i) for i in dropped)
 
     def _turn(self, text: str) -> str:
         return "".join(self._turn_split(text, len(text)))
@@ -219,7 +235,7 @@ class Restorer:
             if index is not None:
                 self._used.add(index)
                 plain(match.start())
-                (first if match.start() < cut else second).append(self._protected.originals[index])
+                (first if match.start() < cut else second).append(self._protected.output(index))
                 at = match.end()
         plain(len(context))
         self._before = context[-1:]

@@ -23,6 +23,7 @@ from .errors import ModelFolderError
 from .interface import Seq2SeqModel
 from .letter_runs import LetterRuns, Letters
 from .model_folder import LoadedModel, load_folder
+from .number_format import in_target_format
 from .parts import part_columns, stream_parts
 from .protect import DEFAULT_STAND_INS, STAND_INS, Protected, find_spans, protect
 from .quantize import model_for_inference
@@ -123,6 +124,7 @@ class Translator:
         self.keep_spans = True  # False: numbers, URLs, names ... go through the model like any word
         self.keep_names = True  # also names the model cannot have learned (names.py)
         self.source_words: SourceWords | None = None  # training counts: unseen capitalised words are names
+        self.target_language = ""  # kept numbers are put back in its format ("3,000" -> "3.000" in German)
         self.steer_letter_runs = True  # no letter four times in a row (letter_runs.py)
         self._letters: Letters | None = None
         self._stand_in_words: dict[str, tuple[str, ...]] = {}
@@ -137,6 +139,7 @@ class Translator:
             raise ModelFolderError(f"{loaded.folder} is a {what} model, not a translation model{where}")
         model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
         translator = cls(model, loaded.source_tokenizer, loaded.target_tokenizer, loaded.config.source_language)
+        translator.target_language = loaded.config.target_language
         if loaded.config.source_words:
             try:
                 translator.source_words = SourceWords.read(
@@ -156,7 +159,10 @@ class Translator:
         keep = self.keep_spans and words
         unseen = self.source_words.unseen if self.source_words is not None else None
         spans = find_spans(text, self.source_language, self._length, self.keep_names, unseen) if keep else []
-        return protect(text, spans, words)
+        return protect(text, spans, words, self._number_format)
+
+    def _number_format(self, number: str) -> str:
+        return in_target_format(number, self.source_language, self.target_language)
 
     def stand_in_words(self) -> tuple[str, ...]:
         """The stand-ins this model may read and write as one piece each: a model that does not know them

@@ -1,0 +1,35 @@
+"""A kept number written the way the target language writes it.
+
+English groups thousands with commas and German with full stops, so "3,000 yen" kept as it is reads as three
+yen in German (protect.py keeps numbers out of the model's way and puts them back). Only numbers whose form
+leaves no doubt are changed: thousands in groups of three ("3,000", "12,345.67"; German "3.000", "12.345,67"),
+and, from German, a decimal comma ("3,5"). An English "3.5" stays as it is: it may be a version ("Python 3.5").
+"""
+
+from __future__ import annotations
+
+import re
+
+_ENGLISH_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]|\.\d)")
+# thousands in groups of three, or a decimal comma (one pass: a rewritten number is not read again)
+_GERMAN_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\d.]|,\d)|\d+,\d+(?![\d.,]))")
+# How each target language writes (thousands separator, decimal mark): French groups with a narrow no-break space.
+_SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
+
+
+def in_target_format(text: str, source: str, target: str) -> str:
+    """`text` (a kept span) with its numbers in the target language's format; unchanged where unsure."""
+    source, target = source.split("-")[0].lower(), target.split("-")[0].lower()
+    if source == target or target not in _SEPARATORS:
+        return text
+    if source == "en":
+        return _ENGLISH_GROUPED.sub(lambda m: _rewrite(m.group(), ",", ".", target), text)
+    if source == "de":
+        return _GERMAN_NUMBER.sub(lambda m: _rewrite(m.group(), ".", ",", target), text)
+    return text
+
+
+def _rewrite(number: str, thousands: str, decimal: str, target: str) -> str:
+    whole, _, fraction = number.partition(decimal)
+    to_thousands, to_decimal = _SEPARATORS[target]
+    return whole.replace(thousands, to_thousands) + (to_decimal + fraction if fraction else "")
