@@ -170,7 +170,8 @@ class TranslateTab(QWidget):
         problem = self._choose_model_reading(language) if language else ""
         self.source.setPlainText(text)
         self.translate_now()
-        if problem:
+        if problem:  # first among this job's warnings, so that the model's own do not hide it
+            self.warnings.append(problem)
             self._show_message(problem)
 
     def _choose_model_reading(self, language: str) -> str:
