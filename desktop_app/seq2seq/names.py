@@ -69,7 +69,7 @@ def _named_words(text, words, inside, pieces, unseen) -> list[bool]:
         inside[i]
         and _TITLES.search(text[: m.end() + 1]) is None  # "Mrs." goes with its name, not as one
         and not m.group().isupper()
-        and (is_name(m.group()) or _after_title(text, m.start()))
+        and (is_name(m.group()) or _title_before(text, m.start()) is not None)
         for i, m in enumerate(words)
     ]
 
@@ -117,7 +117,7 @@ def _spans(text, words, inside, chosen, joiners) -> Spans:
         while last + 1 < len(words) and chosen[last + 1] and _joined(text, words, last, last + 1, joiners):
             last += 1
         # a title before the name goes with it: "Mr. Huhne" is kept whole ("Mr." alone came out as "März")
-        title = _TITLES.search(text[: words[i].start()].rstrip(" "))
+        title = _title_before(text, words[i].start())
         start = title.start() if title and title.start() >= (found[-1][1] if found else 0) else words[i].start()
         found.append((start, words[last].end()))
         i = last + 1
@@ -129,9 +129,9 @@ def _joined(text: str, words, a: int, b: int, joiners: tuple[str, ...]) -> bool:
     return text[words[a].end() : words[b].start()] in joiners
 
 
-def _after_title(text: str, start: int) -> bool:
-    """Whether the word at `start` follows a title ("Mr. Smith"): a name, whatever the counts say."""
-    return _TITLES.search(text[:start].rstrip(" ")) is not None
+def _title_before(text: str, start: int) -> re.Match | None:
+    """The title the word at `start` follows ("Mr. Smith": a name, whatever the counts say), or None."""
+    return _TITLES.search(text[:start].rstrip(" "))
 
 
 def _starts_sentence(text: str, start: int) -> bool:

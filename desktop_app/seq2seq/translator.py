@@ -109,9 +109,15 @@ def output_warning(best: Hypothesis) -> str | None:
 
 class Translator:
     def __init__(
-        self, model: Seq2SeqModel, source_tokenizer: Tokenizer, target_tokenizer: Tokenizer, source_language: str = ""
+        self,
+        model: Seq2SeqModel,
+        source_tokenizer: Tokenizer,
+        target_tokenizer: Tokenizer,
+        source_language: str = "",
+        target_language: str = "",
     ):
-        """source_language: e.g. "en", for the conjunctions a long sentence may be cut before."""
+        """source_language: e.g. "en", for the conjunctions a long sentence may be cut before; target_language:
+        kept numbers are put back in its format ("3,000" -> "3.000" in German)."""
         self.model = model
         self.source_tokenizer = source_tokenizer
         self.target_tokenizer = target_tokenizer
@@ -124,7 +130,7 @@ class Translator:
         self.keep_spans = True  # False: numbers, URLs, names ... go through the model like any word
         self.keep_names = True  # also names the model cannot have learned (names.py)
         self.source_words: SourceWords | None = None  # training counts: unseen capitalised words are names
-        self.target_language = ""  # kept numbers are put back in its format ("3,000" -> "3.000" in German)
+        self.target_language = target_language
         self.steer_letter_runs = True  # no letter four times in a row (letter_runs.py)
         self._letters: Letters | None = None
         self._stand_in_words: dict[str, tuple[str, ...]] = {}
@@ -138,13 +144,11 @@ class Translator:
             where = "; open it in the Dictate tab" if loaded.config.task == "speech" else ""
             raise ModelFolderError(f"{loaded.folder} is a {what} model, not a translation model{where}")
         model = model_for_inference(loaded.model, precision, loaded.config.int8_inference)
-        translator = cls(model, loaded.source_tokenizer, loaded.target_tokenizer, loaded.config.source_language)
-        translator.target_language = loaded.config.target_language
-        if loaded.config.source_words:
+        c = loaded.config
+        translator = cls(model, loaded.source_tokenizer, loaded.target_tokenizer, c.source_language, c.target_language)
+        if c.source_words:
             try:
-                translator.source_words = SourceWords.read(
-                    loaded.folder / loaded.config.source_words, loaded.config.name_unseen_below
-                )
+                translator.source_words = SourceWords.read(loaded.folder / c.source_words, c.name_unseen_below)
             except (ValueError, UnicodeDecodeError) as error:
                 raise ModelFolderError(f"{loaded.folder}'s source word counts are damaged: {error}") from error
         return translator
