@@ -2,11 +2,15 @@
 
     python scripts/make_keep_set.py /tmp/keep
     python benchmarks/keep_and_degenerate.py --keep /tmp/keep --model models/en-de-rnn models/de-en [--limit 200]
+    python scripts/make_keep_set.py /tmp/keep-fr --other fr     # French: sets made from the fra-en splits
+    python benchmarks/keep_and_degenerate.py --keep /tmp/keep-fr --model models/en-fr-transformer \
+        models/fr-en-transformer
 
 Per model folder, protection off (the baseline) and on, in one run, on the keep sets (keep-real.tsv,
-keep-synthetic.tsv) and the test sets (Tatoeba, Ding, Multi30k: their first --limit pairs), greedy:
+keep-synthetic.tsv) and the test sets of the pair (Tatoeba, Ding, Multi30k: their first --limit pairs), greedy:
 - names: % of sentences with names (the `names` column) whose output holds every one of them unchanged;
-- digits: % of sentences whose source has digit groups ("11:35", "12,345.67") with all of them in the output;
+- digits: % of sentences whose source has digit groups ("11:35", "12,345.67") with all of them in the output
+  (written as the target language writes them: "12.345,67" in German);
 - spans: the same for URLs, e-mail addresses and placeholders (#PRS_ORG#, {name}, %s);
 - char run: % of outputs with one letter 4+ times in a row ("Tettttt") where the source has no such run;
 - word loop: % of outputs with a stretch of 1-3 words 3+ times back to back that the source does not have;
@@ -31,6 +35,7 @@ import torch  # noqa: E402
 from make_keep_set import DATA, DIGITS, TEST_SETS  # noqa: E402  (the sets the keep sets are made from)
 
 from desktop_app.seq2seq import DecodeOptions, InputError, Translator  # noqa: E402
+from desktop_app.seq2seq.number_format import in_target_format  # noqa: E402
 from desktop_app.seq2seq.protect import DEFAULT_STAND_INS, STAND_INS  # noqa: E402
 
 SPANS = re.compile(
@@ -84,14 +89,14 @@ def percent(hits: list[bool]) -> str:
     return f"{100 * sum(hits) / len(hits):5.1f}% of {len(hits):3d}" if hits else "      -     "
 
 
-def scores(rows: list[Row], outputs: list[str]) -> dict[str, str]:
+def scores(rows: list[Row], outputs: list[str], source: str, target: str) -> dict[str, str]:
     names, digits, spans, runs, loops = [], [], [], [], []
     for row, out in zip(rows, outputs, strict=True):
         out_words = set(re.findall(r"[\w'’-]+", out))
         if row.names and any(name in row.source for name in row.names):
             names.append(all(name in out_words for name in row.names if name in row.source))
         if DIGITS.search(row.source):
-            digits.append(all(group in out for group in DIGITS.findall(row.source)))
+            digits.append(all(in_target_format(group, source, target) in out for group in DIGITS.findall(row.source)))
         if SPANS.search(row.source):
             spans.append(all(span in out for span in SPANS.findall(row.source)))
         runs.append(char_run(row.source, out))
@@ -149,13 +154,16 @@ def main() -> None:
     print(f"command: python benchmarks/keep_and_degenerate.py {' '.join(sys.argv[1:])}")
     for folder in args.model:
         translator = Translator.from_folder(folder)
-        source = translator.source_language
-        target = "en" if source == "de" else "de"
+        source, target = translator.source_language, translator.target_language
+        other = target if source == "en" else source
+        columns = (args.keep / "keep-real.tsv").read_text(encoding="utf-8").split("\n", 1)[0].split("\t")
+        if other not in columns:
+            sys.exit(f"{args.keep} pairs English with {columns[2]}, not {other}: make_keep_set.py --other {other}")
         sets = {
             name: read_keep(args.keep / f"{name}.tsv", source, target, args.limit)
             for name in ("keep-real", "keep-synthetic")
         }
-        sets |= {name: read_test(stem, source, target, args.limit) for name, stem in TEST_SETS}
+        sets |= {name: read_test(stem, source, target, args.limit) for name, stem in TEST_SETS[other]}
         long = [row for row in read_keep(args.keep / "long.tsv", source, target, 10**9) if len(row.source.split()) > 25]
         long = long[: args.limit]
         print(f"\n## {folder} ({source} -> {target})")
@@ -176,7 +184,8 @@ def main() -> None:
             translator.steer_letter_runs = steer
             for name, rows in sets.items():
                 started = time.perf_counter()
-                found = scores(rows, translate_all(translator, rows, DecodeOptions(), set(args.show)))
+                outputs = translate_all(translator, rows, DecodeOptions(), set(args.show))
+                found = scores(rows, outputs, source, target)
                 found["appended"] = percent([True] * translator.appended + [False] * (len(rows) - translator.appended))
                 print(
                     f"| {label} | {name} | "

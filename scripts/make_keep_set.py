@@ -1,15 +1,16 @@
 """Test sets of sentences with spans a translation must keep, made from the test splits.
 
-    python scripts/make_keep_set.py OUT_DIR [--data ../shared/data/mt] [--seed 13] [--split dev]
+    python scripts/make_keep_set.py OUT_DIR [--data ../shared/data/mt] [--seed 13] [--split dev] [--other fr]
 
-Writes three TSV files (columns: set, en, de, kinds, names) into OUT_DIR, outside the repository (the
-corpora's licenses: /work/shared/data/README.md):
+Writes three TSV files (columns: set, en, de, kinds, names; with --other fr: set, en, fr, ...) into OUT_DIR,
+outside the repository (the corpora's licenses: /work/shared/data/README.md):
 - keep-real.tsv: test pairs whose either side holds a name (a capitalised word, not at a sentence start,
   found unchanged on the other side), a digit group, a URL, an e-mail address or a placeholder;
 - keep-synthetic.tsv: test pairs with a time, date, number, URL, e-mail address or placeholder put into
   both sides by templates (such spans are rare in the test sets);
 - long.tsv: pairs whose source has more than 25 words, in either direction: the test sets' own and
-  chains of consecutive Tatoeba test pairs (joined by ", and " / ", und ", as benchmarks/long_sentences.py).
+  chains of consecutive Tatoeba test pairs (joined by ", and " / ", und " / ", et ", as
+  benchmarks/long_sentences.py).
 `kinds` lists the span kinds in the pair ("name", "number", "url", "email", "placeholder", "long"); `names`
 the names, space-separated.
 """
@@ -22,18 +23,24 @@ import re
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mt"
-# (set name, path stem under DATA): every English-German test split there is
-TEST_SETS = (
-    ("tatoeba", "tatoeba-deu-en/test"),
-    ("ding", "debian-de-en/ding_examples/test"),
-    ("multi30k", "multi30k/test_2016_flickr"),
-)
-# The same from the dev splits, for choosing settings (--split dev); the test sets only report.
-DEV_SETS = (
-    ("tatoeba", "tatoeba-deu-en/dev"),
-    ("ding", "debian-de-en/ding_examples/dev"),
-    ("multi30k", "multi30k/val"),
-)
+# Per language paired with English: (set name, path stem under DATA) for every test split there is, and the
+# same from the dev splits, for choosing settings (--split dev); the test sets only report.
+TEST_SETS = {
+    "de": (
+        ("tatoeba", "tatoeba-deu-en/test"),
+        ("ding", "debian-de-en/ding_examples/test"),
+        ("multi30k", "multi30k/test_2016_flickr"),
+    ),
+    "fr": (("tatoeba", "tatoeba-fra-en/test"), ("multi30k", "multi30k/test_2016_flickr")),
+}
+DEV_SETS = {
+    "de": (
+        ("tatoeba", "tatoeba-deu-en/dev"),
+        ("ding", "debian-de-en/ding_examples/dev"),
+        ("multi30k", "multi30k/val"),
+    ),
+    "fr": (("tatoeba", "tatoeba-fra-en/dev"), ("multi30k", "multi30k/val")),
+}
 DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
 URL = re.compile(r"(?:https?://|www\.)\S+")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -48,16 +55,17 @@ NUMBERS = ("12,345", "3.75", "1999", "42", "604", "0.5")
 URLS = ("https://example.org/x?y=1", "www.tatoeba.org", "http://de.wikipedia.org/wiki/Berlin", "https://a.io/b/c.html")
 EMAILS = ("anna@example.com", "k.schmidt@uni-bonn.de", "info+news@mail.example.org")
 PLACEHOLDERS = ("#PRS_ORG#", "#NAME#", "{name}", "{0}", "%s", "#URL#")
-TEMPLATES = (  # (kind, values, English, German); {s}/{t}: the sentence without its end mark, {p}: the mark
-    ("number", TIMES, "{s} at {x}{p}", "{t} um {x}{p}"),
-    ("number", DATES, "{x}: {s}{p}", "{x}: {t}{p}"),
-    ("number", NUMBERS, "{s} ({x}){p}", "{t} ({x}){p}"),
-    ("url", URLS, "{s}: {x}", "{t}: {x}"),
-    ("url", URLS, "See {x}. {s}{p}", "Siehe {x}. {t}{p}"),
-    ("email", EMAILS, "Write to {x}. {s}{p}", "Schreib an {x}. {t}{p}"),
-    ("placeholder", PLACEHOLDERS, "{x}: {s}{p}", "{x}: {t}{p}"),
-    ("placeholder", PLACEHOLDERS, "{s}, {x}{p}", "{t}, {x}{p}"),
+TEMPLATES = (  # (kind, values, English, {other language: its side}); {s}/{t}: the sentence without its end mark
+    ("number", TIMES, "{s} at {x}{p}", {"de": "{t} um {x}{p}", "fr": "{t} à {x}{p}"}),
+    ("number", DATES, "{x}: {s}{p}", {"de": "{x}: {t}{p}", "fr": "{x} : {t}{p}"}),
+    ("number", NUMBERS, "{s} ({x}){p}", {"de": "{t} ({x}){p}", "fr": "{t} ({x}){p}"}),
+    ("url", URLS, "{s}: {x}", {"de": "{t}: {x}", "fr": "{t} : {x}"}),
+    ("url", URLS, "See {x}. {s}{p}", {"de": "Siehe {x}. {t}{p}", "fr": "Voir {x}. {t}{p}"}),
+    ("email", EMAILS, "Write to {x}. {s}{p}", {"de": "Schreib an {x}. {t}{p}", "fr": "Écris à {x}. {t}{p}"}),
+    ("placeholder", PLACEHOLDERS, "{x}: {s}{p}", {"de": "{x}: {t}{p}", "fr": "{x} : {t}{p}"}),
+    ("placeholder", PLACEHOLDERS, "{s}, {x}{p}", {"de": "{t}, {x}{p}", "fr": "{t}, {x}{p}"}),
 )
+AND = {"en": ", and ", "de": ", und ", "fr": ", et "}  # joins the sentences of a chain
 
 
 def names(sentence: str, other: str) -> list[str]:
@@ -83,17 +91,21 @@ def kinds(en: str, de: str) -> tuple[list[str], list[str]]:
     return kinds, found
 
 
-def read_pairs(data: Path, stem: str) -> list[tuple[str, str]]:
+def read_pairs(data: Path, stem: str, other: str = "de") -> list[tuple[str, str]]:
+    """(English, other language) pairs of a split."""
     en = (data / f"{stem}.en").read_text(encoding="utf-8").splitlines()
-    de = (data / f"{stem}.de").read_text(encoding="utf-8").splitlines()
+    de = (data / f"{stem}.{other}").read_text(encoding="utf-8").splitlines()
     return list(zip(en, de, strict=True))
 
 
-def synthetic(pairs: list[tuple[str, str]], rng: random.Random, count: int) -> list[tuple[str, str, str]]:
-    """(en, de, kind) for `count` pairs drawn from `pairs`, each given one span by a template."""
+def synthetic(
+    pairs: list[tuple[str, str]], rng: random.Random, count: int, other: str = "de"
+) -> list[tuple[str, str, str]]:
+    """(en, other, kind) for `count` pairs drawn from `pairs`, each given one span by a template."""
     out = []
     for en, de in rng.sample(pairs, count):
-        kind, values, en_template, de_template = rng.choice(TEMPLATES)
+        kind, values, en_template, other_templates = rng.choice(TEMPLATES)
+        de_template = other_templates[other]
         x = rng.choice(values)
         s, p = _split_end(en)
         t, _ = _split_end(de)
@@ -102,11 +114,11 @@ def synthetic(pairs: list[tuple[str, str]], rng: random.Random, count: int) -> l
 
 
 def _split_end(sentence: str) -> tuple[str, str]:
-    match = re.search(r"[.!?]+$", sentence)
-    return (sentence[: match.start()], match.group()) if match else (sentence, ".")
+    match = re.search(r"\s*[.!?]+$", sentence)  # French puts a space before "?" and "!"
+    return (sentence[: match.start()], match.group().strip()) if match else (sentence, ".")
 
 
-def chained(pairs: list[tuple[str, str]], start: int = 0) -> list[tuple[str, str]]:
+def chained(pairs: list[tuple[str, str]], start: int = 0, other: str = "de") -> list[tuple[str, str]]:
     """Consecutive pairs joined until both sides have more than LONG_WORDS words."""
     out, i = [], start
     while i < len(pairs):
@@ -118,7 +130,7 @@ def chained(pairs: list[tuple[str, str]], start: int = 0) -> list[tuple[str, str
             de.append(pairs[i][1])
             i += 1
         if len(" ".join(en).split()) > LONG_WORDS and len(" ".join(de).split()) > LONG_WORDS:
-            out.append((_chain(en, ", and "), _chain(de, ", und ")))
+            out.append((_chain(en, AND["en"]), _chain(de, AND[other])))
     return out
 
 
@@ -135,9 +147,11 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=400, help="pairs in keep-synthetic.tsv")
     parser.add_argument("--chains", type=int, default=200, help="chained Tatoeba pairs in long.tsv")
     parser.add_argument("--split", choices=["test", "dev"], default="test", help="which splits to make them from")
+    parser.add_argument("--other", choices=sorted(TEST_SETS), default="de", help="the language paired with English")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    sets = {name: read_pairs(args.data, stem) for name, stem in (DEV_SETS if args.split == "dev" else TEST_SETS)}
+    stems = (DEV_SETS if args.split == "dev" else TEST_SETS)[args.other]
+    sets = {name: read_pairs(args.data, stem, args.other) for name, stem in stems}
     real, long = [], []
     for name, pairs in sets.items():
         for en, de in pairs:
@@ -146,11 +160,14 @@ def main() -> None:
                 real.append((name, en, de, ",".join(found), " ".join(pair_names)))
             if len(en.split()) > LONG_WORDS or len(de.split()) > LONG_WORDS:
                 long.append((name, en, de, "long", ""))
-    made = [("synthetic-" + kind, en, de, kind, "") for en, de, kind in synthetic(sets["tatoeba"], rng, args.synthetic)]
-    long += [("tatoeba-chained", en, de, "long", "") for en, de in chained(sets["tatoeba"])[: args.chains]]
+    drawn = synthetic(sets["tatoeba"], rng, args.synthetic, args.other)
+    made = [("synthetic-" + kind, en, de, kind, "") for en, de, kind in drawn]
+    chains = chained(sets["tatoeba"], other=args.other)[: args.chains]
+    long += [("tatoeba-chained", en, de, "long", "") for en, de in chains]
     args.out.mkdir(parents=True, exist_ok=True)
     for file, rows in (("keep-real.tsv", real), ("keep-synthetic.tsv", made), ("long.tsv", long)):
-        lines = ["\t".join(row) for row in [("set", "en", "de", "kinds", "names"), *rows]]  # no tabs in the corpora
+        header = ("set", "en", args.other, "kinds", "names")
+        lines = ["\t".join(row) for row in [header, *rows]]  # no tabs in the corpora
         (args.out / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{args.out / file}: {len(rows)} pairs")
 

@@ -62,6 +62,15 @@ def test_names_the_model_never_saw_are_kept_and_their_neighbours_join_them():
     assert spans("We met him. Huhne left.", "en", one_piece, unseen) == []
 
 
+def test_a_word_training_showed_often_is_no_name_however_many_pieces_spell_it():
+    pieces = {"T-shirt": 3, "Huhne": 3}.get
+    learned = {"T-shirt"}.__contains__  # French writes "T-shirt" capitalised; fr-en saw it 1,140 times
+    text = "Un homme en T-shirt rouge parle avec Huhne."
+    found = [(s.kind, s.text(text)) for s in find_spans(text, "fr", lambda w: pieces(w, 1), learned=learned)]
+    assert found == [("name", "Huhne")]
+    assert spans(text, "fr", lambda w: pieces(w, 1)) == [("name", "T-shirt"), ("name", "Huhne")]  # no counts
+
+
 def test_in_german_only_runs_of_unseen_capitalised_words_are_names():
     unseen = {"Australian", "Shepherd", "Nanotechnik", "Voice", "America", "Gelati", "Tabacchi"}.__contains__
     assert spans("Die Nanotechnik ist neu.", "de", unseen=unseen) == []  # one unseen noun: a compound
@@ -79,6 +88,7 @@ def test_source_word_counts_say_what_the_model_never_saw(tmp_path):
     assert not words.unseen("Tom") and words.unseen("Mary") and words.unseen("Huhne")
     assert SourceWords.read(path, unseen_below=1).unseen("Huhne") and not words.unseen("saw")
     assert not SourceWords.read(path, unseen_below=1).unseen("Paris")  # seen in lower case
+    assert words.seen("Tom") == 3 and words.seen("Paris") == 1 and not words.learned("Tom")  # 3 < LEARNED_FROM
     assert write_counts(count_words(["Tom left."]), path, min_count=2) == 0  # a tiny corpus: no word often enough
     assert SourceWords.read(path, 2).counts == {}
     path.write_text("Tom\tmany\n")

@@ -39,9 +39,12 @@ def find_names(
     language: str,
     pieces: Callable[[str], int] | None = None,
     unseen: Callable[[str], bool] | None = None,
+    learned: Callable[[str], bool] | None = None,
 ) -> Spans:
     """The names of `text` outside the `taken` spans, in order, each (start, end). pieces: a word -> its
-    number of source pieces; unseen: a word -> whether training (hardly) ever showed it; with neither, none."""
+    number of source pieces; unseen: a word -> whether training (hardly) ever showed it; learned: a word ->
+    whether training showed it so often that the piece rule does not apply; with neither pieces nor unseen,
+    none."""
     words = list(WORD.finditer(text))
     inside = [
         m.group()[0].isupper()
@@ -51,7 +54,7 @@ def find_names(
         for m in words
     ]
     if language.split("-")[0].lower() in NAME_LANGUAGES:
-        return _spans(text, words, inside, _named_words(text, words, inside, pieces, unseen), (" ",))
+        return _spans(text, words, inside, _named_words(text, words, inside, pieces, unseen, learned), (" ",))
     if unseen is None:
         return []
     keep = [i for i, m in enumerate(words) if f" {m.group()} " not in _JOINERS]  # "of" joins, it is no word here
@@ -59,11 +62,14 @@ def find_names(
     return _spans(text, words, inside, _unseen_runs(text, words, inside, unseen), _JOINERS)
 
 
-def _named_words(text, words, inside, pieces, unseen) -> list[bool]:
+def _named_words(text, words, inside, pieces, unseen, learned) -> list[bool]:
     """Per word: a name by itself (pieces, unseen, after a title), not a title itself."""
 
     def is_name(word: str) -> bool:
-        return (pieces is not None and pieces(word) >= NAME_MIN_PIECES) or (unseen is not None and unseen(word))
+        if unseen is not None and unseen(word):
+            return True
+        spelled_out = pieces is not None and pieces(word) >= NAME_MIN_PIECES
+        return spelled_out and not (learned is not None and learned(word))
 
     return [
         inside[i]

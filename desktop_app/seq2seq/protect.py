@@ -56,9 +56,11 @@ def find_spans(
     pieces: Callable[[str], int] | None = None,
     names: bool = True,
     unseen: Callable[[str], bool] | None = None,
+    learned: Callable[[str], bool] | None = None,
 ) -> list[Span]:
     """The spans of `text` to keep, in order, not overlapping; names as names.find_names finds them (pieces: a
-    word -> its number of source pieces; unseen: a word -> whether training hardly ever showed it)."""
+    word -> its number of source pieces; unseen / learned: a word -> whether training hardly ever / often
+    showed it)."""
     spans = []
     for match in _SPAN.finditer(text):
         start, end, kind = match.start(), match.end(), match.lastgroup or "number"
@@ -68,7 +70,7 @@ def find_spans(
             start, end = start - 1, end + 1  # "(1999)": the models garble a lone bracket; the pair goes too
         spans.append(Span(start, end, kind))
     if names:
-        found = find_names(text, [(span.start, span.end) for span in spans], language, pieces, unseen)
+        found = find_names(text, [(span.start, span.end) for span in spans], language, pieces, unseen, learned)
         spans = sorted(spans + [Span(start, end, "name") for start, end in found], key=lambda span: span.start)
     return spans
 

@@ -161,8 +161,9 @@ class Translator:
         """`text` with the spans to keep (protect.py) replaced by stand-ins: what the model reads."""
         words = self.stand_in_words()
         keep = self.keep_spans and words
-        unseen = self.source_words.unseen if self.source_words is not None else None
-        spans = find_spans(text, self.source_language, self._length, self.keep_names, unseen) if keep else []
+        counts = self.source_words
+        unseen, learned = (counts.unseen, counts.learned) if counts is not None else (None, None)
+        spans = find_spans(text, self.source_language, self._length, self.keep_names, unseen, learned) if keep else []
         return protect(text, spans, words, self._number_format)
 
     def _number_format(self, number: str) -> str:
