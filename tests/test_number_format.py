@@ -16,6 +16,14 @@ from desktop_app.seq2seq.protect import find_spans, protect
         ("3.000", "de", "en", "3,000"),
         ("12.345,67", "de-DE", "en", "12,345.67"),
         ("3,5", "de", "en", "3.5"),
+        ("3,5", "fr", "en", "3.5"),
+        ("11:35", "en", "fr", "11 h 35"),  # French writes clock times with "h"
+        ("(7:05)", "de", "fr", "(7 h 05)"),
+        ("14 h 30", "fr", "en", "14:30"),
+        ("7h45", "fr", "de", "7:45"),
+        ("5 h 30 min", "fr", "en", "5 h 30 min"),  # a duration
+        ("2024-03-05", "en", "fr", "2024-03-05"),
+        ("12:75", "en", "fr", "12:75"),  # no time
         # left alone where the form does not say what it is, or nothing changes
         ("3.5", "en", "de", "3.5"),  # a version, perhaps
         ("12.05.2019", "de", "en", "12.05.2019"),
@@ -35,3 +43,12 @@ def test_a_kept_number_comes_back_in_the_target_format_and_the_warning_names_the
     kept = protect(text, find_spans(text), number_format=lambda n: in_target_format(n, "en", "de"))
     first, second = kept.stand_ins
     assert kept.restore(f"Es kostet {first} Yen.") == ("Es kostet 3.000 Yen. 12.345,67", ["12,345.67"])
+
+
+def test_a_french_clock_time_is_one_span_and_comes_back_as_english_writes_it():
+    text = "Rendez-vous à 14 h 30, pas 14h45."
+    assert [(s.kind, s.text(text)) for s in find_spans(text, "fr")] == [("time", "14 h 30"), ("time", "14h45")]
+    kept = protect(text, find_spans(text, "fr"), number_format=lambda n: in_target_format(n, "fr", "en"))
+    first, second = kept.stand_ins
+    assert kept.restore(f"Meet at {first}, not {second}.") == ("Meet at 14:30, not 14:45.", [])
+    assert [s.kind for s in find_spans("Il faut 5 h 30 min.", "fr")] == ["number", "number"]  # a duration

@@ -29,6 +29,9 @@ _KINDS = (
     ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     ("placeholder", r"#[A-Z][A-Z0-9_]*#|\{\{?[^{}\s]*\}?\}|%(?:\(\w+\))?(?:\d+\$)?[-+ 0#]?\d*(?:\.\d+)?[sdifuxXeEgGc]"),
     ("tag", r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),
+    # a French clock time ("14 h 30", "7h45"): one span, written "14:30" in English and German (number_format.py);
+    # "5 h 30 min" is a duration, two numbers
+    ("time", r"(?<![\w.,:/-])(?:[01]?\d|2[0-4]) ?h ?[0-5]\d(?!\w| ?min\b)"),
     # a digit group: digits joined by single separators (12,345.67  11:35  2024-03-05  5/3/24  555-1234),
     # not glued to letters ("3rd", "MP3", "H2O" are words the model knows)
     ("number", r"(?<![\w.,:/-])\d+(?:[.,:/-]\d+)*(?![\w])|(?<![\w.,:/-])\d+(?:[.,:/-]\d+)*(?=[.,:/-](?!\d))"),
@@ -44,7 +47,7 @@ _BRACKETS = {"(": ")", "[": "]"}  # a span alone in brackets keeps them: "(1999)
 class Span:
     start: int  # character offsets in the source
     end: int
-    kind: str  # "url", "email", "placeholder", "tag", "number", "code", "name"
+    kind: str  # "url", "email", "placeholder", "tag", "time", "number", "code", "name"
 
     def text(self, source: str) -> str:
         return source[self.start : self.end]
@@ -88,6 +91,7 @@ STAND_INS = {
     "tom-places": ("Tom", "Boston", "Paris", "London", "Chicago", "Hawaii"),
 }
 DEFAULT_STAND_INS = "tom-places"
+NUMERIC_KINDS = ("number", "time")  # the spans number_format rewrites
 
 
 def stand_ins(words: Sequence[str], count: int, source: str) -> list[str]:
@@ -159,7 +163,7 @@ def protect(
         originals.append(span.text(source))
         at = span.end
     written = tuple(
-        number_format(original) if number_format and span.kind == "number" else original
+        number_format(original) if number_format and span.kind in NUMERIC_KINDS else original
         for span, original in zip(spans, originals, strict=True)
     )
     return Protected(source, "".join(pieces) + source[at:], tuple(originals), tuple(chosen), written)
