@@ -13,6 +13,7 @@ import re
 import textwrap
 
 from desktop_app.seq2seq.names import NAME_LANGUAGES, NAME_MIN_PIECES
+from desktop_app.seq2seq.source_words import LEARNED_FROM
 from desktop_app.seq2seq.translator import MAX_PART_TOKENS, PART_LENGTHS
 
 WIDTH = 115  # prose lines of the card
@@ -141,11 +142,13 @@ def limits_section(config: dict) -> str:
     cut_over, parts_of = PART_LENGTHS.get(config["architecture"], (MAX_PART_TOKENS, MAX_PART_TOKENS))
     below = config.get("name_unseen_below", 0)
     if config.get("source_language", "").split("-")[0] in NAME_LANGUAGES:
-        unseen = f" or the model saw under {below} times in training" if config.get("source_words") else ""
-        names = (
-            f"Names: capitalised words inside a sentence that the tokenizer spells out of {NAME_MIN_PIECES}+ "
-            f"pieces{unseen}, and their capitalised neighbours; any other "
-        )
+        if config.get("source_words"):
+            rule = (
+                f"seen under {below} times in training (under {LEARNED_FROM} if spelt out of {NAME_MIN_PIECES}+ pieces)"
+            )
+        else:
+            rule = f"the tokenizer spells out of {NAME_MIN_PIECES}+ pieces"
+        names = f"Names: capitalised words mid-sentence {rule} and their capitalised neighbours; other "
     elif config.get("source_words"):
         names = (
             f"Names: runs of capitalised words, two of them seen under {below} times in training "
@@ -168,8 +171,8 @@ def limits_section(config: dict) -> str:
         + (", and so do most unknown names" if names else "")
         + ": the app keeps them from the model "
         "([docs/experiments/2026-12-06-keep-spans.md](../../docs/experiments/2026-12-06-keep-spans.md)). "
-        + (names or "A ")
-        + "name can still come out translated or garbled. Check them.",
+        + (names or "Other ")
+        + "names may come out translated or garbled.",
         "Not for anything where a wrong word matters (medical, legal, contracts, safety instructions).",
     ]
     return "## Intended use and limits\n\n" + "\n".join(wrap(f"- {item}", "  ") for item in items) + "\n"
