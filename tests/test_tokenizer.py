@@ -39,3 +39,7 @@ def test_split_sentences():
     assert split_sentences(text) == ["Hello Mr. Smith.", "How are you?", "I'm fine!", "New line without stop"]
     assert split_sentences("   \n ") == []
     assert split_sentences('He said "Go." Then left.') == ['He said "Go."', "Then left."]
+    # a title does not end a sentence, in the languages the app translates; an "M." inside a word does
+    text = "Il parle avec M. Dupont. Hr. Müller kommt."
+    assert split_sentences(text) == ["Il parle avec M. Dupont.", "Hr. Müller kommt."]
+    assert split_sentences("See you at 5 P.M. Then we eat.") == ["See you at 5 P.M.", "Then we eat."]

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 
 from .source_words import WORD
+from .text import TITLE_AT_END
 
 # Source languages whose nouns are not capitalised: there, a capitalised word inside a sentence is a name.
 NAME_LANGUAGES = ("en", "fr")
@@ -25,8 +26,6 @@ NAME_LANGUAGES = ("en", "fr")
 NAME_MIN_PIECES = 3
 # Where nouns are capitalised: a run of capitalised words holding at least this many unseen ones is a name.
 UNSEEN_IN_A_RUN = 2
-# Abbreviations a name follows ("Mr. Huhne", "Dr. Pryce", "M. Dupont", "Hr. Müller"): no sentence ends there.
-_TITLES = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Sr|Jr|Rev|Gen|Col|Capt|Lt|Sgt|M|Mme|Mlle|Hr|Fr|Frl)\.$")
 # What may stand between two words of one name: a space, or a space, a particle and a space ("Voice of America").
 _JOINERS = (" ", " of ", " de ", " del ", " da ", " di ", " van ", " von ")
 
@@ -73,7 +72,7 @@ def _named_words(text, words, inside, pieces, unseen, learned) -> list[bool]:
 
     return [
         inside[i]
-        and _TITLES.search(text[: m.end() + 1]) is None  # "Mrs." goes with its name, not as one
+        and TITLE_AT_END.search(text[: m.end() + 1]) is None  # "Mrs." goes with its name, not as one
         and not m.group().isupper()
         and (is_name(m.group()) or _title_before(text, m.start()) is not None)
         for i, m in enumerate(words)
@@ -137,9 +136,9 @@ def _joined(text: str, words, a: int, b: int, joiners: tuple[str, ...]) -> bool:
 
 def _title_before(text: str, start: int) -> re.Match | None:
     """The title the word at `start` follows ("Mr. Smith": a name, whatever the counts say), or None."""
-    return _TITLES.search(text[:start].rstrip(" "))
+    return TITLE_AT_END.search(text[:start].rstrip(" "))
 
 
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip(" \"'“‘([«„")
-    return not before or (before[-1] in ".!?…:\n" and not _TITLES.search(before))
+    return not before or (before[-1] in ".!?…:\n" and not TITLE_AT_END.search(before))

@@ -8,7 +8,12 @@ from collections.abc import Callable
 # A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) before whitespace,
 # or at a line break. Abbreviation handling is deliberately simple.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
-_ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "St.", "e.g.", "i.e.", "etc.", "z.B.", "usw.", "bzw.", "Nr.")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "z.B.", "usw.", "bzw.", "Nr.")
+# Titles a name follows ("Mr. Huhne", "M. Dupont", "Hr. Müller"): no sentence ends there (names.py keeps the two
+# together); a whole word, so that "5 P.M." still ends one.
+TITLE_AT_END = re.compile(
+    r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Sr|Jr|Rev|Gen|Col|Capt|Lt|Sgt|M|Mme|Mlle|Hr|Fr|Frl)\.$"
+)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -17,7 +22,7 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         candidate = text[start : match.start()].strip()
-        if candidate.endswith(_ABBREVIATIONS) and "\n" not in match.group():
+        if (candidate.endswith(_ABBREVIATIONS) or TITLE_AT_END.search(candidate)) and "\n" not in match.group():
             continue
         closing = match.group().strip()
         if candidate:
