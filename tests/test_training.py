@@ -85,6 +85,11 @@ def test_a_learning_rate_override_trains_at_that_rate_and_is_recorded(tmp_path):
     assert config["training"]["config"]["training"]["learning_rate"] == 0.00025
     assert config["training"]["command"].startswith("attend train-mt --config ")
     assert config["training"]["command"].endswith("--epochs 1 --learning-rate 0.00025")
+    # exported while the run goes on (it was asked for 3 epochs, it has trained 1): the command says 1
+    args = ["train-mt", "--config", str(CONFIG), "--out", str(out), "--data-root", str(DATA), "--epochs", "3"]
+    assert main([*args, "--learning-rate", "0.00025", "--export-only"]) == 0
+    config = json.loads((out / "model" / "config.json").read_text())
+    assert config["training"]["command"].endswith("--epochs 1 --learning-rate 0.00025")
 
 
 def test_resuming_at_another_learning_rate_than_the_run_trained_at_warns(tmp_path, capsys):

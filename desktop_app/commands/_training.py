@@ -130,9 +130,18 @@ def run_training(args: argparse.Namespace, command: str, load_config: Callable, 
             return 2
     if trainer.dist.is_main:
         given = getattr(args, "argv", sys.argv[1:])
-        training_arguments = [a for a in given if a != "--export-only"]  # how the weights were trained
+        training_arguments = _with_epochs([a for a in given if a != "--export-only"], trainer.trained_epochs())
         trainer.export(command="attend " + " ".join(shlex.quote(a) for a in training_arguments))
     return 0
+
+
+def _with_epochs(arguments: list[str], trained: int) -> list[str]:
+    """The command that trains these weights: `--epochs` set to the epochs the run has trained (an export of a run
+    still going, `--export-only`, would otherwise record the command that goes on to the config's last epoch)."""
+    if "--epochs" in arguments:
+        at = arguments.index("--epochs")
+        return [*arguments[: at + 1], str(trained), *arguments[at + 2 :]]
+    return [*arguments, "--epochs", str(trained)]
 
 
 def _cpu_bfloat16_lstm_failure() -> str | None:

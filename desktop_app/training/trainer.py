@@ -377,6 +377,12 @@ class Trainer:
         return self.task.dev_score(self.model)
 
     # -- export -------------------------------------------------------------------
+    def trained_epochs(self) -> int:
+        """How many epochs the run has finished (read from its checkpoint when nothing was trained here)."""
+        if not hasattr(self, "model"):
+            self.prepare()
+        return self.progress.epoch - 1
+
     def export(self, command: str) -> Path:
         """Pick the best of (best epoch, average of the last epochs) on dev and write runs/NAME/model."""
         if not hasattr(self, "model"):
@@ -396,7 +402,7 @@ class Trainer:
         training = {
             "command": command,
             "selected": winner,
-            "epochs": self.progress.epoch - 1,
+            "epochs": self.trained_epochs(),
             "steps": self.progress.step,
             "train_hours": round(self.progress.train_seconds / 3600, 2),
             "device": describe_device(self.device),
