@@ -1,5 +1,5 @@
 """Translator with a bundled model: kept spans pass through, a prefix starts only the first part, a speech
-folder is refused in one line, and no letter comes four times in a row."""
+folder is refused in one line, and no letter comes more often in a row than the target language writes it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch
 
 from desktop_app.seq2seq import DecodeOptions, ModelFolderError, Translator
 from desktop_app.seq2seq.decoding import Hypothesis
-from desktop_app.seq2seq.letter_runs import LetterRuns, Letters
+from desktop_app.seq2seq.letter_runs import LetterRuns, Letters, max_run
 from desktop_app.seq2seq.translator import KeptHypothesis, output_warning
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -110,6 +110,12 @@ def test_the_rule_forbids_a_fourth_letter_and_allows_others(translator):
     assert rule.fired is False  # every token was as likely: the first choice was not one it took away
     echo = LetterRuns(Letters(tokenizer), "Hmmmm, he said.")  # the source's own run may be translated
     assert echo.apply([tokenizer.encode("Hmmm")], torch.zeros(1, tokenizer.vocab_size))[0].isfinite().all()
+    # into English or French (no letter three times there), the third is already forbidden
+    english = LetterRuns(Letters(tokenizer, max_run("en")), "")
+    allowed = english.apply([tokenizer.encode("Pfott")], torch.zeros(1, tokenizer.vocab_size))[0]
+    assert allowed[t] == float("-inf") and allowed[e] == 0
+    roman = LetterRuns(Letters(tokenizer, max_run("en")), "Henry VIII")
+    assert roman.apply([tokenizer.encode("Heinrich VII")], torch.zeros(1, tokenizer.vocab_size))[0].isfinite().all()
 
 
 def test_what_was_done_to_the_output_is_said():

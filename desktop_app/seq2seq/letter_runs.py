@@ -1,12 +1,15 @@
-"""No letter four times in a row: a token rule that steers a translation off "Tettttt..." at once.
+"""No letter written more often in a row than the target language does: a token rule that steers a translation
+off "Tettttt..." at once.
 
 The loop stop (repetition.py) ends an output only after 8 copies of one token, and a run of one letter
-is often not one token repeated ("Pfotttttikanskomt": "tt", "t", "tt" ...). German and English never
-write a letter four times in a row (three happens: "Schifffahrt", "Kaffeeersatz"), so a token that would
-make a fourth is forbidden and the model takes its next choice: the decoder backs off. A source that has
-such a run itself ("Hmmmm") may have it translated.
+is often not one token repeated ("Pfotttttikanskomt": "tt", "t", "tt" ...). English and French never write a
+letter three times in a row, German only in rare compounds ("Schifffahrt"; "Schiffahrt", the older spelling,
+reads as well), while the models wrote a garbled word with three ("Trittt", "Arrrêtons", "remmmam") in up to 9%
+of their outputs on the dev sets; so a token that would make a third is forbidden and the model takes its next
+choice: the decoder backs off (docs/experiments/2026-12-06-keep-spans.md, "Letter runs of three"). A source
+that has such a run itself ("Hmmm", "Henry VIII") may have it translated.
 
-    letters = Letters(tokenizer)                        # once per tokenizer
+    letters = Letters(tokenizer, max_run("fr"))         # once per tokenizer
     rule = LetterRuns(letters, source_text)             # once per sentence
     options = replace(options, token_rules=rule)      # the one decoding generator applies it
     ... decode ...; rule.fired: whether it changed the model's first choice
@@ -21,21 +24,28 @@ import torch
 
 from .tokenizer import Tokenizer
 
-MAX_RUN = 3  # the longest run of one letter allowed
+MAX_RUN = 3  # the longest run of one letter allowed in a language not listed below
+MAX_RUNS = {"en": 2, "fr": 2, "de": 2}  # measured: no reference and no dev-set BLEU needs a third
 _TAIL_TOKENS = 6  # enough tokens to see a run of MAX_RUN letters end the output
-_RUN = re.compile(rf"([^\W\d_])\1{{{MAX_RUN},}}")
+
+
+def max_run(language: str) -> int:
+    """The longest run of one letter the target `language` writes."""
+    return MAX_RUNS.get(language.split("-")[0].lower(), MAX_RUN)
 
 
 class Letters:
     """What the rule needs to know of a target vocabulary, computed once."""
 
-    def __init__(self, tokenizer: Tokenizer):
+    def __init__(self, tokenizer: Tokenizer, longest: int = MAX_RUN):
         self.tokenizer = tokenizer
+        self.longest = longest  # the longest run of one letter allowed
+        self.too_long = re.compile(rf"([^\W\d_])\1{{{longest},}}")
         self.texts = [_piece_text(piece) for piece in tokenizer.pieces(range(tokenizer.vocab_size))]
         # per token: its first letter (casefolded, "" when it starts otherwise) and how often it repeats there
         self.first = np.array([text[:1].casefold() if text[:1].isalpha() else "" for text in self.texts])
         self.lead = torch.tensor([_leading_run(text) for text in self.texts])
-        self.runs = [m.group(1).casefold() if m else "" for m in (_RUN.search(t) for t in self.texts)]
+        self.runs = [m.group(1).casefold() if m else "" for m in (self.too_long.search(t) for t in self.texts)]
         self._by_letter: dict[str, torch.Tensor] = {}
 
     def starting_with(self, letter: str, at_least: int) -> torch.Tensor:
@@ -46,12 +56,12 @@ class Letters:
 
 
 class LetterRuns:
-    """TokenRules (see decoding.TokenRules) that forbid a token making a letter come MAX_RUN + 1 times
-    in a row, unless the source has such a run of that letter."""
+    """TokenRules (see decoding.TokenRules) that forbid a token making a letter come `letters.longest` + 1
+    times in a row, unless the source has such a run of that letter."""
 
     def __init__(self, letters: Letters, source: str = ""):
         self._letters = letters
-        self._allowed = {m.group(1).casefold() for m in _RUN.finditer(source)}
+        self._allowed = {m.group(1).casefold() for m in letters.too_long.finditer(source)}
         # a token holding a whole run inside is always forbidden
         self._inside = torch.tensor([bool(run) and run not in self._allowed for run in letters.runs])
         self.fired = False  # whether the rule ever took away the model's first choice
@@ -62,7 +72,8 @@ class LetterRuns:
         for row, ids in enumerate(outputs):
             letter, run = _trailing_run(self._letters.tokenizer.decode(ids[-_TAIL_TOKENS:]))
             if run and letter not in self._allowed:
-                forbidden[row] |= self._letters.starting_with(letter, MAX_RUN + 1 - run).to(log_probs.device)
+                extending = self._letters.starting_with(letter, self._letters.longest + 1 - run)
+                forbidden[row] |= extending.to(log_probs.device)
         best = log_probs.argmax(dim=-1)
         if bool(forbidden.gather(1, best[:, None]).any()):
             self.fired = True

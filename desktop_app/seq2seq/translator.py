@@ -21,7 +21,7 @@ from .coverage import input_warning, known_characters
 from .decoding import DecodeOptions, Hypothesis, Step, Streamed, decode, run_to_end
 from .errors import ModelFolderError
 from .interface import Seq2SeqModel
-from .letter_runs import LetterRuns, Letters
+from .letter_runs import LetterRuns, Letters, max_run
 from .model_folder import LoadedModel, load_folder
 from .number_format import in_target_format
 from .parts import part_columns, stream_parts
@@ -131,7 +131,7 @@ class Translator:
         self.keep_names = True  # also names the model cannot have learned (names.py)
         self.source_words: SourceWords | None = None  # training counts: unseen capitalised words are names
         self.target_language = target_language
-        self.steer_letter_runs = True  # no letter four times in a row (letter_runs.py)
+        self.steer_letter_runs = True  # no letter repeated more than the target language does (letter_runs.py)
         self._letters: Letters | None = None
         self._stand_in_words: dict[str, tuple[str, ...]] = {}
         self.stand_ins = DEFAULT_STAND_INS  # which words stand in for them (protect.STAND_INS)
@@ -239,7 +239,7 @@ class Translator:
         rule = None
         if self.steer_letter_runs and options.token_rules is None:
             if self._letters is None:
-                self._letters = Letters(self.target_tokenizer)
+                self._letters = Letters(self.target_tokenizer, max_run(self.target_language))
             rule = LetterRuns(self._letters, text)
             options = replace(options, token_rules=rule)
         if len(ids) == 1:
