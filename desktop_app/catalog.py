@@ -95,14 +95,23 @@ def find_models(*roots: Path, task: str | None = None) -> list[ModelEntry]:
     return entries
 
 
+# Target languages to offer first where the user's own languages do not decide: German, the pair the app was
+# built around. Dev BLEU is measured on each pair's own dev set, so it only ranks models of one direction.
+FIRST_TARGETS = ("de", "fr")
+
+
 def default_entry(entries: list[ModelEntry], languages: list[str]) -> int:
     """Index of the model to offer before the user has chosen one: the first usable model whose source
-    language comes earliest in `languages` (the user's, then English), the higher dev BLEU among those."""
+    language comes earliest in `languages` (the user's, then English), into one of the user's other languages
+    if there is one, else into the first of FIRST_TARGETS; the higher dev BLEU among those."""
 
-    def rank(index: int) -> tuple[bool, int, float]:  # min() keeps the first of equals
+    def rank(index: int) -> tuple[bool, int, int, float]:  # min() keeps the first of equals
         entry = entries[index]
-        language = languages.index(entry.source_language) if entry.source_language in languages else len(languages)
-        return (bool(entry.error), language, -entry.dev_bleu)
+        source, target = entry.source_language, entry.target_language
+        language = languages.index(source) if source in languages else len(languages)
+        others = [code for code in languages if code != source] + [t for t in FIRST_TARGETS if t not in languages]
+        into = others.index(target) if target in others else len(others)
+        return (bool(entry.error), language, into, -entry.dev_bleu)
 
     return min(range(len(entries)), key=rank) if entries else -1
 
