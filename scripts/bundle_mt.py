@@ -137,7 +137,9 @@ def main() -> int:
     print(benchmark[0])
     config["metrics"]["test"] = results
     config["metrics"]["int8_dev_bleu"] = int8["dev_bleu"]
-    config["metrics"]["speed"] = {"command": benchmark[1], "output": benchmark[0]}
+    # the command as a reader reruns it: on the installed folder (the same weights as the staged one)
+    command = benchmark[1].replace(f"--model {staged}", f"--model models/{args.name}")
+    config["metrics"]["speed"] = {"command": command, "output": benchmark[0]}
     config["int8_inference"] = int8["use_int8"]
     install(staged, destination, config, lambda parameters, size_mb: card(config, args.name, parameters, size_mb))
     day = datetime.date.today().isoformat()

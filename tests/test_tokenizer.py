@@ -43,3 +43,4 @@ def test_split_sentences():
     text = "Il parle avec M. Dupont. Hr. Müller kommt."
     assert split_sentences(text) == ["Il parle avec M. Dupont.", "Hr. Müller kommt."]
     assert split_sentences("See you at 5 P.M. Then we eat.") == ["See you at 5 P.M.", "Then we eat."]
+    assert split_sentences("We climbed Mt. Fuji. It was cold.") == ["We climbed Mt. Fuji.", "It was cold."]

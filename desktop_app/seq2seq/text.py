@@ -12,7 +12,7 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "z.B.", "usw.", "bzw.", "Nr.")
 # Titles a name follows ("Mr. Huhne", "M. Dupont", "Hr. Müller"): no sentence ends there (names.py keeps the two
 # together); a whole word, so that "5 P.M." still ends one.
 TITLE_AT_END = re.compile(
-    r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Sr|Jr|Rev|Gen|Col|Capt|Lt|Sgt|M|Mme|Mlle|Hr|Fr|Frl)\.$"
+    r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Mt|Sr|Jr|Rev|Gen|Col|Capt|Lt|Sgt|M|Mme|Mlle|Hr|Fr|Frl)\.$"
 )
 
 
