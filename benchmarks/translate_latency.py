@@ -103,10 +103,11 @@ def time_translation(translator: Translator, sentence: str, options: DecodeOptio
 
 
 def measure(translators: dict[str, Translator], repeats: int, language: str) -> None:
-    """Each sentence through every translator in turn; then one line per translator, beam and length."""
+    """Each sentence of `language` (a key of SENTENCES) through every translator in turn; then one line per
+    translator, beam and length."""
     for beam in (1, 5):
         options = DecodeOptions(beam_size=beam)
-        for words, sentences in SENTENCES.get(language, SENTENCES["en"]).items():
+        for words, sentences in SENTENCES[language].items():
             totals = {label: [] for label in translators}
             firsts = {label: [] for label in translators}
             for translator in translators.values():
@@ -143,14 +144,15 @@ def main() -> int:
         Translator.from_folder(args.model)
         loads.append(time.perf_counter() - start)
     loaded = load_folder(args.model)
+    language = loaded.config.source_language if loaded.config.source_language in SENTENCES else "en"
     print(
         f"model {args.model}: load median {1000 * statistics.median(loads):.0f} ms "
         f"(first {1000 * loads[0]:.0f} ms, precision auto), {args.threads} threads, "
-        f"sentences in {loaded.config.source_language if loaded.config.source_language in SENTENCES else 'en'}"
+        f"sentences in {language}"
     )
     precisions = ("float32", "int8") if args.quantize else ("float32",)
     translators = {precision: Translator.from_loaded(loaded, precision) for precision in precisions}
-    measure(translators, args.repeats, loaded.config.source_language)
+    measure(translators, args.repeats, language)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak_mb:.0f} MB")
     return 0

@@ -171,7 +171,7 @@ def limits_section(config: dict) -> str:
         + (", and so do most unknown names" if names else "")
         + ": the app keeps them from the model "
         "([docs/experiments/2026-12-06-keep-spans.md](../../docs/experiments/2026-12-06-keep-spans.md)). "
-        + (names or "Other ")
+        + (names or "Names ")
         + "names may come out translated or garbled.",
         "Not for anything where a wrong word matters (medical, legal, contracts, safety instructions).",
     ]

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 
+# A French clock time, "14 h 30" or "7h45" (protect.py keeps it as one span).
+FRENCH_CLOCK = r"(?:[01]?\d|2[0-4]) ?h ?[0-5]\d"
+
 _ENGLISH_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]|\.\d)")
-# thousands in groups of three, or a decimal comma (one pass: a rewritten number is not read again)
-_GERMAN_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\d.]|,\d)|\d+,\d+(?![\d.,]))")
 _DECIMAL_COMMA = re.compile(r"(?<![\d.,])\d+,\d+(?![\d.,])")
+# thousands in groups of three, or a decimal comma (one pass: a rewritten number is not read again)
+_GERMAN_NUMBER = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:\.\d{{3}})+(?:,\d+)?(?![\d.]|,\d)|{_DECIMAL_COMMA.pattern}")
 # How each target language writes (thousands separator, decimal mark): French groups with a narrow no-break space.
 _SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
 _COLON_TIME = re.compile(r"(?<![\d.,:/-])([01]?\d|2[0-4]):([0-5]\d)(?![\d:/-])")
-# "5 h 30 min" is a duration, left as it is
-_FRENCH_TIME = re.compile(r"(?<![\d.,:/-])([01]?\d|2[0-4]) ?h ?([0-5]\d)(?!\d| ?min)")
+_FRENCH_TIME = re.compile(rf"(?<![\d.,:/-]){FRENCH_CLOCK}(?!\d| ?min)")  # "5 h 30 min" is a duration, left alone
 
 
 def in_target_format(text: str, source: str, target: str) -> str:
@@ -30,7 +32,7 @@ def in_target_format(text: str, source: str, target: str) -> str:
     if target == "fr":
         text = _COLON_TIME.sub(r"\1 h \2", text)
     elif source == "fr":
-        text = _FRENCH_TIME.sub(r"\1:\2", text)
+        text = _FRENCH_TIME.sub(lambda m: re.sub(r" ?h ?", ":", m.group()), text)
     if source == "en":
         return _ENGLISH_GROUPED.sub(lambda m: _rewrite(m.group(), ",", ".", target), text)
     if source == "de":

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .names import find_names
+from .number_format import FRENCH_CLOCK
 
 # Alternatives tried in order at each position: the earlier, more specific kinds win.
 _KINDS = (
@@ -31,7 +32,7 @@ _KINDS = (
     ("tag", r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),
     # a French clock time ("14 h 30", "7h45"): one span, written "14:30" in English and German (number_format.py);
     # "5 h 30 min" is a duration, two numbers
-    ("time", r"(?<![\w.,:/-])(?:[01]?\d|2[0-4]) ?h ?[0-5]\d(?!\w| ?min\b)"),
+    ("time", rf"(?<![\w.,:/-]){FRENCH_CLOCK}(?!\w| ?min\b)"),
     # a digit group: digits joined by single separators (12,345.67  11:35  2024-03-05  5/3/24  555-1234),
     # not glued to letters ("3rd", "MP3", "H2O" are words the model knows)
     ("number", r"(?<![\w.,:/-])\d+(?:[.,:/-]\d+)*(?![\w])|(?<![\w.,:/-])\d+(?:[.,:/-]\d+)*(?=[.,:/-](?!\d))"),
